@@ -1,0 +1,103 @@
+"""create_app(settings): route table, middleware, exception handlers, lifespan; only assembly."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server.context import AppContext
+from server.db import Store
+from server.endpoints import admin, attendee, contacts, events, public, sync, web
+from server.errors import CardswapError, RateLimited
+from server.http import JSON
+from server.middleware import IPFloodGuard, SecurityHeaders
+from server.settings import Settings
+from server.tokens import Tokens
+
+log = logging.getLogger("cardswap")
+
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_field",
+    429: "rate_limited",
+}
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CardswapError)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return JSON(exc.as_json(), status_code=exc.status, headers=headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "error")
+    message = exc.detail if isinstance(exc.detail, str) else "Request failed."
+    if exc.status_code == 404:
+        message = "Nothing is here."
+    return JSON(
+        {"error": {"code": code, "message": message}},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSON(
+        {
+            "error": {
+                "code": "internal_error",
+                "message": "Something went wrong on the server; nothing was saved by this request.",
+            }
+        },
+        status_code=500,
+    )
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The whole cardswap application for one settings object (migrations run here)."""
+    store = Store(settings.db_path)
+    store.migrate()
+    context = AppContext(settings=settings, store=store, tokens=Tokens(settings.secret_keys))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    routes = [
+        *events.routes,
+        *attendee.routes,
+        *sync.routes,
+        *contacts.routes,
+        *public.routes,
+        *admin.routes,
+        *web.routes,  # last: the static shell mount catches what is left
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders), Middleware(IPFloodGuard, context=context)],
+        exception_handlers={
+            CardswapError: _domain_error,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.ctx = context
+    return app

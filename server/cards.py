@@ -1,0 +1,122 @@
+"""The card model: validation and normalisation of the JSON `card` object (DESIGN.md section 4).
+
+An attendee's own card is capped (5 emails, phones, urls; a 500-character note). A foreign card,
+parsed from someone else's vCard or MECARD, keeps every value: `normalize_card(data, foreign=True)`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from server.errors import InvalidField
+
+TEXT_FIELDS = ("fn", "given", "family", "org", "title")
+LIST_FIELDS = ("emails", "phones", "urls")
+CARD_KEYS = frozenset((*TEXT_FIELDS, *LIST_FIELDS, "note"))
+MAX_TEXT = 200
+MAX_ITEMS = 5
+MAX_EMAIL = 254
+MAX_PHONE = 40
+MAX_URL = 2048
+MAX_NOTE = 500
+MAX_FOREIGN_NOTE = 16 * 1024
+
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+\.[^@\s<>(),;:\"\[\]\\]+$")
+_PHONE = re.compile(r"^[0-9 +\-().x]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NOTE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def split_name(fn: str) -> tuple[str, str]:
+    """(given, family) derived from a full name: the last word is the family name."""
+    words = fn.split()
+    if len(words) < 2:
+        return fn.strip(), ""
+    return " ".join(words[:-1]), words[-1]
+
+
+def _text(data: dict[str, Any], key: str, limit: int, foreign: bool) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidField(f"{key} must be a string.", field=f"card.{key}")
+    value = value.strip()
+    if not foreign and len(value) > limit:
+        raise InvalidField(f"{key} is longer than {limit} characters.", field=f"card.{key}")
+    if _CONTROL.search(value):
+        if foreign:
+            value = _CONTROL.sub(" ", value)
+        else:
+            raise InvalidField(f"{key} must be one line of text.", field=f"card.{key}")
+    return value
+
+
+def _list(data: dict[str, Any], key: str, foreign: bool) -> list[str]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) or v is None for v in value):
+        raise InvalidField(f"{key} must be a list of strings.", field=f"card.{key}")
+    items = [v.strip() for v in value if v is not None and v.strip()]
+    if not foreign and len(items) > MAX_ITEMS:
+        raise InvalidField(f"At most {MAX_ITEMS} {key} are allowed.", field=f"card.{key}")
+    for index, item in enumerate(items):
+        where = f"card.{key}.{index}"
+        if _CONTROL.search(item):
+            if foreign:
+                items[index] = item = _CONTROL.sub(" ", item)
+            else:
+                raise InvalidField(f"{key} entries must be one line of text.", field=where)
+        if foreign:
+            continue
+        if key == "emails" and (len(item) > MAX_EMAIL or not _EMAIL.match(item)):
+            raise InvalidField(f"{item!r} is not a valid email address.", field=where)
+        if key == "phones" and (len(item) > MAX_PHONE or not _PHONE.match(item)):
+            raise InvalidField(
+                "A phone number has at most 40 digits, spaces and +-().x.", field=where
+            )
+        if key == "urls" and (
+            len(item) > MAX_URL or not re.match(r"^https?://[^\s/?#]+", item, re.IGNORECASE)
+        ):
+            raise InvalidField("Links must be http:// or https:// URLs.", field=where)
+    return items
+
+
+def normalize_card(data: Any, *, foreign: bool = False) -> dict[str, Any]:
+    """A validated card with absent fields dropped and `given`/`family` derived when missing.
+
+    Raises InvalidField (422) naming the offending field. Unknown keys are rejected.
+    """
+    if not isinstance(data, dict):
+        raise InvalidField("card must be an object.", field="card")
+    unknown = sorted(set(data) - CARD_KEYS)
+    if unknown:
+        raise InvalidField(f"Unknown card field {unknown[0]!r}.", field=f"card.{unknown[0]}")
+    card: dict[str, Any] = {}
+    for key in TEXT_FIELDS:
+        value = _text(data, key, MAX_TEXT, foreign)
+        if value:
+            card[key] = value
+    if not card.get("fn"):
+        raise InvalidField("fn (the full name) is required.", field="card.fn")
+    if "given" not in card and "family" not in card:
+        given, family = split_name(card["fn"])
+        if given:
+            card["given"] = given
+        if family:
+            card["family"] = family
+    for key in LIST_FIELDS:
+        card[key] = _list(data, key, foreign)
+    note = data.get("note")
+    if note is not None:
+        if not isinstance(note, str):
+            raise InvalidField("note must be a string.", field="card.note")
+        note = _NOTE_CONTROL.sub("", note.replace("\r\n", "\n")).strip()
+        limit = MAX_FOREIGN_NOTE if foreign else MAX_NOTE
+        if len(note) > limit:
+            raise InvalidField(f"note is longer than {limit} characters.", field="card.note")
+        if note:
+            card["note"] = note
+    return card

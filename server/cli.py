@@ -1,0 +1,112 @@
+"""The `cardswap` console script: serve, and organizer commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from server.db import Store
+from server.errors import CardswapError
+from server.events import create_event, ensure_demo_event, join_url, validate_event_fields
+from server.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        db_path=getattr(args, "db", None), base_url=getattr(args, "base_url", None)
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start uvicorn on the settings' database; a fresh database gets a demo event."""
+    import uvicorn
+
+    from server.app import create_app
+
+    if not args.base_url and not os.environ.get("CARDSWAP_BASE_URL"):
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        args.base_url = f"http://{host}:{args.port}"
+    settings = _settings(args)
+    app = create_app(settings)
+    demo = ensure_demo_event(app.state.ctx.store)
+    print(f"cardswap: database {settings.db_path}", flush=True)
+    if demo:
+        print(
+            f"cardswap: created the demo event; join it at {join_url(settings.base_url, demo)}",
+            flush=True,
+        )
+    print(
+        f"cardswap: admin page {settings.base_url}/admin  (admin token: {settings.admin_token})",
+        flush=True,
+    )
+    print(f"cardswap: serving on {settings.base_url}", flush=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        proxy_headers=args.proxy_headers,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+    )
+    return 0
+
+
+def cmd_event_create(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    store = Store(settings.db_path)
+    store.migrate()
+    fields = validate_event_fields(
+        {"slug": args.slug, "name": args.name, "starts_on": args.starts_on, "ends_on": args.ends_on}
+    )
+    event = create_event(store, fields)
+    print(f"event {event['slug']} created")
+    print(f"join code: {event['join_code']}")
+    print(f"join URL:  {join_url(settings.base_url, event)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cardswap", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--db", help="SQLite file (default $CARDSWAP_DB or data/cardswap.db)")
+    serve.add_argument("--base-url", help="public URL (default $CARDSWAP_BASE_URL or host:port)")
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="trust X-Forwarded-* from --forwarded-allow-ips (behind a proxy)",
+    )
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.set_defaults(func=cmd_serve)
+
+    event = sub.add_parser("event", help="manage events").add_subparsers(
+        dest="event_cmd", required=True
+    )
+    create = event.add_parser("create", help="create an event and print its join URL and code")
+    create.add_argument("--slug", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--starts-on")
+    create.add_argument("--ends-on")
+    create.add_argument("--db")
+    create.add_argument("--base-url")
+    create.set_defaults(func=cmd_event_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CardswapError as exc:
+        print(f"cardswap: {exc.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Time helpers: one ISO 8601 UTC format everywhere, so string order is time order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """UTC, microseconds, `Z`: fixed width, so comparing strings compares instants."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def now_iso() -> str:
+    return iso(now())
+
+
+def parse_client_time(value: object) -> datetime | None:
+    """An ISO 8601 time with an offset (or Z), else None."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed

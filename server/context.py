@@ -1,0 +1,29 @@
+"""What every handler needs, built once by create_app: settings, the store, tokens, limiters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from server.db import Store
+from server.ratelimit import RateLimiter
+from server.settings import Settings
+from server.tokens import Tokens
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    store: Store
+    tokens: Tokens
+    sync_limiter: RateLimiter = field(init=False)
+    register_limiter: RateLimiter = field(init=False)
+    ip_limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.sync_limiter = RateLimiter(s.sync_rate_per_minute, 60.0)
+        self.register_limiter = RateLimiter(s.register_rate_per_minute, 60.0)
+        self.ip_limiter = RateLimiter(s.ip_flood_per_minute, 60.0)
+
+    def card_url(self, token: str) -> str:
+        return f"{self.settings.base_url}/c/{token}"

@@ -1,0 +1,170 @@
+"""The SQLite file: connections, the one writer, and the named schema migrations.
+
+Every query lives in a module named for its area (sync.py, attendees.py, ...); they all reach the
+database through a Store: `store.read()` for a thread's own connection, `store.write()` for the
+single writer's transaction (BEGIN IMMEDIATE ... COMMIT, rolled back whole on any error).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("cardswap")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Events, attendees, devices, the op log, contacts with per-field versions, the change seq."""
+    db.executescript(
+        """
+        CREATE TABLE events (
+            slug TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            starts_on TEXT,
+            ends_on TEXT,
+            join_code TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE attendees (
+            id TEXT PRIMARY KEY,
+            event_slug TEXT NOT NULL REFERENCES events(slug),
+            card TEXT,                      -- JSON card; NULL once deleted
+            card_version INTEGER NOT NULL DEFAULT 1,
+            email TEXT,                     -- lower-cased, the CSV import's idempotency key
+            share_back INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            deleted_at TEXT                 -- a tombstone: card tokens then resolve to 404
+        );
+        CREATE INDEX attendees_event_email ON attendees(event_slug, email);
+        CREATE TABLE devices (
+            attendee_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (attendee_id, id)
+        );
+        CREATE TABLE ops (
+            id TEXT PRIMARY KEY,            -- client UUID, global
+            attendee_id TEXT NOT NULL,
+            event_slug TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            client_at TEXT,
+            at TEXT,                        -- effective UTC instant after the clock rule
+            received_at TEXT NOT NULL,
+            result TEXT NOT NULL,           -- 'applied' or 'rejected'
+            code TEXT,
+            message TEXT
+        );
+        CREATE INDEX ops_event_stats ON ops(event_slug, type, result, received_at);
+        CREATE TABLE contacts (
+            owner_id TEXT NOT NULL,
+            contact_id TEXT NOT NULL,       -- 'att:<attendee id>' or 'ext:<uuid>'
+            card TEXT NOT NULL,             -- JSON card snapshot
+            verified INTEGER NOT NULL DEFAULT 0,
+            linked_attendee_id TEXT,        -- live link to that attendee's current card
+            met_at TEXT,
+            methods TEXT NOT NULL DEFAULT '[]',
+            notes TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '[]',
+            follow_up TEXT NOT NULL DEFAULT 'none',
+            follow_up_on TEXT,
+            starred INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            vcard TEXT,                     -- original text of a foreign card
+            versions TEXT NOT NULL DEFAULT '{}',  -- field -> [at, device_id, op_id]
+            seq INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (owner_id, contact_id)
+        );
+        CREATE INDEX contacts_feed ON contacts(owner_id, seq);
+        CREATE INDEX contacts_linked ON contacts(linked_attendee_id);
+        CREATE TABLE counters (
+            name TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        );
+        INSERT INTO counters(name, value) VALUES ('change_seq', 0);
+        CREATE TABLE used_nonces (
+            nonce TEXT PRIMARY KEY,
+            used_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+class Store:
+    """One SQLite file: a connection per thread for reads and a lock that makes one writer."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+
+    def migrate(self) -> None:
+        """Apply every pending named migration (at start-up)."""
+        with self._write_lock:
+            migrations.apply(self.read())
+
+    def read(self) -> Database:
+        """This thread's connection (autocommit; reads see the last committed state)."""
+        db: Database | None = getattr(self._local, "db", None)
+        if db is None:
+            conn = _connect(self.path)
+            with self._all_lock:
+                self._all.append(conn)
+            db = Database(conn)
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """The single writer's transaction: all of it commits, or none of it does."""
+        db = self.read()
+        with self._write_lock:
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.conn.execute("ROLLBACK")
+                raise
+            else:
+                db.conn.execute("COMMIT")
+
+    def next_seq(self, db: Database, count: int = 1) -> int:
+        """Reserve `count` change sequence numbers inside the current write; returns the first."""
+        row = db.execute(
+            "UPDATE counters SET value = value + ? WHERE name = 'change_seq' RETURNING value",
+            [count],
+        ).fetchone()
+        return int(row[0]) - count + 1
+
+    def close(self) -> None:
+        """Close every connection this store opened (at shutdown)."""
+        with self._all_lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except sqlite3.ProgrammingError:
+                    pass
+            self._all.clear()
+        self._local = threading.local()

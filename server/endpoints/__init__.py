@@ -1,0 +1,1 @@
+"""Thin HTTP handlers grouped by area; each module exports `routes` for app.py's table."""

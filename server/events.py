@@ -1,0 +1,126 @@
+"""Events: create, read, and the demo event a fresh database starts with."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date
+from typing import Any
+
+from server.clock import now_iso
+from server.db import Store
+from server.errors import Conflict, InvalidField, NotFound
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+DEMO_SLUG = "demo"
+
+
+def new_join_code() -> str:
+    """A short code people can type from a poster (no 0/O/1/I confusion)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def _date(value: Any, field: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidField(f"{field} must be a date (YYYY-MM-DD).", field=field)
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise InvalidField(f"{field} must be a date (YYYY-MM-DD).", field=field) from exc
+
+
+def validate_event_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Checked `slug`, `name`, `starts_on`, `ends_on` (422 naming the field)."""
+    allowed = {"slug", "name", "starts_on", "ends_on"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise InvalidField(f"Unknown field {unknown[0]!r}.", field=unknown[0])
+    out: dict[str, Any] = {}
+    if not partial or "slug" in data:
+        slug = data.get("slug")
+        if not isinstance(slug, str) or not SLUG.match(slug):
+            raise InvalidField(
+                "slug must be 1-64 lower-case letters, digits and dashes.", field="slug"
+            )
+        out["slug"] = slug
+    if not partial or "name" in data:
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
+            raise InvalidField("name is required (at most 200 characters).", field="name")
+        out["name"] = name.strip()
+    for key in ("starts_on", "ends_on"):
+        if key in data:
+            out[key] = _date(data.get(key), key)
+    starts, ends = out.get("starts_on"), out.get("ends_on")
+    if starts and ends and ends < starts:
+        raise InvalidField("ends_on is before starts_on.", field="ends_on")
+    return out
+
+
+def create_event(store: Store, fields: dict[str, Any]) -> dict[str, Any]:
+    """Insert a validated event; 409 if the slug is taken."""
+    row = {
+        "slug": fields["slug"],
+        "name": fields["name"],
+        "starts_on": fields.get("starts_on"),
+        "ends_on": fields.get("ends_on"),
+        "join_code": new_join_code(),
+        "created_at": now_iso(),
+    }
+    with store.write() as db:
+        if db.execute("SELECT 1 FROM events WHERE slug = ?", [row["slug"]]).fetchone():
+            raise Conflict(
+                f"An event with slug {row['slug']!r} exists.", field="slug", code="slug_taken"
+            )
+        db.execute(
+            "INSERT INTO events (slug, name, starts_on, ends_on, join_code, created_at) "
+            "VALUES (:slug, :name, :starts_on, :ends_on, :join_code, :created_at)",
+            row,
+        )
+    return row
+
+
+def update_event(store: Store, slug: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Change an event's name or dates; 404 if it does not exist."""
+    with store.write() as db:
+        current = get_event(store, slug)
+        merged = {**current, **{k: v for k, v in fields.items() if k != "slug"}}
+        if merged["starts_on"] and merged["ends_on"] and merged["ends_on"] < merged["starts_on"]:
+            raise InvalidField("ends_on is before starts_on.", field="ends_on")
+        db.execute(
+            "UPDATE events SET name = ?, starts_on = ?, ends_on = ? WHERE slug = ?",
+            [merged["name"], merged["starts_on"], merged["ends_on"], slug],
+        )
+    return merged
+
+
+def get_event(store: Store, slug: str) -> dict[str, Any]:
+    """The event row as a dict; 404 if unknown."""
+    cursor = store.read().execute("SELECT * FROM events WHERE slug = ?", [slug])
+    row = cursor.fetchone()
+    if row is None:
+        raise NotFound(f"There is no event {slug!r}.", code="event_not_found")
+    return dict(zip([c[0] for c in cursor.description], row, strict=True))
+
+
+def list_events(store: Store) -> list[dict[str, Any]]:
+    return list(store.read().query("SELECT * FROM events ORDER BY created_at DESC"))
+
+
+def public_event(event: dict[str, Any]) -> dict[str, Any]:
+    """What anyone may see of an event."""
+    return {k: event[k] for k in ("slug", "name", "starts_on", "ends_on")}
+
+
+def join_url(base_url: str, event: dict[str, Any]) -> str:
+    return f"{base_url}/join/{event['slug']}?code={event['join_code']}"
+
+
+def ensure_demo_event(store: Store) -> dict[str, Any] | None:
+    """On an empty database, create the `demo` event; returns it when it was created."""
+    if store.read().execute("SELECT 1 FROM events LIMIT 1").fetchone():
+        return None
+    return create_event(store, {"slug": DEMO_SLUG, "name": "Demo event"})

@@ -1,0 +1,167 @@
+"""Request helpers shared by the handlers: JSON bodies within limits, sessions, admin auth."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.context import AppContext
+from server.errors import Forbidden, Malformed, TooLarge, Unauthorized, UnsupportedMediaType
+from server.tokens import SESSION_MAX_AGE, InvalidToken
+
+MAX_BODY = 1024 * 1024
+SESSION_COOKIE = "cardswap_session"
+ADMIN_COOKIE = "cardswap_admin"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def ctx(request: Request) -> AppContext:
+    """The app's context (settings, store, tokens)."""
+    context: AppContext = request.app.state.ctx
+    return context
+
+
+class JSON(JSONResponse):
+    """JSON with the charset the contract names, UTF-8 kept as UTF-8."""
+
+    media_type = "application/json; charset=utf-8"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The body, refused with 413 as soon as it passes `limit` (never read whole first)."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise TooLarge("The request body is larger than 1 MiB.")
+        except ValueError as exc:
+            raise Malformed("Content-Length is not a number.") from exc
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge("The request body is larger than 1 MiB.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, limit: int = MAX_BODY) -> Any:
+    """A JSON body: 415 unless `application/json`, 413 past the limit, 400 when malformed."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise UnsupportedMediaType("Send the body as application/json.")
+    body = await read_body(request, limit)
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Malformed("The request body is not valid JSON.") from exc
+
+
+async def read_json_object(request: Request, limit: int = MAX_BODY) -> dict[str, Any]:
+    """A JSON body that must be an object."""
+    data = await read_json(request, limit)
+    if not isinstance(data, dict):
+        raise Malformed("The request body must be a JSON object.")
+    return data
+
+
+@dataclass(frozen=True)
+class Session:
+    attendee_id: str
+    device_id: str | None
+    via_cookie: bool
+
+
+def _check_origin(request: Request, context: AppContext) -> None:
+    """Cookie-authenticated writes must come from our own origin (CSRF guard)."""
+    if request.method not in WRITE_METHODS:
+        return
+    origin = request.headers.get("origin")
+    if not origin or origin.rstrip("/").lower() != context.settings.origin:
+        raise Forbidden("This request must come from the cardswap app itself.", code="bad_origin")
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def session(request: Request) -> Session:
+    """The signed-in attendee, from `Authorization: Bearer` or the session cookie; else 401."""
+    context = ctx(request)
+    token = bearer(request)
+    via_cookie = False
+    if token is None:
+        token = request.cookies.get(SESSION_COOKIE)
+        via_cookie = True
+    if not token:
+        raise Unauthorized("Sign in first: no session token was sent.")
+    try:
+        attendee_id, device_id = context.tokens.read_session(token)
+    except InvalidToken as exc:
+        raise Unauthorized("The session token is invalid or expired.") from exc
+    if via_cookie:
+        _check_origin(request, context)
+    return Session(attendee_id, device_id, via_cookie)
+
+
+def set_session_cookie(response: Response, context: AppContext, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=context.settings.secure_cookies,
+    )
+
+
+def clear_session_cookie(response: Response, context: AppContext) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=context.settings.secure_cookies,
+    )
+
+
+def is_admin_token(context: AppContext, token: str | None) -> bool:
+    return bool(token) and hmac.compare_digest(
+        str(token).encode(), context.settings.admin_token.encode()
+    )
+
+
+def require_admin(request: Request) -> None:
+    """Admin API: `Authorization: Bearer $CARDSWAP_ADMIN_TOKEN` or the signed admin cookie."""
+    context = ctx(request)
+    token = bearer(request)
+    if token is not None:
+        if is_admin_token(context, token):
+            return
+        raise Unauthorized("The admin token is not valid.")
+    cookie = request.cookies.get(ADMIN_COOKIE)
+    if not cookie:
+        raise Unauthorized("Admin sign-in required.")
+    try:
+        context.tokens.read_admin_session(cookie)
+    except InvalidToken as exc:
+        raise Unauthorized("The admin session is invalid or expired.") from exc
+    _check_origin(request, context)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

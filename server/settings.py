@@ -1,0 +1,67 @@
+"""Every setting, read from the environment in one place; tests build a Settings directly."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the app needs to run; `from_env` fills it from CARDSWAP_* variables."""
+
+    db_path: Path
+    secret_keys: tuple[str, ...]
+    admin_token: str
+    base_url: str = "http://127.0.0.1:8000"
+    web_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "web")
+    node_modules_dir: Path = field(
+        default_factory=lambda: Path(__file__).resolve().parent.parent / "node_modules"
+    )
+    # Rate limits: generous enough that a venue's NAT never throttles real attendees.
+    sync_rate_per_minute: int = 120
+    register_rate_per_minute: int = 600
+    ip_flood_per_minute: int = 20000
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry `Secure` only when the public URL is HTTPS (plain HTTP works)."""
+        return self.base_url.startswith("https://")
+
+    @property
+    def origin(self) -> str:
+        """The scheme://host[:port] of BASE_URL, for the same-origin check on cookie writes."""
+        scheme, _, rest = self.base_url.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}".lower()
+
+    @classmethod
+    def from_env(cls, db_path: str | None = None, base_url: str | None = None) -> Settings:
+        """Read CARDSWAP_DB, CARDSWAP_SECRET_KEY, CARDSWAP_ADMIN_TOKEN, CARDSWAP_BASE_URL."""
+        path = Path(db_path or os.environ.get("CARDSWAP_DB") or "data/cardswap.db").resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        keys_env = os.environ.get("CARDSWAP_SECRET_KEY", "")
+        keys = tuple(k.strip() for k in keys_env.split(",") if k.strip())
+        if not keys:
+            keys = (_persisted_secret(path.with_name(path.name + ".secret"), 32),)
+        admin = os.environ.get("CARDSWAP_ADMIN_TOKEN") or _persisted_secret(
+            path.with_name(path.name + ".admin-token"), 18
+        )
+        url = (base_url or os.environ.get("CARDSWAP_BASE_URL") or "http://127.0.0.1:8000").rstrip(
+            "/"
+        )
+        return cls(db_path=path, secret_keys=keys, admin_token=admin, base_url=url)
+
+
+def _persisted_secret(path: Path, nbytes: int) -> str:
+    """A random secret kept beside the database, so restarts do not log everyone out."""
+    if path.exists():
+        value = path.read_text().strip()
+        if value:
+            return value
+    value = secrets.token_urlsafe(nbytes)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value + "\n")
+    return value

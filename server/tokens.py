@@ -1,0 +1,206 @@
+"""Every signed token: one itsdangerous serializer (or signer) per purpose, each with its own salt.
+
+Card tokens are the exception in shape, not in machinery: they must fit a small QR code, so they are
+a compact positional payload plus a truncated HMAC, base32-encoded (see `CardToken` for the format
+the web app decodes offline). Every other token is an itsdangerous URL-safe timed serializer, and
+every `loads` has a max age. Bad, altered, expired or wrong-purpose tokens all raise `InvalidToken`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
+from itsdangerous.signer import HMACAlgorithm
+
+SESSION_MAX_AGE = 180 * 24 * 3600
+DEVICE_SIGNIN_MAX_AGE = 10 * 60
+ADMIN_SESSION_MAX_AGE = 12 * 3600
+CURSOR_MAX_AGE = 5 * 365 * 24 * 3600
+# Personal sign-in links carry their own expiry; this is only the outer bound.
+ATTENDEE_SIGNIN_MAX_AGE = 3 * 365 * 24 * 3600
+CARD_SIG_BYTES = 10  # 80-bit truncated HMAC-SHA256: short enough for the QR, too long to guess
+CARD_FORMAT = "1"
+
+
+class InvalidToken(Exception):
+    """A token that is forged, altered, expired, or signed for another purpose."""
+
+
+class _TruncatedHMAC(HMACAlgorithm):
+    """HMAC-SHA256 cut to CARD_SIG_BYTES (RFC 2104 truncation), for QR-sized card tokens."""
+
+    def __init__(self) -> None:
+        super().__init__(hashlib.sha256)
+
+    def get_signature(self, key: bytes, value: bytes) -> bytes:
+        return super().get_signature(key, value)[:CARD_SIG_BYTES]
+
+
+def _b32encode(raw: bytes) -> str:
+    return base64.b32encode(raw).decode("ascii").rstrip("=").lower()
+
+
+def _b32decode(text: str) -> bytes:
+    text = text.strip().upper()
+    if not text or len(text) > 2000 or not text.isalnum():
+        raise InvalidToken("not a card token")
+    try:
+        return base64.b32decode(text + "=" * (-len(text) % 8))
+    except (ValueError, base64.binascii.Error) as exc:  # type: ignore[attr-defined]
+        raise InvalidToken("not a card token") from exc
+
+
+@dataclass(frozen=True)
+class CardPayload:
+    """What a card QR carries, readable offline by the app: who, which event, a card preview."""
+
+    attendee_id: str
+    event_slug: str
+    card_version: int
+    fn: str = ""
+    org: str = ""
+    title: str = ""
+    email: str = ""
+    phone: str = ""
+    url: str = ""
+
+
+# Display caps inside the token: the server's current card replaces the preview after sync.
+_TEXT_CAP = 48
+_CONTACT_CAP = 64
+
+
+def _preview(card: dict[str, Any]) -> tuple[str, ...]:
+    def first(key: str) -> str:
+        values = card.get(key) or []
+        value = str(values[0]) if values else ""
+        return value if len(value) <= _CONTACT_CAP else ""
+
+    def text(key: str) -> str:
+        value = str(card.get(key) or "")
+        return value if len(value) <= _TEXT_CAP else value[: _TEXT_CAP - 1] + "…"
+
+    return (text("fn"), text("org"), text("title"), first("emails"), first("phones"), first("urls"))
+
+
+class Tokens:
+    """All token kinds for one list of secret keys, newest first (as CARDSWAP_SECRET_KEY)."""
+
+    def __init__(self, secret_keys: tuple[str, ...] | list[str]) -> None:
+        if not secret_keys:
+            raise ValueError("at least one secret key is needed")
+        keys = list(reversed(list(secret_keys)))  # itsdangerous signs with the last one
+        self._card = Signer(keys, salt="cardswap.card", algorithm=_TruncatedHMAC())
+        self._session = URLSafeTimedSerializer(keys, salt="cardswap.session")
+        self._device_signin = URLSafeTimedSerializer(keys, salt="cardswap.device-signin")
+        self._attendee_signin = URLSafeTimedSerializer(keys, salt="cardswap.attendee-signin")
+        self._cursor = URLSafeTimedSerializer(keys, salt="cardswap.cursor")
+        self._admin = URLSafeTimedSerializer(keys, salt="cardswap.admin-session")
+
+    # -- card tokens ---------------------------------------------------------------------------
+    def card_token(
+        self, attendee_id: str, event_slug: str, card_version: int, card: dict[str, Any]
+    ) -> str:
+        """The compact card token: base32(newline-joined UTF-8 fields + truncated HMAC), lower case.
+
+        Fields, in order: format "1", attendee id, event slug, card version, fn, org, title, first
+        email, first phone, first url; trailing empty fields are dropped. The last 10 bytes are the
+        signature. Base32 is case-insensitive, so the QR may carry the URL upper-cased (QR
+        alphanumeric mode) and the server reads either.
+        """
+        fields = [CARD_FORMAT, attendee_id, event_slug, str(card_version), *_preview(card)]
+        while fields and fields[-1] == "":
+            fields.pop()
+        payload = "\n".join(fields).encode("utf-8")
+        signature = self._card.get_signature(payload)
+        raw_sig = base64.urlsafe_b64decode(signature + b"=" * (-len(signature) % 4))
+        return _b32encode(payload + raw_sig)
+
+    def read_card_token(self, token: str) -> CardPayload:
+        """Verify and decode a card token (any letter case). Card tokens never expire."""
+        raw = _b32decode(token)
+        if len(raw) <= CARD_SIG_BYTES:
+            raise InvalidToken("not a card token")
+        payload, raw_sig = raw[:-CARD_SIG_BYTES], raw[-CARD_SIG_BYTES:]
+        signature = base64.urlsafe_b64encode(raw_sig).rstrip(b"=")
+        if not self._card.verify_signature(payload, signature):
+            raise InvalidToken("card token signature does not match")
+        try:
+            fields = payload.decode("utf-8").split("\n")
+            fields += [""] * (10 - len(fields))
+            if fields[0] != CARD_FORMAT:
+                raise InvalidToken("unknown card token format")
+            return CardPayload(fields[1], fields[2], int(fields[3]), *fields[4:10])
+        except (UnicodeDecodeError, ValueError, TypeError) as exc:
+            raise InvalidToken("card token payload is unreadable") from exc
+
+    # -- sessions ------------------------------------------------------------------------------
+    def session(self, attendee_id: str, device_id: str | None) -> str:
+        return self._session.dumps([attendee_id, device_id])
+
+    def read_session(self, token: str) -> tuple[str, str | None]:
+        """(attendee id, device id or None) of a session token no older than 180 days."""
+        data = _loads(self._session, token, SESSION_MAX_AGE)
+        if not (isinstance(data, list) and len(data) == 2 and isinstance(data[0], str)):
+            raise InvalidToken("malformed session")
+        device = data[1] if isinstance(data[1], str) else None
+        return data[0], device
+
+    # -- sign-in links (single use: the caller records the nonce) -------------------------------
+    def device_signin(self, attendee_id: str) -> str:
+        return self._device_signin.dumps([attendee_id, secrets.token_urlsafe(9)])
+
+    def attendee_signin(self, attendee_id: str, expires_at: int) -> str:
+        return self._attendee_signin.dumps([attendee_id, secrets.token_urlsafe(9), expires_at])
+
+    def read_signin(self, token: str) -> tuple[str, str]:
+        """(attendee id, nonce) of a device link (10 minutes) or a personal link (own expiry)."""
+        try:
+            data = _loads(self._device_signin, token, DEVICE_SIGNIN_MAX_AGE)
+            if isinstance(data, list) and len(data) == 2:
+                return str(data[0]), "d:" + str(data[1])
+        except InvalidToken:
+            pass
+        data = _loads(self._attendee_signin, token, ATTENDEE_SIGNIN_MAX_AGE)
+        if not (isinstance(data, list) and len(data) == 3 and isinstance(data[2], int)):
+            raise InvalidToken("malformed sign-in link")
+        if data[2] < time.time():
+            raise InvalidToken("sign-in link expired")
+        return str(data[0]), "a:" + str(data[1])
+
+    # -- sync cursors --------------------------------------------------------------------------
+    def cursor(self, attendee_id: str, seq: int) -> str:
+        return self._cursor.dumps([attendee_id, seq])
+
+    def read_cursor(self, token: str, attendee_id: str) -> int:
+        """The change seq a cursor stands for; only cursors issued to this attendee are valid."""
+        data = _loads(self._cursor, token, CURSOR_MAX_AGE)
+        if not (isinstance(data, list) and len(data) == 2 and data[0] == attendee_id):
+            raise InvalidToken("cursor belongs to someone else")
+        if not isinstance(data[1], int) or data[1] < 0:
+            raise InvalidToken("malformed cursor")
+        return data[1]
+
+    # -- admin sessions ------------------------------------------------------------------------
+    def admin_session(self) -> str:
+        return self._admin.dumps(["admin", secrets.token_urlsafe(6)])
+
+    def read_admin_session(self, token: str) -> None:
+        data = _loads(self._admin, token, ADMIN_SESSION_MAX_AGE)
+        if not (isinstance(data, list) and data and data[0] == "admin"):
+            raise InvalidToken("not an admin session")
+
+
+def _loads(serializer: URLSafeTimedSerializer, token: str, max_age: int) -> Any:
+    if not isinstance(token, str) or not token or len(token) > 4096:
+        raise InvalidToken("missing token")
+    try:
+        return serializer.loads(token, max_age=max_age)
+    except BadSignature as exc:  # SignatureExpired is a BadSignature too
+        raise InvalidToken(str(exc)) from exc
