@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from server.context import AppContext
 from server.db import Store
-from server.endpoints import admin, attendee, contacts, events, public, sync, web
+from server.endpoints import admin, attendee, contacts, events, exports, public, sync, web
 from server.errors import CardswapError, RateLimited
 from server.http import JSON
 from server.middleware import IPFloodGuard, SecurityHeaders
@@ -84,6 +84,7 @@ def create_app(settings: Settings) -> Starlette:
         *events.routes,
         *attendee.routes,
         *sync.routes,
+        *exports.routes,  # before contacts: /api/contacts.vcf is not a contact id
         *contacts.routes,
         *public.routes,
         *admin.routes,
