@@ -1,7 +1,130 @@
-"""attendee endpoints."""
+"""Attendee endpoints: registration, `/api/me` (card, QR, settings, delete), device sign-in.
+
+Thin handlers: parse, authenticate, call server.attendees, shape the response. Every `/api/me`
+endpoint re-checks the attendee (a session token outlives a deleted attendee).
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import hashlib
+import html
 
-routes: list[BaseRoute] = []
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server import attendees, qr
+from server.http import (
+    JSON,
+    clear_session_cookie,
+    client_ip,
+    ctx,
+    read_json_object,
+    session,
+    set_session_cookie,
+)
+
+
+async def register(request: Request) -> Response:
+    """`POST /api/events/{slug}/attendees` → 201, and the session cookie."""
+    data = await read_json_object(request)
+    context = ctx(request)
+    body = await run_in_threadpool(
+        attendees.register, context, request.path_params["slug"], data, client_ip(request)
+    )
+    response = JSON(body, status_code=201)
+    set_session_cookie(response, context, body["token"])
+    return response
+
+
+def me(request: Request) -> Response:
+    """`GET /api/me`."""
+    return JSON(attendees.get_me(ctx(request), session(request).attendee_id))
+
+
+async def put_card(request: Request) -> Response:
+    """`PUT /api/me/card {"card"}` → the `/api/me` shape with the new card URL."""
+    who = session(request)
+    data = await read_json_object(request)
+    body = await run_in_threadpool(attendees.update_card, ctx(request), who.attendee_id, data)
+    return JSON(body)
+
+
+async def put_settings(request: Request) -> Response:
+    """`PUT /api/me/settings {"share_back": bool}` → the `/api/me` shape."""
+    who = session(request)
+    data = await read_json_object(request)
+    body = await run_in_threadpool(attendees.update_settings, ctx(request), who.attendee_id, data)
+    return JSON(body)
+
+
+def qr_svg(request: Request) -> Response:
+    """`GET /api/me/qr.svg`: the card URL as a QR code, revalidated by ETag."""
+    context = ctx(request)
+    row = attendees.require_attendee(context.store, session(request).attendee_id)
+    url = attendees.card_url(context, row)
+    etag = '"' + hashlib.sha256(url.encode()).hexdigest()[:20] + '"'
+    headers = {"Cache-Control": "private, no-cache", "ETag": etag, "Vary": "Authorization, Cookie"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    svg = qr.svg(qr.qr_text(url), title="My card")
+    return Response(svg, media_type="image/svg+xml", headers=headers)
+
+
+def new_device(request: Request) -> Response:
+    """`POST /api/me/devices` (bodiless) → 201 `{"sign_in_url","expires_at"}`."""
+    who = session(request)
+    body = attendees.create_device_signin(ctx(request), who.attendee_id)
+    return JSON(body, status_code=201, headers={"Cache-Control": "no-store"})
+
+
+def delete_me(request: Request) -> Response:
+    """`DELETE /api/me` → 204; the cookie is cleared."""
+    context = ctx(request)
+    attendees.delete_attendee(context.store, session(request).attendee_id)
+    response = Response(status_code=204)
+    clear_session_cookie(response, context)
+    return response
+
+
+def _signin_page(title: str, message: str, status: int) -> HTMLResponse:
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)} · cardswap</title></head><body><main>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>"
+        '<p><a href="/">Open cardswap</a></p></main></body></html>'
+    )
+    return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def signin(request: Request) -> Response:
+    """`GET /signin/{token}`: single use; sets the session cookie and redirects (303) to `/`.
+
+    A HEAD (link previewers, mail scanners) only checks the link, so it is not used up.
+    """
+    context = ctx(request)
+    token = request.path_params["token"]
+    try:
+        if request.method == "HEAD":
+            attendees.check_signin(context, token)
+            return _signin_page("Sign in", "Open this link to sign in.", 200)
+        session_token = attendees.sign_in_with_token(context, token)
+    except attendees.SignInFailed as exc:
+        return _signin_page("This sign-in link cannot be used", str(exc), 401)
+    response = RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-store"})
+    set_session_cookie(response, context, session_token)
+    return response
+
+
+routes: list[BaseRoute] = [
+    Route("/api/events/{slug}/attendees", register, methods=["POST"]),
+    Route("/api/me", me, methods=["GET"]),
+    Route("/api/me", delete_me, methods=["DELETE"]),
+    Route("/api/me/card", put_card, methods=["PUT"]),
+    Route("/api/me/settings", put_settings, methods=["PUT"]),
+    Route("/api/me/qr.svg", qr_svg, methods=["GET"]),
+    Route("/api/me/devices", new_device, methods=["POST"]),
+    Route("/signin/{token}", signin, methods=["GET"]),
+]

@@ -1,0 +1,317 @@
+"""Attendees: registration, the own card and its live links, settings, sign-in links, deletion.
+
+Plain functions over the Store, knowing nothing of HTTP; endpoints/attendee.py shapes them.
+`create_attendee` and `set_card` work inside a caller's write transaction so the organizer's CSV
+import can reuse them; `require_attendee` is the session check every `/api/me`-style endpoint
+(and sync) runs, because a stateless session token outlives a deleted attendee.
+
+Registration rate limit (DESIGN.md section 7): a venue NATs thousands of phones behind one public
+address, and at a keynote they all register with the same join code within minutes. The budget is
+therefore keyed by (event, join code, client IP) and each registration costs only 1/CROWD_FACTOR of
+a token: with the default 600/minute that is 12,000 registrations at once from one address and
+200 a second after that, far above any real crowd, while a script minting attendees in a loop is
+still stopped. Wrong join codes are not counted there (they create nothing); the IP flood guard
+bounds them, and an 8-character code from a 32-letter alphabet is not guessable at that rate.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from server.cards import normalize_card
+from server.clock import iso, now_iso
+from server.context import AppContext
+from server.db import Store
+from server.errors import Forbidden, InvalidField, Unauthorized
+from server.events import get_event, public_event
+from server.tokens import DEVICE_SIGNIN_MAX_AGE, InvalidToken
+
+CROWD_FACTOR = 20
+UUID_RE = re.compile(r"^[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$", re.IGNORECASE)
+_COLUMNS = (
+    "id",
+    "event_slug",
+    "card",
+    "card_version",
+    "email",
+    "share_back",
+    "created_at",
+    "deleted_at",
+)
+
+
+class SignInFailed(Exception):
+    """A sign-in link that is forged, expired, already used, or for a deleted attendee."""
+
+
+# -- rows --------------------------------------------------------------------------------------
+def new_attendee_id() -> str:
+    """96 random bits, URL-safe base64 (16 characters): short in the card QR, not guessable."""
+    return secrets.token_urlsafe(12)
+
+
+def _row(db: Database, attendee_id: str) -> dict[str, Any] | None:
+    row = db.execute(
+        f"SELECT {', '.join(_COLUMNS)} FROM attendees WHERE id = ?", [attendee_id]
+    ).fetchone()
+    if row is None:
+        return None
+    out = dict(zip(_COLUMNS, row, strict=True))
+    out["card"] = json.loads(out["card"]) if out["card"] else None
+    out["share_back"] = bool(out["share_back"])
+    return out
+
+
+def get_attendee(db: Database, attendee_id: str) -> dict[str, Any] | None:
+    """The attendee row (card decoded, share_back a bool), deleted ones included; else None."""
+    return _row(db, attendee_id)
+
+
+def require_attendee(store: Store, attendee_id: str) -> dict[str, Any]:
+    """The live attendee behind a session; 401 when unknown or deleted (tokens outlive rows)."""
+    row = _row(store.read(), attendee_id)
+    if row is None or row["deleted_at"] is not None:
+        raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
+    return row
+
+
+def card_json(card: dict[str, Any]) -> str:
+    """The stored form of a card (attendees.card and contacts.card)."""
+    return json.dumps(card, ensure_ascii=False, separators=(",", ":"))
+
+
+def create_attendee(
+    db: Database, event_slug: str, card: dict[str, Any], email: str | None = None
+) -> dict[str, Any]:
+    """Insert an attendee inside the caller's write transaction; the card is validated (422).
+
+    `email` (lower-cased) is the CSV import's idempotency key; self-registration leaves it unset.
+    """
+    normalized = normalize_card(card)
+    row = {
+        "id": new_attendee_id(),
+        "event_slug": event_slug,
+        "card": card_json(normalized),
+        "card_version": 1,
+        "email": email.strip().lower() if email else None,
+        "share_back": 1,
+        "created_at": now_iso(),
+    }
+    db.execute(
+        "INSERT INTO attendees (id, event_slug, card, card_version, email, share_back, "
+        "created_at) VALUES (:id, :event_slug, :card, :card_version, :email, :share_back, "
+        ":created_at)",
+        row,
+    )
+    return {**row, "card": normalized, "share_back": True, "deleted_at": None}
+
+
+def record_device(db: Database, attendee_id: str, device_id: str) -> None:
+    """Remember a device of an attendee (idempotent; refreshes last_seen)."""
+    now = now_iso()
+    db.execute(
+        "INSERT INTO devices (attendee_id, id, created_at, last_seen) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (attendee_id, id) DO UPDATE SET last_seen = excluded.last_seen",
+        [attendee_id, device_id, now, now],
+    )
+
+
+def set_card(store: Store, db: Database, attendee_id: str, card: dict[str, Any]) -> dict[str, Any]:
+    """Replace a live attendee's card inside the caller's transaction; returns the new row.
+
+    Bumps card_version (a new card URL; old ones keep resolving to the current card) and pushes the
+    card into every contact live-linked to this attendee, each with a fresh change seq, so the
+    people who hold this card receive it on their next sync.
+    """
+    normalized = normalize_card(card)
+    current = _row(db, attendee_id)
+    if current is None or current["deleted_at"] is not None:
+        raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
+    stored = card_json(normalized)
+    db.execute(
+        "UPDATE attendees SET card = ?, card_version = card_version + 1 WHERE id = ?",
+        [stored, attendee_id],
+    )
+    linked = [
+        (r[0], r[1])
+        for r in db.execute(
+            "SELECT owner_id, contact_id FROM contacts WHERE linked_attendee_id = ? "
+            "ORDER BY owner_id, contact_id",
+            [attendee_id],
+        ).fetchall()
+    ]
+    if linked:
+        first = store.next_seq(db, len(linked))
+        now = now_iso()
+        db.conn.executemany(
+            "UPDATE contacts SET card = ?, seq = ?, updated_at = ? "
+            "WHERE owner_id = ? AND contact_id = ?",
+            [(stored, first + i, now, owner, cid) for i, (owner, cid) in enumerate(linked)],
+        )
+    return {**current, "card": normalized, "card_version": current["card_version"] + 1}
+
+
+# -- views -------------------------------------------------------------------------------------
+def card_url(ctx: AppContext, row: dict[str, Any]) -> str:
+    """The attendee's current card URL, `{BASE_URL}/c/{token}`."""
+    token = ctx.tokens.card_token(row["id"], row["event_slug"], row["card_version"], row["card"])
+    return ctx.card_url(token)
+
+
+def me_view(ctx: AppContext, row: dict[str, Any]) -> dict[str, Any]:
+    """The `GET /api/me` shape."""
+    event = get_event(ctx.store, row["event_slug"])
+    return {
+        "attendee": {"id": row["id"], "card": row["card"]},
+        "card_url": card_url(ctx, row),
+        "event": public_event(event),
+        "settings": {"share_back": row["share_back"]},
+    }
+
+
+def _only_keys(data: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise InvalidField(f"Unknown field {unknown[0]!r}.", field=unknown[0])
+
+
+# -- operations --------------------------------------------------------------------------------
+def register(
+    ctx: AppContext, event_slug: str, data: dict[str, Any], client_ip: str
+) -> dict[str, Any]:
+    """Self-registration with the event's join code: the 201 body (attendee, token, card_url).
+
+    Checks in order: unknown event 404, join code 403, rate limit 429, card and device id 422.
+    """
+    event = get_event(ctx.store, event_slug)
+    _only_keys(data, {"join_code", "card", "device_id"})
+    code = data.get("join_code")
+    if not isinstance(code, str) or not code.strip() or len(code) > 64:
+        raise InvalidField("join_code is required.", field="join_code")
+    given = code.strip().upper().encode()
+    if not hmac.compare_digest(given, str(event["join_code"]).upper().encode()):
+        raise Forbidden("That join code is not this event's.", code="bad_join_code")
+    ctx.register_limiter.hit(
+        f"{event['slug']}:{event['join_code']}:{client_ip}", cost=1 / CROWD_FACTOR
+    )
+    card = normalize_card(data.get("card"))
+    device_id = data.get("device_id")
+    if not isinstance(device_id, str) or not UUID_RE.match(device_id):
+        raise InvalidField("device_id must be a UUID string.", field="device_id")
+    with ctx.store.write() as db:
+        row = create_attendee(db, event["slug"], card)
+        record_device(db, row["id"], device_id)
+    return {
+        "attendee": {"id": row["id"], "card": row["card"]},
+        "token": ctx.tokens.session(row["id"], device_id),
+        "card_url": card_url(ctx, row),
+    }
+
+
+def get_me(ctx: AppContext, attendee_id: str) -> dict[str, Any]:
+    """`GET /api/me`; 401 for a deleted attendee."""
+    return me_view(ctx, require_attendee(ctx.store, attendee_id))
+
+
+def update_card(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """`PUT /api/me/card {"card"}`: the new card, live-linked into others' contacts."""
+    _only_keys(data, {"card"})
+    if "card" not in data:
+        raise InvalidField("card is required.", field="card")
+    card = normalize_card(data["card"])
+    with ctx.store.write() as db:
+        row = set_card(ctx.store, db, attendee_id, card)
+    return me_view(ctx, row)
+
+
+def update_settings(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """`PUT /api/me/settings {"share_back": bool}`."""
+    _only_keys(data, {"share_back"})
+    share_back = data.get("share_back")
+    if not isinstance(share_back, bool):
+        raise InvalidField("share_back must be true or false.", field="share_back")
+    with ctx.store.write() as db:
+        cursor = db.execute(
+            "UPDATE attendees SET share_back = ? WHERE id = ? AND deleted_at IS NULL",
+            [int(share_back), attendee_id],
+        )
+        if cursor.rowcount != 1:
+            raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
+    return get_me(ctx, attendee_id)
+
+
+def delete_attendee(store: Store, attendee_id: str) -> None:
+    """`DELETE /api/me`: the card, contacts and devices go; a tombstone row stays.
+
+    The tombstone makes old card tokens resolve to 404 and exchanges with them `card_withdrawn`.
+    Contacts other people hold of this attendee keep the last captured card, unlinked. The op log
+    keeps ids (idempotency, stats) but loses its payloads (notes, foreign cards).
+    """
+    with store.write() as db:
+        cursor = db.execute(
+            "UPDATE attendees SET card = NULL, email = NULL, deleted_at = ? "
+            "WHERE id = ? AND deleted_at IS NULL",
+            [now_iso(), attendee_id],
+        )
+        if cursor.rowcount != 1:
+            raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
+        db.execute("DELETE FROM contacts WHERE owner_id = ?", [attendee_id])
+        db.execute("DELETE FROM devices WHERE attendee_id = ?", [attendee_id])
+        db.execute(
+            "UPDATE contacts SET linked_attendee_id = NULL WHERE linked_attendee_id = ?",
+            [attendee_id],
+        )
+        db.execute("UPDATE ops SET payload = '{}' WHERE attendee_id = ?", [attendee_id])
+
+
+def create_device_signin(ctx: AppContext, attendee_id: str) -> dict[str, Any]:
+    """`POST /api/me/devices`: a 10-minute, single-use link that signs another device in."""
+    require_attendee(ctx.store, attendee_id)
+    # itsdangerous stamps whole seconds and refuses a link once its age exceeds the max age.
+    issued = int(time.time())
+    token = ctx.tokens.device_signin(attendee_id)
+    expires = datetime.fromtimestamp(issued + DEVICE_SIGNIN_MAX_AGE, UTC)
+    return {
+        "sign_in_url": f"{ctx.settings.base_url}/signin/{token}",
+        "expires_at": iso(expires),
+    }
+
+
+def sign_in_with_token(ctx: AppContext, token: str) -> str:
+    """Use a device or personal sign-in link once; returns a session token (no device yet).
+
+    Raises SignInFailed with a human sentence when the link is forged, expired or used.
+    """
+    try:
+        attendee_id, nonce = ctx.tokens.read_signin(token)
+    except InvalidToken as exc:
+        raise SignInFailed(
+            "This sign-in link is not valid or has expired. Ask for a new one."
+        ) from exc
+    with ctx.store.write() as db:
+        row = _row(db, attendee_id)
+        if row is None or row["deleted_at"] is not None:
+            raise SignInFailed("The account this link belonged to has been deleted.")
+        used = db.execute(
+            "INSERT INTO used_nonces (nonce, used_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING",
+            [nonce, now_iso()],
+        )
+        if used.rowcount != 1:
+            raise SignInFailed("This sign-in link has already been used. Ask for a new one.")
+    return ctx.tokens.session(attendee_id, None)
+
+
+def check_signin(ctx: AppContext, token: str) -> None:
+    """Validate a sign-in link without using it up (for HEAD requests from link previewers)."""
+    try:
+        ctx.tokens.read_signin(token)
+    except InvalidToken as exc:
+        raise SignInFailed("This sign-in link is not valid or has expired.") from exc
