@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from server import backup
 from server.db import Store
 from server.errors import CardswapError
 from server.events import create_event, ensure_demo_event, join_url, validate_event_fields
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--db")
     create.add_argument("--base-url")
     create.set_defaults(func=cmd_event_create)
+    backup.add_parser(sub)  # `cardswap backup PATH` (server/backup.py)
     return parser
 
 

@@ -113,6 +113,7 @@ class LiveServer:
     db_path: Path
     port: int
     process: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] | None = None  # extra environment (e.g. another CARDSWAP_SECRET_KEY)
 
     @property
     def url(self) -> str:
@@ -120,13 +121,14 @@ class LiveServer:
 
     def start(self) -> None:
         env = {**os.environ, "CARDSWAP_SECRET_KEY": SECRET, "CARDSWAP_ADMIN_TOKEN": ADMIN_TOKEN,
-               "CARDSWAP_BASE_URL": self.url}
+               "CARDSWAP_BASE_URL": self.url, **(self.env or {})}
         log = open(self.db_path.with_suffix(".log"), "ab")  # noqa: SIM115 (kept for the process)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1",
              "--port", str(self.port), "--db", str(self.db_path), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
+        log.close()  # the child has its own copy of the descriptor (no ResourceWarning here)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
