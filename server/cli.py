@@ -10,7 +10,13 @@ from collections.abc import Sequence
 from server import backup
 from server.db import Store
 from server.errors import CardswapError
-from server.events import create_event, ensure_demo_event, join_url, validate_event_fields
+from server.events import (
+    create_event,
+    ensure_demo_event,
+    join_url,
+    list_events,
+    validate_event_fields,
+)
 from server.settings import Settings
 
 
@@ -55,16 +61,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_event_create(args: argparse.Namespace) -> int:
+    """Create an event and print its join code and join URL (for the poster's QR)."""
     settings = _settings(args)
-    store = Store(settings.db_path)
-    store.migrate()
     fields = validate_event_fields(
         {"slug": args.slug, "name": args.name, "starts_on": args.starts_on, "ends_on": args.ends_on}
     )
-    event = create_event(store, fields)
+    store = Store(settings.db_path)
+    try:
+        store.migrate()
+        event = create_event(store, fields)
+    finally:
+        store.close()
     print(f"event {event['slug']} created")
     print(f"join code: {event['join_code']}")
     print(f"join URL:  {join_url(settings.base_url, event)}")
+    return 0
+
+
+def cmd_event_list(args: argparse.Namespace) -> int:
+    """Every event with its dates and join URL, newest first (to find a join code again)."""
+    settings = _settings(args)
+    store = Store(settings.db_path)
+    try:
+        store.migrate()
+        events = list_events(store)
+    finally:
+        store.close()
+    for event in events:
+        dates = " to ".join(d for d in (event["starts_on"], event["ends_on"]) if d) or "no dates"
+        print(f"{event['slug']}\t{event['name']}\t{dates}\t{join_url(settings.base_url, event)}")
+    if not events:
+        print("no events yet: cardswap event create --slug SLUG --name NAME", file=sys.stderr)
     return 0
 
 
@@ -90,13 +117,17 @@ def build_parser() -> argparse.ArgumentParser:
         dest="event_cmd", required=True
     )
     create = event.add_parser("create", help="create an event and print its join URL and code")
-    create.add_argument("--slug", required=True)
-    create.add_argument("--name", required=True)
-    create.add_argument("--starts-on")
-    create.add_argument("--ends-on")
-    create.add_argument("--db")
-    create.add_argument("--base-url")
+    create.add_argument("--slug", required=True, help="URL name: lower-case letters, digits, -")
+    create.add_argument("--name", required=True, help="the event's display name")
+    create.add_argument("--starts-on", help="first day, YYYY-MM-DD")
+    create.add_argument("--ends-on", help="last day, YYYY-MM-DD")
+    create.add_argument("--db", help="SQLite file (default $CARDSWAP_DB or data/cardswap.db)")
+    create.add_argument("--base-url", help="public URL for the join link ($CARDSWAP_BASE_URL)")
     create.set_defaults(func=cmd_event_create)
+    listing = event.add_parser("list", help="list events with their join URLs")
+    listing.add_argument("--db", help="SQLite file (default $CARDSWAP_DB or data/cardswap.db)")
+    listing.add_argument("--base-url", help="public URL for the join link ($CARDSWAP_BASE_URL)")
+    listing.set_defaults(func=cmd_event_list)
     backup.add_parser(sub)  # `cardswap backup PATH` (server/backup.py)
     return parser
 
