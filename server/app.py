@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from server.context import AppContext
 from server.db import Store
-from server.endpoints import admin, attendee, contacts, events, exports, public, sync, web
+from server.endpoints import admin, attendee, contacts, events, exports, meta, public, sync, web
 from server.errors import CardswapError, RateLimited
 from server.http import JSON
 from server.middleware import IPFloodGuard, SecurityHeaders
@@ -88,6 +88,7 @@ def create_app(settings: Settings) -> Starlette:
         *contacts.routes,
         *public.routes,
         *admin.routes,
+        *meta.routes,
         *web.routes,  # last: the static shell mount catches what is left
     ]
     app = Starlette(
