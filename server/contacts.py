@@ -1,0 +1,159 @@
+"""An attendee's contacts as the API shows them: the row -> `contact` dict, lists, filters, one.
+
+Verified contacts are live-linked: their card is read from the linked attendee's current row
+(while that attendee exists), so a card edit shows up everywhere at once; the stored snapshot is
+what remains after the attendee deletes their data. Every read here is scoped to one owner.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlite_utils import Database
+
+from server.db import Store
+from server.errors import InvalidField, NotFound
+
+FOLLOW_UPS = ("none", "todo", "done")
+
+# The contact's own columns plus the live card of a linked, not deleted attendee.
+SELECT = (
+    "SELECT c.contact_id, c.card, c.verified, c.met_at, c.methods, c.notes, c.tags, c.follow_up,"
+    " c.follow_up_on, c.starred, c.deleted, c.updated_at, c.seq, a.card AS live_card"
+    " FROM contacts c LEFT JOIN attendees a"
+    " ON a.id = c.linked_attendee_id AND a.deleted_at IS NULL AND a.card IS NOT NULL"
+)
+
+
+def contact_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+    """The API `contact` shape from a row of SELECT."""
+    (cid, card, verified, met_at, methods, notes, tags, follow_up, follow_up_on, starred,
+     deleted, updated_at, _seq, live_card) = row  # fmt: skip
+    return {
+        "id": cid,
+        "card": json.loads(live_card or card),
+        "verified": bool(verified),
+        "met_at": met_at,
+        "methods": json.loads(methods),
+        "notes": notes,
+        "tags": json.loads(tags),
+        "follow_up": follow_up,
+        "follow_up_on": follow_up_on,
+        "starred": bool(starred),
+        "deleted": bool(deleted),
+        "updated_at": updated_at,
+    }
+
+
+def feed_page(db: Database, owner_id: str, after_seq: int, limit: int) -> tuple[list[Any], bool]:
+    """Rows of `owner_id` with seq > after_seq, oldest first: (up to `limit` rows, more?)."""
+    rows = db.execute(
+        SELECT + " WHERE c.owner_id = ? AND c.seq > ? ORDER BY c.seq LIMIT ?",
+        [owner_id, after_seq, limit + 1],
+    ).fetchall()
+    return rows[:limit], len(rows) > limit
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The `GET /api/contacts` query: every field optional."""
+
+    follow_up: str | None = None
+    tag: str | None = None
+    starred: bool | None = None
+    q: str | None = None
+
+
+def parse_filters(params: dict[str, str]) -> Filters:
+    """Checked filters from query parameters; 422 naming the parameter when a value is bad."""
+    follow_up = params.get("follow_up") or None
+    if follow_up is not None and follow_up not in FOLLOW_UPS:
+        raise InvalidField("follow_up must be none, todo or done.", field="follow_up")
+    starred_text = (params.get("starred") or "").lower()
+    starred: bool | None = None
+    if starred_text in ("true", "1"):
+        starred = True
+    elif starred_text in ("false", "0"):
+        starred = False
+    elif starred_text:
+        raise InvalidField("starred must be true or false.", field="starred")
+    tag = params.get("tag") or None
+    if tag is not None and len(tag) > 64:
+        raise InvalidField("tag is longer than 64 characters.", field="tag")
+    q = (params.get("q") or "").strip() or None
+    if q is not None and len(q) > 200:
+        raise InvalidField("q is longer than 200 characters.", field="q")
+    return Filters(follow_up, tag, starred, q)
+
+
+def _haystack(contact: dict[str, Any]) -> str:
+    parts: list[str] = [contact["notes"], *contact["tags"]]
+    for value in contact["card"].values():
+        parts.extend(value if isinstance(value, list) else [str(value)])
+    return "\n".join(parts).casefold()
+
+
+def matches(contact: dict[str, Any], filters: Filters) -> bool:
+    """Whether a contact passes every given filter (q: case-insensitive, card, notes, tags)."""
+    if filters.follow_up is not None and contact["follow_up"] != filters.follow_up:
+        return False
+    if filters.tag is not None and filters.tag not in contact["tags"]:
+        return False
+    if filters.starred is not None and contact["starred"] != filters.starred:
+        return False
+    return filters.q is None or filters.q.casefold() in _haystack(contact)
+
+
+def list_contacts(
+    store: Store, owner_id: str, filters: Filters | None = None, ids: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """The owner's contacts that are not deleted, most recently met first, filtered."""
+    sql = SELECT + " WHERE c.owner_id = ? AND c.deleted = 0"
+    args: list[Any] = [owner_id]
+    if filters is not None and filters.follow_up is not None:
+        sql += " AND c.follow_up = ?"
+        args.append(filters.follow_up)
+    if filters is not None and filters.starred is not None:
+        sql += " AND c.starred = ?"
+        args.append(int(filters.starred))
+    sql += " ORDER BY c.met_at DESC, c.contact_id"
+    out = [contact_dict(row) for row in store.read().execute(sql, args).fetchall()]
+    if ids is not None:
+        wanted = set(ids)
+        out = [c for c in out if c["id"] in wanted]
+    if filters is not None:
+        out = [c for c in out if matches(c, filters)]
+    return out
+
+
+def get_contact(store: Store, owner_id: str, contact_id: str) -> dict[str, Any]:
+    """One contact of the owner (not deleted); 404 otherwise, whoever else may hold that id."""
+    row = (
+        store.read()
+        .execute(
+            SELECT + " WHERE c.owner_id = ? AND c.contact_id = ? AND c.deleted = 0",
+            [owner_id, contact_id],
+        )
+        .fetchone()
+    )
+    if row is None:
+        raise NotFound("You have no contact with that id.", code="contact_not_found")
+    return contact_dict(row)
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def valid_date(value: str) -> bool:
+    """A YYYY-MM-DD calendar date."""
+    if not _DATE.match(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

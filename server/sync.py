@@ -1,0 +1,561 @@
+"""Sync: a device's queued ops applied, and the change feed read, as plain functions over the db.
+
+One `POST /api/sync` is one write transaction (DESIGN.md section 5, "Sync"). The work that needs
+no database (card token signatures, vCard parsing, field limits, the clock rule) happens first,
+outside the writer lock. Inside it the ops are applied in request order to an in-memory copy of
+the contact rows they touch; each op works on its own overlay that is dropped when the op is
+rejected (a savepoint in memory), so a bad op leaves nothing behind and never stops the others.
+The changed rows are then written once, each with a fresh change seq, with the op log rows and
+the change-feed read, all in the same transaction: a crash anywhere leaves nothing half-applied.
+
+Last-writer-wins: each field keeps a version (at, device id, op id) in `contacts.versions`; a
+write wins when its version is greater, compared as strings (`at` is fixed-width ISO UTC, so
+string order is time order). The `deleted` version is the tombstone's: an exchange by the owner
+with a greater version brings the contact back; a reciprocal never touches it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from server import clock, contacts, vcards
+from server.context import AppContext
+from server.db import Store
+from server.errors import CardswapError, InvalidCursor, InvalidField, TooLarge, Unauthorized
+from server.tokens import InvalidToken, Tokens
+
+MAX_OPS = 500
+PAGE_SIZE = 500
+MAX_NOTES = 10_000
+MAX_TAGS = 50
+MAX_TAG = 64
+MAX_VCARD = 16 * 1024
+MAX_CONTACT_ID = 200
+CLOCK_SKEW = timedelta(minutes=5)
+TOKEN_METHODS = ("qr", "nfc", "link")
+EXT_METHODS = ("qr", "nfc", "manual")
+UPDATE_FIELDS = ("notes", "tags", "follow_up", "follow_up_on", "starred")
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ZERO: tuple[str, str, str] = ("", "", "")
+
+Version = tuple[str, str, str]
+Key = tuple[str, str]  # (owner id, contact id)
+Row = dict[str, Any]
+
+
+def is_uuid(value: object) -> bool:
+    return isinstance(value, str) and bool(_UUID.match(value))
+
+
+class Rejected(CardswapError):
+    """One op refused with a reason; the others go on."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code=code)
+
+
+# -- the request -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SyncRequest:
+    device_id: str
+    after_seq: int
+    ops: list[Any]
+
+
+def parse_request(tokens: Tokens, attendee_id: str, body: dict[str, Any]) -> SyncRequest:
+    """The checked request: 422 for a bad device_id or ops, 413 past 500 ops, 400 bad cursor."""
+    device_id = body.get("device_id")
+    if not is_uuid(device_id):
+        raise InvalidField("device_id must be this install's UUID.", field="device_id")
+    ops = body.get("ops", [])
+    if not isinstance(ops, list):
+        raise InvalidField("ops must be a list.", field="ops")
+    if len(ops) > MAX_OPS:
+        raise TooLarge(f"At most {MAX_OPS} ops per sync; send the rest next.", code="too_many_ops")
+    cursor = body.get("cursor")
+    after = 0
+    if cursor is not None:
+        if not isinstance(cursor, str):
+            raise InvalidCursor("cursor must be a string from an earlier sync, or null.")
+        try:
+            after = tokens.read_cursor(cursor, attendee_id)
+        except InvalidToken as exc:
+            raise InvalidCursor("This cursor was not issued to you; sync with null.") from exc
+    assert isinstance(device_id, str)
+    return SyncRequest(device_id.lower(), after, ops)
+
+
+# -- phase 1: each op checked and parsed, no database --------------------------------------------
+@dataclass
+class Op:
+    """One op as checked before the lock; `error` set when it is already known to be rejected."""
+
+    raw_id: Any
+    op_id: str | None = None
+    type: str = ""
+    payload: str = ""
+    client_at: str | None = None
+    at: str | None = None
+    error: tuple[str, str] | None = None
+    method: str = ""
+    contact_id: str = ""
+    other_id: str = ""
+    card: dict[str, Any] | None = None
+    vcard: str | None = None
+    note: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def effective_at(value: object, now: datetime) -> str:
+    """The op's `at` as ISO UTC, a time past server now + 5 minutes counted as now."""
+    moment = clock.parse_client_time(value)
+    if moment is None:
+        raise Rejected("invalid_field", "at must be an ISO 8601 time with an offset.")
+    return clock.iso(now if moment > now + CLOCK_SKEW else moment)
+
+
+def _contact_id(raw: dict[str, Any]) -> str:
+    cid = raw.get("contact_id")
+    if not isinstance(cid, str) or not cid or len(cid) > MAX_CONTACT_ID:
+        raise Rejected("invalid_field", "contact_id must be a contact's id.")
+    return cid
+
+
+def _prep_exchange(op: Op, raw: dict[str, Any], tokens: Tokens, owner_id: str) -> None:
+    note = raw.get("note")
+    if note is not None and not isinstance(note, str):
+        raise Rejected("invalid_field", "note must be a string.")
+    op.note = (note or "").strip()
+    if len(op.note) > MAX_NOTES:
+        raise Rejected("invalid_field", f"note is longer than {MAX_NOTES} characters.")
+    method = raw.get("method")
+    token = raw.get("card_token")
+    if token is not None:
+        if method not in TOKEN_METHODS:
+            raise Rejected("invalid_field", "method must be qr, nfc or link.")
+        try:
+            if not isinstance(token, str):
+                raise InvalidToken("not a string")
+            payload = tokens.read_card_token(token)
+        except InvalidToken as exc:
+            raise Rejected(
+                "invalid_token", "This card token is not valid (forged or altered)."
+            ) from exc
+        if payload.attendee_id == owner_id:
+            raise Rejected("self_exchange", "That is your own card.")
+        op.method, op.other_id = str(method), payload.attendee_id
+        op.contact_id = f"att:{payload.attendee_id}"
+        return
+    cid = raw.get("contact_id")
+    if not (isinstance(cid, str) and cid.startswith("ext:") and is_uuid(cid[4:])):
+        raise Rejected(
+            "invalid_field",
+            "An exchange needs a card_token, or a contact_id ext:<uuid> and a vcard.",
+        )
+    if method not in EXT_METHODS:
+        raise Rejected("invalid_field", "method must be qr, nfc or manual.")
+    text = raw.get("vcard")
+    if not isinstance(text, str):
+        raise Rejected("invalid_field", "vcard must be the card's vCard or MECARD text.")
+    if len(text.encode("utf-8")) > MAX_VCARD:
+        raise Rejected("invalid_field", "vcard is larger than 16 KiB.")
+    parsed = vcards.parse_foreign(text)
+    op.method, op.contact_id, op.card, op.vcard = str(method), cid, parsed.card, text
+
+
+def _tags(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise Rejected("invalid_field", "tags must be a list of strings.")
+    out: list[str] = []
+    for tag in value:
+        tag = tag.strip()
+        if not 1 <= len(tag) <= MAX_TAG or _CONTROL.search(tag):
+            raise Rejected("invalid_field", f"Each tag is one line of 1 to {MAX_TAG} characters.")
+        if tag not in out:
+            out.append(tag)
+    if len(out) > MAX_TAGS:
+        raise Rejected("invalid_field", f"At most {MAX_TAGS} tags are allowed.")
+    return out
+
+
+def check_field(name: str, value: Any) -> Any:
+    """One `contact.update` field, checked and normalised; Rejected(invalid_field) if bad."""
+    if name == "notes":
+        if value is None:
+            return ""
+        if not isinstance(value, str) or len(value) > MAX_NOTES:
+            raise Rejected(
+                "invalid_field", f"notes must be text of at most {MAX_NOTES} characters."
+            )
+        return value
+    if name == "tags":
+        return _tags(value)
+    if name == "follow_up":
+        if value not in contacts.FOLLOW_UPS:
+            raise Rejected("invalid_field", "follow_up must be none, todo or done.")
+        return value
+    if name == "follow_up_on":
+        if value is not None and not (isinstance(value, str) and contacts.valid_date(value)):
+            raise Rejected("invalid_field", "follow_up_on must be a date (YYYY-MM-DD) or null.")
+        return value
+    if name == "starred":
+        if not isinstance(value, bool):
+            raise Rejected("invalid_field", "starred must be true or false.")
+        return value
+    raise Rejected("invalid_field", f"{name!r} cannot be set; use {', '.join(UPDATE_FIELDS)}.")
+
+
+def _prep_update(op: Op, raw: dict[str, Any], tokens: Tokens, owner_id: str) -> None:
+    op.contact_id = _contact_id(raw)
+    changes = raw.get("set")
+    if not isinstance(changes, dict):
+        raise Rejected("invalid_field", "set must be an object of the fields to change.")
+    op.fields = {str(k): check_field(str(k), v) for k, v in changes.items()}
+
+
+def _prep_delete(op: Op, raw: dict[str, Any], tokens: Tokens, owner_id: str) -> None:
+    op.contact_id = _contact_id(raw)
+
+
+_PREPARE = {"exchange": _prep_exchange, "contact.update": _prep_update,
+            "contact.delete": _prep_delete}  # fmt: skip
+
+
+def prepare(raw: Any, tokens: Tokens, owner_id: str, now: datetime) -> Op:
+    """Check one op without the database."""
+    if not isinstance(raw, dict):
+        return Op(None, error=("invalid_op", "Each op must be a JSON object."))
+    raw_id = raw.get("id")
+    if not is_uuid(raw_id):
+        shown = raw_id if isinstance(raw_id, str) else None
+        return Op(shown, error=("invalid_op", "Each op needs an id that is a UUID string."))
+    kind, at = raw.get("type"), raw.get("at")
+    op = Op(
+        raw_id,
+        op_id=str(raw_id).lower(),
+        type=kind[:64] if isinstance(kind, str) else "",
+        payload=json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
+        client_at=at[:64] if isinstance(at, str) else None,
+    )
+    try:
+        if not isinstance(kind, str) or kind not in _PREPARE:
+            raise Rejected("invalid_op", f"Unknown op type {str(kind)[:64]!r}.")
+        op.at = effective_at(at, now)
+        _PREPARE[kind](op, raw, tokens, owner_id)
+    except CardswapError as exc:
+        op.error = (exc.code, exc.message)
+    return op
+
+
+# -- phase 2: applied inside the write transaction -----------------------------------------------
+_COLUMNS = ("owner_id", "contact_id", "card", "verified", "linked_attendee_id", "met_at",
+            "methods", "notes", "tags", "follow_up", "follow_up_on", "starred", "deleted",
+            "vcard", "versions")  # fmt: skip
+_JSON_COLUMNS = ("card", "methods", "tags", "versions")
+_BOOL_COLUMNS = ("verified", "starred", "deleted")
+
+
+def _decode(values: tuple[Any, ...]) -> Row:
+    row = dict(zip(_COLUMNS, values, strict=True))
+    for name in _JSON_COLUMNS:
+        row[name] = json.loads(row[name])
+    for name in _BOOL_COLUMNS:
+        row[name] = bool(row[name])
+    row["versions"] = {k: tuple(v) for k, v in row["versions"].items()}
+    return row
+
+
+def _encode(row: Row) -> list[Any]:
+    out: list[Any] = []
+    for name in _COLUMNS:
+        value = row[name]
+        if name in _JSON_COLUMNS:
+            value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        elif name in _BOOL_COLUMNS:
+            value = int(value)
+        out.append(value)
+    return out
+
+
+def _new_row(owner_id: str, contact_id: str) -> Row:
+    return {"owner_id": owner_id, "contact_id": contact_id, "card": {}, "verified": False,
+            "linked_attendee_id": None, "met_at": None, "methods": [], "notes": "", "tags": [],
+            "follow_up": "none", "follow_up_on": None, "starred": False, "deleted": False,
+            "vcard": None, "versions": {}}  # fmt: skip
+
+
+def _chunks(items: list[Any], size: int = 400) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class Batch:
+    """The contact rows and attendees one request touches, and which rows it changed."""
+
+    def __init__(self, db: Database, owner: Row, device_id: str) -> None:
+        self.db = db
+        self.owner = owner
+        self.device_id = device_id
+        self.rows: dict[Key, Row | None] = {}
+        self.attendees: dict[str, Row | None] = {}
+        self.changed: dict[Key, None] = {}  # insertion-ordered set
+        self._work: dict[Key, Row | None] = {}
+
+    def prefetch(self, ops: list[Op]) -> None:
+        """Load in a few queries what the ops will need (one pass instead of one per op)."""
+        owner_id = self.owner["id"]
+        mine = sorted({op.contact_id for op in ops if op.contact_id and op.error is None})
+        others = sorted({op.other_id for op in ops if op.other_id and op.error is None})
+        for part in _chunks(mine):
+            marks = ",".join("?" * len(part))
+            self._load(f"owner_id = ? AND contact_id IN ({marks})", [owner_id, *part])
+            for cid in part:
+                self.rows.setdefault((owner_id, cid), None)
+        for part in _chunks(others):
+            marks = ",".join("?" * len(part))
+            self._load(f"contact_id = ? AND owner_id IN ({marks})", [f"att:{owner_id}", *part])
+            for other in part:
+                self.rows.setdefault((other, f"att:{owner_id}"), None)
+            cursor = self.db.execute(
+                f"SELECT id, card, deleted_at, share_back FROM attendees WHERE id IN ({marks})",
+                part,
+            )
+            for aid, card, deleted_at, share_back in cursor.fetchall():
+                alive = card is not None and deleted_at is None
+                self.attendees[aid] = (
+                    {"id": aid, "card": json.loads(card), "share_back": bool(share_back)}
+                    if alive
+                    else None
+                )
+            for other in part:
+                self.attendees.setdefault(other, None)
+
+    def _load(self, where: str, args: list[Any]) -> None:
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM contacts WHERE {where}"
+        for values in self.db.execute(sql, args).fetchall():
+            row = _decode(values)
+            self.rows[(row["owner_id"], row["contact_id"])] = row
+
+    def get(self, key: Key) -> Row | None:
+        """The op's working copy of a row (None if there is no such contact)."""
+        if key in self._work:
+            return self._work[key]
+        if key not in self.rows:
+            self._load("owner_id = ? AND contact_id = ?", list(key))
+            self.rows.setdefault(key, None)
+        base = self.rows[key]
+        copy = None if base is None else {**base, "versions": dict(base["versions"])}
+        self._work[key] = copy
+        return copy
+
+    def put(self, key: Key, row: Row) -> None:
+        self._work[key] = row
+
+    def commit_op(self) -> None:
+        for key, row in self._work.items():
+            if row is not None and row != self.rows.get(key):
+                self.rows[key] = row
+                self.changed[key] = None
+        self._work = {}
+
+    def drop_op(self) -> None:
+        self._work = {}
+
+
+def _version(row: Row, name: str) -> Version:
+    value = row["versions"].get(name)
+    return (str(value[0]), str(value[1]), str(value[2])) if value else _ZERO
+
+
+def _lww(row: Row, name: str, value: Any, ver: Version) -> None:
+    """Set a field when this write's version is greater than the field's."""
+    if ver > _version(row, name):
+        row[name] = value
+        row["versions"][name] = ver
+
+
+def _meet(
+    batch: Batch, key: Key, op: Op, ver: Version, *, card: dict[str, Any], verified: bool,
+    linked: str | None, method: str, reciprocal: bool = False,
+) -> None:  # fmt: skip
+    """Record a swap in one contact row: create it, or refresh it (and maybe bring it back)."""
+    row = batch.get(key)
+    if row is None:
+        row = _new_row(*key)
+        batch.put(key, row)
+        if not reciprocal:
+            row["versions"]["deleted"] = ver
+    elif reciprocal and row["deleted"]:
+        return  # the owner deleted this contact; someone else's swap does not bring it back
+    elif not reciprocal and ver > _version(row, "deleted"):
+        row["deleted"] = False
+        row["versions"]["deleted"] = ver
+    if linked is not None:
+        row["card"], row["linked_attendee_id"] = card, linked
+    elif ver >= _version(row, "card"):
+        row["card"], row["vcard"] = card, op.vcard
+        row["versions"]["card"] = ver
+    row["verified"] = row["verified"] or verified
+    if row["met_at"] is None or ver[0] < row["met_at"]:
+        row["met_at"] = ver[0]
+    if method not in row["methods"]:
+        row["methods"] = sorted([*row["methods"], method])
+    if op.note and not reciprocal and not row["notes"]:
+        _lww(row, "notes", op.note, ver)
+
+
+def _apply(batch: Batch, op: Op) -> None:
+    """Apply one checked op to the batch's working copies; Rejected when it cannot apply."""
+    assert op.at is not None and op.op_id is not None
+    ver: Version = (op.at, batch.device_id, op.op_id)
+    owner_id = batch.owner["id"]
+    key = (owner_id, op.contact_id)
+    if op.type == "exchange" and op.other_id:
+        other = batch.attendees.get(op.other_id)
+        if other is None:
+            raise Rejected("card_withdrawn", "The owner of this card has withdrawn it.")
+        _meet(batch, key, op, ver, card=other["card"], verified=True, linked=other["id"],
+              method=op.method)  # fmt: skip
+        if other["share_back"]:
+            _meet(batch, (other["id"], f"att:{owner_id}"), op, ver, card=batch.owner["card"],
+                  verified=True, linked=owner_id, method="reciprocal", reciprocal=True)  # fmt: skip
+    elif op.type == "exchange":
+        assert op.card is not None
+        _meet(batch, key, op, ver, card=op.card, verified=False, linked=None, method=op.method)
+    else:
+        row = batch.get(key)
+        if row is None:
+            raise Rejected("unknown_contact", f"You have no contact {op.contact_id!r}.")
+        if op.type == "contact.delete":
+            _lww(row, "deleted", True, ver)
+        for name, value in op.fields.items():
+            _lww(row, name, value, ver)
+
+
+@dataclass
+class Outcome:
+    acked: list[str] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+
+def apply_ops(batch: Batch, ops: list[Op], received_at: str) -> Outcome:
+    """Apply checked ops in request order; each op is logged, replays answered from the log."""
+    owner_id = batch.owner["id"]
+    outcome = Outcome()
+    ids = sorted({op.op_id for op in ops if op.op_id})
+    seen: dict[str, tuple[str, str, str | None, str | None]] = {}
+    for part in _chunks(ids):
+        marks = ",".join("?" * len(part))
+        sql = f"SELECT id, attendee_id, result, code, message FROM ops WHERE id IN ({marks})"
+        for op_id, attendee_id, result, code, message in batch.db.execute(sql, part):
+            seen[op_id] = (attendee_id, result, code, message)
+    batch.prefetch([op for op in ops if op.op_id not in seen])
+    log: list[list[Any]] = []
+    for op in ops:
+        if op.op_id is None:
+            assert op.error is not None
+            outcome.rejected.append({"id": op.raw_id, "code": op.error[0], "message": op.error[1]})
+            continue
+        prior = seen.get(op.op_id)
+        if prior is not None:
+            if prior[0] != owner_id:
+                message = "This op id was already used by someone else."
+                outcome.rejected.append(
+                    {"id": op.raw_id, "code": "duplicate_op_id", "message": message}
+                )
+            elif prior[1] == "applied":
+                outcome.acked.append(op.raw_id)
+            else:
+                outcome.rejected.append({"id": op.raw_id, "code": prior[2], "message": prior[3]})
+            continue
+        error = op.error
+        if error is None:
+            try:
+                _apply(batch, op)
+                batch.commit_op()
+            except CardswapError as exc:
+                batch.drop_op()
+                error = (exc.code, exc.message)
+        code, message = error if error else (None, None)
+        result = "rejected" if error else "applied"
+        seen[op.op_id] = (owner_id, result, code, message)
+        if error:
+            outcome.rejected.append({"id": op.raw_id, "code": code, "message": message})
+        else:
+            outcome.acked.append(op.raw_id)
+        event_slug = batch.owner["event_slug"]
+        log.append([op.op_id, owner_id, event_slug, batch.device_id, op.type, op.payload,
+                    op.client_at, op.at, received_at, result, code, message])  # fmt: skip
+    batch.db.conn.executemany(
+        "INSERT INTO ops (id, attendee_id, event_slug, device_id, type, payload, client_at, at,"
+        " received_at, result, code, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        log,
+    )
+    return outcome
+
+
+def write_changes(batch: Batch, store: Store, updated_at: str) -> None:
+    """Write every changed row once, each with a fresh change seq."""
+    keys = list(batch.changed)
+    if not keys:
+        return
+    first = store.next_seq(batch.db, len(keys))
+    columns = ", ".join((*_COLUMNS, "seq", "updated_at"))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in (*_COLUMNS[2:], "seq", "updated_at"))
+    rows = []
+    for offset, key in enumerate(keys):
+        row = batch.rows[key]
+        assert row is not None
+        rows.append([*_encode(row), first + offset, updated_at])
+    batch.db.conn.executemany(
+        f"INSERT INTO contacts ({columns}) VALUES ({','.join('?' * (len(_COLUMNS) + 2))})"
+        f" ON CONFLICT(owner_id, contact_id) DO UPDATE SET {updates}",
+        rows,
+    )
+
+
+def _owner(db: Database, attendee_id: str) -> Row:
+    found = db.execute(
+        "SELECT event_slug, card FROM attendees WHERE id = ? AND deleted_at IS NULL",
+        [attendee_id],
+    ).fetchone()
+    if found is None or found[1] is None:
+        raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
+    return {"id": attendee_id, "event_slug": found[0], "card": json.loads(found[1])}
+
+
+def _touch_device(db: Database, attendee_id: str, device_id: str, now: str) -> None:
+    """A device id not seen before is a new install of this attendee (never refused)."""
+    db.execute(
+        "INSERT INTO devices (attendee_id, id, created_at, last_seen) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(attendee_id, id) DO UPDATE SET last_seen = excluded.last_seen",
+        [attendee_id, device_id, now, now],
+    )
+
+
+def run_sync(context: AppContext, attendee_id: str, request: SyncRequest) -> dict[str, Any]:
+    """The whole `POST /api/sync`: ops applied and one page of changes, in one transaction."""
+    now = clock.now()
+    now_iso = clock.iso(now)
+    ops = [prepare(raw, context.tokens, attendee_id, now) for raw in request.ops]
+    with context.store.write() as db:
+        batch = Batch(db, _owner(db, attendee_id), request.device_id)
+        _touch_device(db, attendee_id, request.device_id, now_iso)
+        outcome = apply_ops(batch, ops, now_iso)
+        write_changes(batch, context.store, now_iso)
+        rows, more = contacts.feed_page(db, attendee_id, request.after_seq, PAGE_SIZE)
+    last = rows[-1][12] if rows else request.after_seq
+    return {
+        "acked": outcome.acked,
+        "rejected": outcome.rejected,
+        "cursor": context.tokens.cursor(attendee_id, int(last)),
+        "changes": [contacts.contact_dict(row) for row in rows],
+        "more": more,
+    }
