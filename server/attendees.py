@@ -189,10 +189,10 @@ def register(
 ) -> dict[str, Any]:
     """Self-registration with the event's join code: the 201 body (attendee, token, card_url).
 
-    Checks in order: unknown event 404, join code 403, rate limit 429, card and device id 422.
+    Checks in order: unknown event 404, join code 422 (missing) or 403 (wrong), rate limit 429,
+    then the other fields 422: nothing is said about the body to someone without the code.
     """
     event = get_event(ctx.store, event_slug)
-    _only_keys(data, {"join_code", "card", "device_id"})
     code = data.get("join_code")
     if not isinstance(code, str) or not code.strip() or len(code) > 64:
         raise InvalidField("join_code is required.", field="join_code")
@@ -202,6 +202,7 @@ def register(
     ctx.register_limiter.hit(
         f"{event['slug']}:{event['join_code']}:{client_ip}", cost=1 / CROWD_FACTOR
     )
+    _only_keys(data, {"join_code", "card", "device_id"})
     card = normalize_card(data.get("card"))
     device_id = data.get("device_id")
     if not isinstance(device_id, str) or not UUID_RE.match(device_id):
