@@ -159,3 +159,148 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+
+
+# --- Browser fixtures (web app): one Chromium per session, a fresh context per test. ---------
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
+def _require_chromium() -> str:
+    if not CHROMIUM.exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: browser tests need Debian chromium "
+                           "(scripts/test installs it with apt)")
+    return str(CHROMIUM)
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver: Any) -> Iterator[Any]:
+    """The session's one Chromium (Debian's); a missing browser fails, never skips."""
+    browser = playwright_driver.chromium.launch(executable_path=_require_chromium(),
+                                                args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def browser_context(chromium: Any) -> Iterator[Callable[..., Any]]:
+    """new_context(): a fresh browser context (own storage, cookies, service workers)."""
+    contexts: list[Any] = []
+
+    def new_context(**options: Any) -> Any:
+        context = chromium.new_context(viewport={"width": 360, "height": 740}, **options)
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        return context
+
+    yield new_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def persistent_context(playwright_driver: Any, tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """persistent_context(extra_args=[...]): a persistent-profile Chromium (installability, camera).
+
+    Persistent profiles and command-line camera files need their own browser launch."""
+    contexts: list[Any] = []
+
+    def launch(extra_args: list[str] | None = None, **options: Any) -> Any:
+        profile = tmp_path / f"profile-{len(contexts)}"
+        context = playwright_driver.chromium.launch_persistent_context(
+            str(profile), executable_path=_require_chromium(),
+            args=[*CHROMIUM_ARGS, *(extra_args or [])],
+            viewport={"width": 360, "height": 740}, **options,
+        )
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        return context
+
+    yield launch
+    for context in contexts:
+        context.close()
+
+
+def create_live_event(server: LiveServer, slug: str = "expo", name: str = "Expo 2026") -> Any:
+    """An event on a live server, through the admin API; returns the 201 body (join_url...)."""
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{server.url}/api/admin/events", method="POST",
+        data=json.dumps({"slug": slug, "name": name}).encode(),
+        headers={**ADMIN, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+        return json.loads(response.read())
+
+
+def join_in_browser(page: Any, join_url: str, fn: str, **fields: str) -> None:
+    """Fill the app's join form as a person would and wait for 'my card'."""
+    page.goto(join_url)
+    page.fill("input[name=fn]", fn)
+    for name, value in fields.items():
+        page.fill(f"[name={name}]", value)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/card")
+    page.wait_for_selector("img.qr")
+
+
+def poll(page: Any, expression: str, timeout: float = 15.0) -> Any:
+    """Evaluate `expression` until truthy (CSP forbids eval, so no wait_for_function)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression)
+        if value or time.monotonic() > deadline:
+            assert value, f"still false after {timeout} s: {expression}"
+            return value
+        time.sleep(0.1)
+
+
+def wait_for_worker(page: Any) -> None:
+    """Wait until the service worker controls the page (the shell is then precached)."""
+    poll(page, "() => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)")
+
+
+def wait_synced(page: Any, timeout: float = 15.0) -> None:
+    """Wait until the status bar says nothing is pending and a sync happened."""
+    from playwright.sync_api import expect
+
+    status = page.locator("#status[data-pending='0']")
+    expect(status).to_contain_text("last sync", timeout=timeout * 1000)
+
+
+def write_qr_y4m(text: str, path: Path, width: int = 640, height: int = 480) -> Path:
+    """A one-frame Y4M video of `text` as a QR code, for Chromium's fake camera."""
+    import segno
+    from PIL import Image
+
+    code = segno.make(text, error="m", micro=False)
+    size = min(width, height) - 40
+    scale = max(1, size // (code.symbol_size(border=4)[0]))
+    import io
+
+    buffer = io.BytesIO()
+    code.save(buffer, kind="png", scale=scale, border=4)
+    qr = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+    frame = Image.new("L", (width, height), 255)
+    frame.paste(qr, ((width - qr.width) // 2, (height - qr.height) // 2))
+    chroma = bytes([128]) * ((width // 2) * (height // 2) * 2)
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F15:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(2):
+            out.write(b"FRAME\n" + frame.tobytes() + chroma)
+    return path

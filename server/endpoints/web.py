@@ -1,7 +1,69 @@
-"""web endpoints."""
+"""Serving the web app: the shell page on every app route, static files, the stamped service
+worker, the manifest, and whitelisted third-party JavaScript from node_modules."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
-routes: list[BaseRoute] = []
+from server import webshell
+from server.errors import NotFound
+from server.http import ctx
+
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+def shell(request: Request) -> Response:
+    """index.html: the router in js/app.js draws the screen for the path."""
+    web_dir = ctx(request).settings.web_dir
+    return FileResponse(web_dir / "index.html", media_type="text/html", headers=NO_CACHE)
+
+
+async def service_worker(request: Request) -> Response:
+    settings = ctx(request).settings
+    body = await run_in_threadpool(
+        webshell.service_worker, settings.web_dir, settings.node_modules_dir
+    )
+    headers = {**NO_CACHE, "Service-Worker-Allowed": "/"}
+    return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+def manifest(request: Request) -> Response:
+    web_dir = ctx(request).settings.web_dir
+    return FileResponse(
+        web_dir / "manifest.webmanifest", media_type="application/manifest+json", headers=NO_CACHE
+    )
+
+
+def vendor(request: Request) -> Response:
+    """A whitelisted file from node_modules (e.g. the jsQR decoder); 404 for anything else."""
+    settings = ctx(request).settings
+    path = webshell.vendor_path(settings.node_modules_dir, str(request.path_params["path"]))
+    if path is None:
+        raise NotFound("No such vendor file.")
+    return FileResponse(path, media_type="text/javascript; charset=utf-8", headers=NO_CACHE)
+
+
+def _static(sub: str) -> Mount:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        directory = ctx(Request(scope)).settings.web_dir / sub
+        await StaticFiles(directory=directory, check_dir=False)(scope, receive, send)
+
+    return Mount(f"/{sub}", app=app)
+
+
+routes: list[BaseRoute] = [
+    *(Route(path, shell) for path in webshell.APP_ROUTES),
+    Route("/join/{slug}", shell),
+    Route("/contacts/{contact_id:path}", shell),
+    Route("/sw.js", service_worker),
+    Route("/manifest.webmanifest", manifest),
+    Route("/vendor/{path:path}", vendor),
+    _static("css"),
+    _static("js"),
+    _static("icons"),
+]

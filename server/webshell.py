@@ -1,0 +1,97 @@
+"""The web app's shell: which files make it, its content-hash version, and the public card lookup.
+
+The service worker precaches exactly the files listed here; its cache version is a hash of their
+bytes, stamped into sw.js by the server, so any change to a shell file makes browsers update.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from server.db import Store
+from server.tokens import CardPayload
+
+# Third-party files served from node_modules at /vendor/<key> (a whitelist; never a CDN).
+VENDOR = {
+    "jsqr/jsQR.js": "jsqr/dist/jsQR.js",
+    "qrcode-generator/qrcode.js": "qrcode-generator/qrcode.js",
+}
+# The app's client-side routes: each serves index.html (the router then draws the screen).
+APP_ROUTES = ("/", "/card", "/scan", "/contacts", "/settings", "/export", "/problems")
+_SKIP_DIRS = {"admin"}
+_SKIP_FILES = {"sw.js"}
+_PLACEHOLDER_VERSION = '"__SHELL_VERSION__"'
+_PLACEHOLDER_FILES = "[] /*__SHELL_FILES__*/"
+
+
+def shell_files(web_dir: Path) -> list[Path]:
+    """Every file of the shell under web/ (not the organizer's admin pages, not sw.js itself)."""
+    out = []
+    for path in sorted(web_dir.rglob("*")):
+        rel = path.relative_to(web_dir)
+        if not path.is_file() or rel.parts[0] in _SKIP_DIRS or path.name.startswith("."):
+            continue
+        if rel.as_posix() in _SKIP_FILES:
+            continue
+        out.append(path)
+    return out
+
+
+def vendor_path(node_modules: Path, key: str) -> Path | None:
+    """The node_modules file behind /vendor/<key>, or None when it is not whitelisted/present."""
+    rel = VENDOR.get(key)
+    if rel is None:
+        return None
+    path = node_modules / rel
+    return path if path.is_file() else None
+
+
+def precache_urls(web_dir: Path, node_modules: Path) -> list[str]:
+    """The URLs the service worker caches on install: the shell, its routes' page, vendor JS."""
+    urls = ["/"]
+    for path in shell_files(web_dir):
+        rel = path.relative_to(web_dir).as_posix()
+        if rel != "index.html":
+            urls.append("/" + rel)
+    for key in sorted(VENDOR):
+        if vendor_path(node_modules, key) is not None:
+            urls.append("/vendor/" + key)
+    return urls
+
+
+def shell_version(web_dir: Path, node_modules: Path) -> str:
+    """A content hash of every precached file (and sw.js): changes whenever any of them does."""
+    digest = hashlib.sha256()
+    files = [*shell_files(web_dir), web_dir / "sw.js"]
+    files += [p for k in sorted(VENDOR) if (p := vendor_path(node_modules, k)) is not None]
+    for path in files:
+        data = path.read_bytes()
+        digest.update(str(path.name).encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
+    return digest.hexdigest()[:16]
+
+
+def service_worker(web_dir: Path, node_modules: Path) -> str:
+    """sw.js with its cache version and precache list stamped in."""
+    source = (web_dir / "sw.js").read_text(encoding="utf-8")
+    version = json.dumps(shell_version(web_dir, node_modules))
+    urls = json.dumps(precache_urls(web_dir, node_modules))
+    return source.replace(_PLACEHOLDER_VERSION, version).replace(_PLACEHOLDER_FILES, urls)
+
+
+def public_card(store: Store, payload: CardPayload) -> dict[str, Any] | None:
+    """The attendee's CURRENT card and event for a verified token; None once they are deleted."""
+    db = store.read()
+    row = db.execute(
+        "SELECT a.card, a.deleted_at, a.event_slug, e.name FROM attendees a "
+        "LEFT JOIN events e ON e.slug = a.event_slug WHERE a.id = ?",
+        [payload.attendee_id],
+    ).fetchone()
+    if row is None or row[0] is None or row[1] is not None:
+        return None
+    card = json.loads(row[0])
+    if not isinstance(card, dict):
+        return None
+    return {"card": card, "event_slug": row[2], "event_name": row[3] or row[2]}

@@ -1,0 +1,154 @@
+// The controller: service worker and update prompt, the router, the sync status bar, and the
+// sync triggers (start, online, visible, after each op, backoff, Background Sync).
+import { h, fmtTime, toast } from './dom.js';
+import { allOutbox, allProblems, getMeta } from './db.js';
+import { onSyncChange, requestSync, state as syncState } from './sync.js';
+import * as session from './session.js';
+import * as me from './screens/me.js';
+import { scan } from './screens/scan.js';
+import { cardLink, detail, list } from './screens/contacts.js';
+
+const ROUTES = [
+  [/^\/$/, me.home],
+  [/^\/join\/([^/]+)$/, me.join],
+  [/^\/card$/, me.card],
+  [/^\/scan$/, scan],
+  [/^\/contacts$/, list],
+  [/^\/contacts\/(.+)$/, detail],
+  [/^\/settings$/, me.settings],
+  [/^\/problems$/, me.problems],
+  [/^\/c\/([A-Za-z2-7]+)\/?$/i, cardLink],
+];
+const SERVER_PATHS = [/^\/api\//, /^\/admin(\/|$)/, /^\/signin\//, /\.(vcf|csv)$/i];
+
+let leaveHooks = [];
+let syncHooks = [];
+const ctx = {
+  session: null,
+  onLeave(fn) { leaveHooks.push(fn); },
+  onSync(fn) { syncHooks.push(fn); },
+  go(path, replace = false) {
+    history[replace ? 'replaceState' : 'pushState'](null, '', path);
+    return build(location.pathname);
+  },
+  async reload(path) {
+    if (path && path !== location.pathname + location.search) history.pushState(null, '', path);
+    await render();
+  },
+};
+
+async function build(path) {
+  for (const [re, screen] of ROUTES) {
+    const m = re.exec(path);
+    if (m) return screen(ctx, ...m.slice(1));
+  }
+  return h('section', {}, h('h1', {}, 'Not here'), h('p', {}, h('a', { href: '/' }, 'Go to the start')));
+}
+
+async function render() {
+  for (const fn of leaveHooks) fn();
+  leaveHooks = [];
+  syncHooks = [];
+  const main = document.getElementById('main');
+  let view;
+  try {
+    view = await build(location.pathname);
+  } catch (err) {
+    view = h('p', { class: 'error', role: 'alert' }, `Something went wrong: ${err.message}`);
+  }
+  main.replaceChildren(view);
+  for (const a of document.querySelectorAll('nav.tabs a')) {
+    if (location.pathname.startsWith(a.getAttribute('href'))) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  document.querySelector('nav.tabs').hidden = !ctx.session;
+  const heading = main.querySelector('h1');
+  document.title = heading ? `${heading.textContent} · cardswap` : 'cardswap';
+  updateStatus();
+}
+
+async function updateStatus() {
+  const el = document.getElementById('status');
+  const pending = (await allOutbox()).length;
+  const problems = (await allProblems()).length;
+  const last = await getMeta('last_sync');
+  const parts = [navigator.onLine ? 'Online' : 'Offline'];
+  if (syncState.syncing) parts.push('syncing…');
+  parts.push(pending ? `${pending} saved on this phone, not yet synced` : 'all synced');
+  if (last) parts.push(`last sync ${fmtTime(last)}`);
+  if (syncState.signedOut) parts.push('signed out on this phone');
+  else if (syncState.error && navigator.onLine) parts.push(`retrying: ${syncState.error}`);
+  if (problems) parts.push(`${problems} problem${problems > 1 ? 's' : ''}`);
+  el.textContent = parts.join(' · ');
+  el.dataset.pending = String(pending);
+  el.dataset.online = String(navigator.onLine);
+  el.classList.toggle('offline', !navigator.onLine);
+  el.classList.toggle('has-problems', problems > 0);
+}
+
+function interceptLinks() {
+  document.addEventListener('click', (event) => {
+    const a = event.target.closest('a');
+    if (!a || a.target || a.hasAttribute('download') || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    const url = new URL(a.href, location.href);
+    if (url.origin !== location.origin || SERVER_PATHS.some((re) => re.test(url.pathname))) return;
+    event.preventDefault();
+    history.pushState(null, '', url.pathname + url.search);
+    render().then(() => document.getElementById('main').focus());
+  });
+  window.addEventListener('popstate', render);
+}
+
+function registerWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  let reloading = false;
+  let waiting = null;
+  const offer = (worker) => {
+    waiting = worker;
+    document.getElementById('update').hidden = false;
+  };
+  document.getElementById('update-reload').addEventListener('click', () => {
+    reloading = true;
+    if (waiting) waiting.postMessage('skip-waiting');
+  });
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (reloading) window.location.reload();
+  });
+  navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' }).then((reg) => {
+    if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
+    reg.addEventListener('updatefound', () => {
+      const worker = reg.installing;
+      worker.addEventListener('statechange', () => {
+        if (worker.state === 'installed' && navigator.serviceWorker.controller) offer(worker);
+      });
+    });
+  }).catch((err) => toast(`Offline mode unavailable: ${err.message}`));
+}
+
+async function start() {
+  registerWorker();
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  interceptLinks();
+  ctx.session = await session.current();
+  if (!ctx.session && navigator.onLine) {
+    const fresh = await session.refresh();
+    if (fresh) ctx.session = fresh;
+  } else if (navigator.onLine) {
+    session.refresh().then((fresh) => { if (fresh) ctx.session = fresh; });
+  }
+  onSyncChange(() => { updateStatus(); for (const fn of syncHooks) fn(); });
+  window.addEventListener('online', () => { updateStatus(); requestSync(); });
+  window.addEventListener('offline', updateStatus);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') requestSync();
+  });
+  // New swaps from others arrive while the app stays open on a conference floor.
+  setInterval(() => {
+    if (ctx.session && navigator.onLine && document.visibilityState === 'visible') requestSync();
+  }, 30000);
+  await render();
+  document.documentElement.dataset.ready = 'true';
+  if (ctx.session) requestSync();
+}
+
+start();

@@ -1,0 +1,144 @@
+// Scan: rear camera, continuous. BarcodeDetector where present, else jsQR on canvas frames.
+// Our card URLs become verified swaps; vCard/MECARD QR codes external contacts; other links are
+// shown, never followed. Repeats of the same code are ignored for a few seconds.
+import { h, loadScript, toast } from '../dom.js';
+import { getMeta } from '../db.js';
+import { classify } from '../parse.js';
+import { addExternal, swapFromToken, updateContact } from '../actions.js';
+
+const REPEAT_MS = 4000;
+
+async function makeDecoder() {
+  if ('BarcodeDetector' in window) {
+    try {
+      const formats = await window.BarcodeDetector.getSupportedFormats();
+      if (formats.includes('qr_code')) {
+        const detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+        return async (video) => {
+          const codes = await detector.detect(video);
+          return codes.length ? codes[0].rawValue : null;
+        };
+      }
+    } catch { /* fall back to jsQR */ }
+  }
+  await loadScript('/vendor/jsqr/jsQR.js');
+  const canvas = document.createElement('canvas');
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  return async (video) => {
+    const w = video.videoWidth;
+    const hgt = video.videoHeight;
+    if (!w || !hgt) return null;
+    canvas.width = w; canvas.height = hgt;
+    g.drawImage(video, 0, 0, w, hgt);
+    const code = window.jsQR(g.getImageData(0, 0, w, hgt).data, w, hgt, { inversionAttempts: 'attemptBoth' });
+    return code ? code.data : null;
+  };
+}
+
+function ownQr(svg) {
+  return svg ? h('img', { class: 'qr', alt: 'My card QR code', src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}` })
+    : h('p', {}, 'Your QR appears once this phone has been online.');
+}
+
+// After a swap: a one-tap note and tags while the conversation is fresh, and "scan me back".
+export function savedPanel(contact, elapsedMs) {
+  const note = h('input', { id: 'quick-note', placeholder: 'Where, what about…' });
+  const tags = h('input', { id: 'quick-tags', placeholder: 'e.g. lead, hiring' });
+  const back = h('div', { class: 'scan-back' });
+  const panel = h('section', { class: 'saved', 'data-contact-id': contact.id, 'data-save-ms': elapsedMs == null ? '' : String(Math.round(elapsedMs)) },
+    h('p', { class: 'saved-badge', role: 'status' }, 'Saved on this phone'),
+    h('h2', { class: 'saved-name' }, contact.card.fn),
+    h('p', { class: 'role' }, [contact.card.title, contact.card.org].filter(Boolean).join(' · ')),
+    h('form', { class: 'quick', onsubmit: async (e) => {
+      e.preventDefault();
+      const set = {};
+      if (note.value.trim()) set.notes = note.value.trim();
+      const t = tags.value.split(',').map((x) => x.trim()).filter(Boolean);
+      if (t.length) set.tags = t;
+      if (Object.keys(set).length) { await updateContact(contact.id, set); toast('Note saved on this phone.'); }
+    } },
+    h('label', { for: 'quick-note' }, 'Note'), note, h('label', { for: 'quick-tags' }, 'Tags (comma separated)'), tags,
+    h('button', { type: 'submit' }, 'Save note')),
+    h('p', { class: 'row' },
+      h('button', { type: 'button', class: 'secondary', onclick: async () => { back.replaceChildren(ownQr(await getMeta('qr_svg'))); } }, 'Let them scan you back'),
+      h('a', { class: 'button secondary', href: `/contacts/${encodeURIComponent(contact.id)}` }, 'Open contact')),
+    back);
+  return panel;
+}
+
+export async function handleScanText(text, method, result) {
+  const started = performance.now();
+  const kind = classify(text);
+  try {
+    if (kind.kind === 'card') {
+      const { contact } = await swapFromToken(kind.token, method);
+      result.replaceChildren(savedPanel(contact, performance.now() - started));
+    } else if (kind.kind === 'vcard') {
+      const { contact } = await addExternal(kind.text, kind.card, method === 'nfc' ? 'manual' : 'qr');
+      result.replaceChildren(savedPanel(contact, performance.now() - started));
+    } else if (kind.kind === 'url') {
+      result.replaceChildren(h('section', { class: 'other' }, h('p', {}, 'This code holds a link (not opened):'), h('p', { class: 'wrap' }, h('code', {}, kind.text))));
+      return;
+    } else {
+      result.replaceChildren(h('section', { class: 'other' }, h('p', {}, 'This code holds text:'), h('p', { class: 'wrap' }, kind.text)));
+      return;
+    }
+    if (navigator.vibrate) navigator.vibrate(80);
+    result.classList.remove('flash');
+    void result.offsetWidth;
+    result.classList.add('flash');
+  } catch (err) {
+    result.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message));
+  }
+}
+
+export async function scan(ctx) {
+  if (!ctx.session) return ctx.go('/', true);
+  const video = h('video', { playsinline: true, muted: true, autoplay: true, 'aria-label': 'Camera view' });
+  const result = h('div', { class: 'scan-result', 'aria-live': 'polite' });
+  const status = h('p', { class: 'small' }, 'Starting the camera…');
+  let stream = null;
+  let stopped = false;
+  let last = { text: '', at: 0 };
+  ctx.onLeave(() => { stopped = true; if (stream) for (const t of stream.getTracks()) t.stop(); });
+  (async () => {
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: 'environment' } }, audio: false });
+      if (stopped) { for (const t of stream.getTracks()) t.stop(); return; }
+      video.srcObject = stream;
+      await video.play().catch(() => {});
+      const decode = await makeDecoder();
+      status.textContent = 'Point the camera at a card QR code.';
+      const tick = async () => {
+        if (stopped) return;
+        try {
+          const text = await decode(video);
+          const now = Date.now();
+          if (text && !(text === last.text && now - last.at < REPEAT_MS)) {
+            last = { text, at: now };
+            await handleScanText(text, 'qr', result);
+          } else if (text) last.at = now;
+        } catch { /* a frame that could not be read */ }
+        setTimeout(tick, 120);
+      };
+      tick();
+    } catch (err) {
+      status.textContent = `No camera: ${err.message}. You can still show your card.`;
+    }
+  })();
+  const nfc = 'NDEFReader' in window ? h('button', { type: 'button', class: 'secondary', onclick: async () => {
+    try {
+      const reader = new window.NDEFReader();
+      await reader.scan();
+      toast('Hold the badge to the back of the phone.');
+      reader.onreading = (event) => {
+        for (const record of event.message.records) {
+          if (record.recordType === 'url' || record.recordType === 'text') {
+            handleScanText(new TextDecoder().decode(record.data), 'nfc', result);
+          }
+        }
+      };
+    } catch (err) { toast(`NFC: ${err.message}`); }
+  } }, 'Tap a badge (NFC)') : null;
+  return h('section', { class: 'scan' }, h('h1', {}, 'Scan a card'), h('div', { class: 'video-box' }, video), status, nfc, result);
+}

@@ -1,0 +1,62 @@
+// Who this phone is signed in as: kept in IndexedDB (meta.session) so the app works offline;
+// refreshed from /api/me whenever the network is there. The own card's QR SVG is cached too.
+import { api, ApiError } from './api.js';
+import { deviceId, getMeta, setMeta, wipe } from './db.js';
+import { requestSync } from './sync.js';
+
+export async function current() {
+  return getMeta('session');
+}
+
+async function cacheQr() {
+  try {
+    const response = await fetch('/api/me/qr.svg', { credentials: 'same-origin' });
+    if (response.ok) await setMeta('qr_svg', await response.text());
+  } catch { /* offline: keep the cached one */ }
+}
+
+async function store(me) {
+  const old = await getMeta('session');
+  if (old && old.attendee.id !== me.attendee.id) await wipe();
+  const session = {
+    attendee: me.attendee, card_url: me.card_url, event: me.event || null,
+    settings: me.settings || { share_back: true },
+  };
+  await setMeta('session', session);
+  await cacheQr();
+  return session;
+}
+
+// Ask the server who the cookie belongs to (after /signin/<token>, or to refresh). Offline: null.
+export async function refresh() {
+  let me;
+  try {
+    me = await api('GET', '/api/me');
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return null;
+    return undefined; // offline or server down: unknown
+  }
+  return store(me);
+}
+
+export async function register(slug, joinCode, card) {
+  const device = await deviceId();
+  await api('POST', `/api/events/${encodeURIComponent(slug)}/attendees`,
+    { join_code: joinCode, card, device_id: device });
+  const session = await refresh();
+  requestSync();
+  return session;
+}
+
+export async function saveCard(card) {
+  return store(await api('PUT', '/api/me/card', { card }));
+}
+
+export async function saveSettings(settings) {
+  return store(await api('PUT', '/api/me/settings', settings));
+}
+
+export async function deleteEverything() {
+  await api('DELETE', '/api/me');
+  await wipe();
+}

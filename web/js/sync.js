@@ -1,0 +1,124 @@
+// Sync through POST /api/sync: send the outbox (<= 500 ops), then store acks, rejections, the
+// cursor and the changes in ONE transaction; loop while the server says `more`. Retries with
+// backoff. DOM-free so the service worker's Background Sync can run it too.
+import { allOutbox, deviceId, getMeta, req, tx } from './db.js';
+import { nowIso } from './uuid7.js';
+
+const BATCH = 500;
+const listeners = new Set();
+let running = null;
+let again = false;
+let failures = 0;
+let retryTimer = null;
+export const state = { syncing: false, error: '', signedOut: false };
+
+export function onSyncChange(fn) { listeners.add(fn); }
+function notify() { for (const fn of listeners) { try { fn(); } catch { /* a view went away */ } } }
+
+function mergePending(contact, pending) {
+  let merged = contact;
+  for (const rec of pending) {
+    const op = rec.op;
+    if (op.type === 'contact.update') merged = { ...merged, ...op.set };
+    if (op.type === 'contact.delete') merged = null;
+    if (op.type === 'exchange' && merged === null) merged = { ...contact, deleted: false };
+  }
+  return merged;
+}
+
+async function applyResponse(data) {
+  await tx(['outbox', 'contacts', 'meta', 'problems'], 'readwrite', async (s) => {
+    for (const id of data.acked || []) s.outbox.delete(id);
+    for (const r of data.rejected || []) {
+      const rec = await req(s.outbox.get(r.id));
+      s.problems.put({ id: r.id, code: r.code, message: r.message, at: nowIso(),
+        contact_id: rec ? rec.contact_id : null, type: rec ? rec.op.type : '' });
+      s.outbox.delete(r.id);
+      if (rec && rec.op.type === 'exchange') {
+        const c = await req(s.contacts.get(rec.contact_id));
+        if (c && !c.verified) s.contacts.put({ ...c, problem: r.message });
+      }
+    }
+    const left = await req(s.outbox.getAll());
+    for (const change of data.changes || []) {
+      const pending = left.filter((rec) => rec.contact_id === change.id);
+      const contact = mergePending(change.deleted ? null : change, pending);
+      if (contact) s.contacts.put(contact);
+      else s.contacts.delete(change.id);
+    }
+    s.meta.put(data.cursor, 'cursor');
+    s.meta.put(nowIso(), 'last_sync');
+  });
+}
+
+async function post(body) {
+  const response = await fetch('/api/sync', {
+    method: 'POST', credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+  let data = null;
+  try { data = await response.json(); } catch { data = null; }
+  return { status: response.status, data };
+}
+
+async function runOnce() {
+  const session = await getMeta('session');
+  if (!session) return;
+  const device = await deviceId();
+  for (let round = 0; round < 1000; round += 1) {
+    const outbox = (await allOutbox()).slice(0, BATCH);
+    const cursor = (await getMeta('cursor')) || null;
+    const { status, data } = await post({ device_id: device, cursor, ops: outbox.map((r) => r.op) });
+    if (status === 401) { state.signedOut = true; throw new Error('Signed out: sign in again.'); }
+    if (status === 400 && data && data.error && data.error.code === 'invalid_cursor') {
+      await tx(['meta'], 'readwrite', (s) => s.meta.delete('cursor'));
+      continue;
+    }
+    if (status !== 200 || !data) {
+      throw new Error((data && data.error && data.error.message) || `Sync failed (${status}).`);
+    }
+    state.signedOut = false;
+    await applyResponse(data);
+    notify();
+    const remaining = (await allOutbox()).length;
+    if (!data.more && remaining === 0) return;
+  }
+}
+
+function scheduleRetry() {
+  clearTimeout(retryTimer);
+  const delay = Math.min(60000, 1000 * 2 ** Math.min(failures, 6));
+  retryTimer = setTimeout(() => { requestSync(); }, delay);
+}
+
+// Sync now (coalesced: a call while one runs makes it go round once more).
+export function requestSync() {
+  if (running) { again = true; return running; }
+  state.syncing = true;
+  notify();
+  running = runOnce().then(() => {
+    failures = 0;
+    state.error = '';
+  }, (err) => {
+    failures += 1;
+    state.error = err && err.message ? err.message : 'Sync failed.';
+  }).then(async () => {
+    running = null;
+    state.syncing = false;
+    const pending = (await allOutbox()).length;
+    notify();
+    if (again) { again = false; requestSync(); } else if (pending > 0 || state.error) {
+      if (!state.signedOut) scheduleRetry();
+    }
+  });
+  return running;
+}
+
+export function registerBackgroundSync() {
+  if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.ready.then((reg) => {
+    if (reg.sync) return reg.sync.register('cardswap-sync');
+    return null;
+  }).catch(() => {});
+}

@@ -1,0 +1,51 @@
+// The service worker: precache the whole shell under one content-hashed version (stamped in by
+// the server), delete old caches on activate, serve the cached shell for every app navigation
+// (so /c/<token> and /join/... open offline), and run Background Sync.
+import { requestSync } from '/js/sync.js';
+
+const VERSION = "__SHELL_VERSION__";
+const FILES = [] /*__SHELL_FILES__*/;
+const PREFIX = 'cardswap-shell-';
+const CACHE = PREFIX + VERSION;
+const PASS_THROUGH = [/^\/api\//, /^\/admin(\/|$)/, /^\/signin\//, /\.(vcf|csv|svg)$/i];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) =>
+    cache.addAll(FILES.map((url) => new Request(url, { cache: 'reload' })))));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
+    }
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data === 'skip-waiting') self.skipWaiting();
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET') return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (PASS_THROUGH.some((re) => re.test(url.pathname))) return;
+  if (request.mode === 'navigate') {
+    event.respondWith((async () => {
+      const cache = await caches.open(CACHE);
+      return (await cache.match('/')) || fetch(request);
+    })());
+    return;
+  }
+  event.respondWith((async () => {
+    const cache = await caches.open(CACHE);
+    return (await cache.match(request, { ignoreSearch: true })) || fetch(request);
+  })());
+});
+
+self.addEventListener('sync', (event) => {
+  if (event.tag === 'cardswap-sync') event.waitUntil(requestSync());
+});
