@@ -712,3 +712,99 @@ def test_delete_me_needs_a_session(client: TestClient, register: Callable[..., A
 def test_unsupported_methods_are_405(client: TestClient):
     error(client.post("/api/me", json={}), 405)
     error(client.get("/api/me/devices"), 405)
+
+
+# -- through the sync API: live links, share-back, withdrawn cards ------------------------------
+def swap(
+    client: TestClient, who: Attendee, other: Attendee, cursor: str | None = None
+) -> dict[str, Any]:
+    """`who` scans `other`'s card QR; returns the sync response."""
+    op = {
+        "id": str(uuid.uuid4()),
+        "type": "exchange",
+        "method": "qr",
+        "card_token": other.card_token,
+        "at": datetime.now(UTC).isoformat(),
+    }
+    body = {"device_id": who.device_id, "cursor": cursor, "ops": [op]}
+    response = client.post("/api/sync", json=body, headers=who.headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def pull(client: TestClient, who: Attendee, cursor: str | None) -> dict[str, Any]:
+    body = {"device_id": who.device_id, "cursor": cursor, "ops": []}
+    response = client.post("/api/sync", json=body, headers=who.headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_a_card_edit_reaches_the_phones_of_everyone_who_has_it(
+    client: TestClient, register: Callable[..., Attendee]
+):
+    ada, bob = register("Ada Lovelace"), register("Bob Byte")
+    first = swap(client, bob, ada)
+    assert [c["id"] for c in first["changes"]] == [f"att:{ada.id}"]
+    ada_cursor = pull(client, ada, None)["cursor"]  # Ada got Bob back (share-back is on)
+
+    edited = client.put(
+        "/api/me/card",
+        headers=ada.headers,
+        json={"card": {"fn": "Ada King", "org": "Analytical Engines"}},
+    ).json()
+    changes = pull(client, bob, first["cursor"])["changes"]
+    assert [(c["id"], c["card"]) for c in changes] == [
+        (f"att:{ada.id}", edited["attendee"]["card"])
+    ]
+    assert changes[0]["verified"] is True
+    # Bob's edit reaches Ada's reciprocal contact the same way; her own card is not echoed.
+    bob_card = client.put(
+        "/api/me/card", headers=bob.headers, json={"card": {"fn": "Robert Byte"}}
+    ).json()["attendee"]["card"]
+    assert [(c["id"], c["card"]) for c in pull(client, ada, ada_cursor)["changes"]] == [
+        (f"att:{bob.id}", bob_card)
+    ]
+    # An old card URL still swaps, and gives the current card.
+    cy = register("Cy Cipher")
+    got = swap(client, cy, ada)["changes"]
+    assert got[0]["card"] == edited["attendee"]["card"]
+
+
+def test_share_back_off_keeps_the_scanner_out_of_my_list(
+    client: TestClient, register: Callable[..., Attendee]
+):
+    ada, bob = register("Ada Lovelace"), register("Bob Byte")
+    assert (
+        client.put("/api/me/settings", json={"share_back": False}, headers=ada.headers).status_code
+        == 200
+    )
+    swap(client, bob, ada)
+    assert pull(client, ada, None)["changes"] == []
+    assert (
+        client.put("/api/me/settings", json={"share_back": True}, headers=ada.headers).status_code
+        == 200
+    )
+    cy = register("Cy Cipher")
+    swap(client, cy, ada)
+    assert [c["id"] for c in pull(client, ada, None)["changes"]] == [f"att:{cy.id}"]
+
+
+def test_after_delete_me_others_keep_the_card_but_new_swaps_are_card_withdrawn(
+    client: TestClient, register: Callable[..., Attendee]
+):
+    ada, bob, cy = register("Ada Lovelace"), register("Bob Byte"), register("Cy Cipher")
+    first = swap(client, bob, ada)
+    ada_card = first["changes"][0]["card"]
+    assert client.delete("/api/me", headers=ada.headers).status_code == 204
+
+    held = {c["id"]: c for c in pull(client, bob, None)["changes"]}
+    assert held[f"att:{ada.id}"]["card"] == ada_card and not held[f"att:{ada.id}"]["deleted"]
+    response = swap(client, cy, ada)
+    assert response["acked"] == [] and response["changes"] == []
+    assert [r["code"] for r in response["rejected"]] == ["card_withdrawn"]
+    # Her session can no longer sync either.
+    body = {"device_id": ada.device_id, "cursor": None, "ops": []}
+    error(client.post("/api/sync", json=body, headers=ada.headers), 401)
+    # Bob's card edits no longer reach a deleted attendee (her contacts are gone).
+    client.put("/api/me/card", json={"card": {"fn": "Robert"}}, headers=bob.headers)
+    assert query(client, "SELECT count(*) FROM contacts WHERE owner_id = ?", [ada.id]) == [(0,)]
