@@ -1,57 +1,168 @@
-"""All vCard and MECARD text: import (2.1, 3.0, 4.0, MECARD) and export (vCard 3.0), via vobject.
+"""All vCard and MECARD text: import (2.1, 3.0, 4.0, MECARD) and export (vCard 3.0).
 
-INTERFACE PLACEHOLDER: the vCard helper replaces the bodies below; the names and signatures are
-what other modules call.
+The one public entry point other modules call. The work is split by direction:
+`vcard_import` reads foreign cards losing no text (it handles the traps vobject 0.9.9 falls into),
+`vcard_export` writes vCard 3.0 fast and by the RFC, `csv_export` writes Google Contacts CSV.
 """
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
+from server import csv_export, vcard_export
+from server.cards import MAX_ITEMS, MAX_NOTE, MAX_TEXT, normalize_card
 from server.errors import InvalidField
+from server.mecard import parse_mecard
+from server.vcard_import import ParsedCard, VCardError, read_vcards
+
+__all__ = [
+    "ParsedCard",
+    "VCardError",
+    "card_vcard",
+    "contacts_csv",
+    "contacts_vcf",
+    "contacts_zip",
+    "file_stem",
+    "own_card",
+    "parse_foreign",
+    "parse_many",
+    "stable_uid",
+]
+
+stable_uid = vcard_export.stable_uid
+_MECARD = re.compile(r"^\s*MECARD:", re.IGNORECASE)
+_BEGIN = re.compile(r"^\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE | re.MULTILINE)
 
 
-class VCardError(InvalidField):
-    """Text that is not a readable vCard or MECARD; `line` names where, when known."""
+def parse_foreign(text: str | bytes) -> ParsedCard:
+    """One vCard (2.1/3.0/4.0) or MECARD from a QR code or typed in; VCardError if unreadable.
 
-    code = "invalid_vcard"
-
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message, field="vcard")
-        self.line = line
-
-
-@dataclass
-class ParsedCard:
-    """One foreign card: the `card` shape (foreign=True rules), its own text, and warnings."""
-
-    card: dict[str, Any]
-    raw: str
-    warnings: list[str] = field(default_factory=list)
-
-
-def parse_foreign(text: str) -> ParsedCard:
-    """One vCard (2.1/3.0/4.0) or MECARD from a QR code or typed in; VCardError if unreadable."""
-    raise NotImplementedError
+    A text holding several vCards is refused: one scan is one person.
+    """
+    if isinstance(text, bytes):
+        head = text[:64].decode("utf-8", "replace")
+    else:
+        head = text[:64]
+    if _MECARD.match(head):
+        body = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        return parse_mecard(body)
+    cards, errors = read_vcards(text)
+    if errors:
+        raise errors[0]
+    if not cards:
+        raise VCardError("No BEGIN:VCARD or MECARD: found; this is not a contact card.", 1)
+    if len(cards) > 1:
+        raise VCardError(f"This text holds {len(cards)} cards; send one card at a time.", 1)
+    return cards[0]
 
 
-def parse_many(text: str) -> tuple[list[ParsedCard], list[VCardError]]:
+def parse_many(text: str | bytes) -> tuple[list[ParsedCard], list[VCardError]]:
     """Every card of a .vcf file: the readable ones, and an error for each unreadable one."""
-    raise NotImplementedError
+    if isinstance(text, str) and _MECARD.match(text[:64]):
+        try:
+            return [parse_mecard(text)], []
+        except InvalidField as exc:
+            return [], [VCardError(exc.message, 1)]
+    cards, errors = read_vcards(text)
+    if not cards and not errors:
+        errors.append(VCardError("No BEGIN:VCARD found; this is not a vCard file.", 1))
+    return cards, errors
 
 
 def card_vcard(card: dict[str, Any], uid: str) -> str:
     """An attendee's own card as vCard 3.0 text (CRLF, folded), for `/c/{token}.vcf`."""
-    raise NotImplementedError
+    return vcard_export.card_vcard(card, uid)
 
 
-def contacts_vcf(contacts: Iterable[dict[str, Any]], event_name: str | None = None) -> str:
+def contacts_vcf(
+    contacts: Iterable[dict[str, Any]], event_name: str | None = None, owner_id: str = ""
+) -> str:
     """API contact dicts as one vCard 3.0 file (UID, NOTE with where/when met, CATEGORIES)."""
-    raise NotImplementedError
+    return vcard_export.contacts_vcf(contacts, event_name, owner_id)
 
 
-def contacts_csv(contacts: Iterable[dict[str, Any]]) -> str:
+def contacts_csv(contacts: Iterable[dict[str, Any]], event_name: str | None = None) -> str:
     """API contact dicts as Google Contacts CSV."""
-    raise NotImplementedError
+    return csv_export.contacts_csv(contacts, event_name)
+
+
+def contacts_zip(
+    contacts: Iterable[dict[str, Any]], event_name: str | None = None, owner_id: str = ""
+) -> bytes:
+    """A zip with one .vcf per contact (Outlook desktop imports one contact per file)."""
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for contact in contacts:
+            stem = file_stem(str((contact.get("card") or {}).get("fn") or "contact"))
+            name, n = f"{stem}.vcf", 1
+            while name.lower() in used:
+                n += 1
+                name = f"{stem} ({n}).vcf"
+            used.add(name.lower())
+            text = vcard_export.render(vcard_export.contact_lines(contact, event_name, owner_id))
+            archive.writestr(name, text.encode("utf-8"))
+    return buffer.getvalue()
+
+
+def file_stem(text: str, limit: int = 80) -> str:
+    """A file name stem from a person's or event's name: no path or control characters."""
+    cleaned = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", text)
+    cleaned = re.sub(r"\s+", " ", cleaned).strip(" .")
+    return cleaned[:limit].strip(" .") or "contact"
+
+
+def own_card(parsed: ParsedCard) -> tuple[dict[str, Any], list[str]]:
+    """A foreign card trimmed to the own-card limits (DESIGN.md section 4), with what was changed.
+
+    For "create my card from a contact file": values an own card cannot hold are dropped or cut,
+    each with a warning, so the person sees what to fix before saving.
+    """
+    source = parsed.card
+    warnings = list(parsed.warnings)
+    data: dict[str, Any] = {}
+    for key in ("fn", "given", "family", "org", "title"):
+        value = str(source.get(key) or "")
+        if len(value) > MAX_TEXT:
+            warnings.append(f"{key} was cut to {MAX_TEXT} characters.")
+            value = value[:MAX_TEXT].rstrip()
+        if value:
+            data[key] = value
+    for key in ("emails", "phones", "urls"):
+        kept: list[str] = []
+        for item in source.get(key) or []:
+            fixed = _own_item(key, str(item))
+            if fixed is None:
+                warnings.append(f"{item!r} is not usable in {key} and was left out.")
+            elif len(kept) >= MAX_ITEMS:
+                warnings.append(f"Only {MAX_ITEMS} {key} fit on a card; {item!r} was left out.")
+            elif fixed not in kept:
+                if fixed != item:
+                    warnings.append(f"{item!r} was changed to {fixed!r}.")
+                kept.append(fixed)
+        data[key] = kept
+    note = str(source.get("note") or "")
+    if len(note) > MAX_NOTE:
+        warnings.append(f"The note was cut to {MAX_NOTE} characters.")
+        note = note[:MAX_NOTE].rstrip()
+    if note:
+        data["note"] = note
+    return normalize_card(data), warnings
+
+
+def _own_item(key: str, value: str) -> str | None:
+    """One email, phone or URL as an own card accepts it, or None."""
+    value = value.strip()
+    if key == "phones":
+        value = re.sub(r";\s*ext=", " x", value, flags=re.IGNORECASE)
+    if key == "urls" and not re.match(r"^[a-z][a-z0-9+.-]*:", value, re.IGNORECASE):
+        value = "https://" + value if re.match(r"^[\w-]+(\.[\w-]+)+([/?#]|$)", value) else value
+    try:
+        normalize_card({"fn": "x", key: [value]})
+    except InvalidField:
+        return None
+    return value

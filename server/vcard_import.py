@@ -1,0 +1,455 @@
+"""Reading foreign vCards (2.1, 3.0, 4.0) and MECARD into the `card` shape, losing no text.
+
+We tokenize the text ourselves instead of asking vobject 0.9.9, because its parser loses text on
+files real clients write: it cuts a text value at an unescaped comma (Gmail, Apple, Outlook, KDE),
+keeps the backslash of `http\\://`, needs a flag for quoted-printable, and aborts a whole file on
+one bad PHOTO. The steps, each where the RFCs put it:
+
+1. split physical lines on CRLF, LF or CR (iOS writes CR CR LF) and unfold at the byte level, so a
+   fold inside a multibyte UTF-8 character is rejoined before anything is decoded; quoted-printable
+   soft breaks (`=` at the end) and vCard 2.1 base64 blocks continue onto the next line too;
+2. split each logical line into group, name, parameters (double quotes respected) and value;
+3. decode the value: quoted-printable, then the CHARSET (UTF-8 when absent, Windows-1252 when the
+   bytes are not UTF-8), and only then unescape and split, so Shift_JIS bytes that look like `\\`
+   are never mistaken for escapes;
+4. build the card: FN (else derived from N, then ORG, then EMAIL, else "Unknown"), every EMAIL,
+   TEL and URL, the first ORG and TITLE, every NOTE.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import quopri
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.cards import MAX_FOREIGN_NOTE, normalize_card
+from server.errors import InvalidField
+
+MAX_PHOTO_BYTES = 512 * 1024
+
+
+class VCardError(InvalidField):
+    """Text that is not a readable vCard or MECARD; `line` names where, when known."""
+
+    code = "invalid_vcard"
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        if line is not None and not message.startswith("Line "):
+            message = f"Line {line}: {message}"
+        super().__init__(message, field="vcard")
+        self.line = line
+
+
+@dataclass
+class ParsedCard:
+    """One foreign card: the `card` shape (foreign=True rules), its own text, and warnings."""
+
+    card: dict[str, Any]
+    raw: str
+    warnings: list[str] = field(default_factory=list)
+    photo: tuple[str, bytes] | None = None  # (media type, bytes) of a valid embedded photo
+
+
+@dataclass
+class _Prop:
+    line: int
+    group: str
+    name: str
+    params: dict[str, list[str]]
+    raw: bytes
+
+
+_BREAK = re.compile(rb"\r*\n|\r")
+_PROPERTY_START = re.compile(rb"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_/-]+)?[;:]")
+_BASE64_LINE = re.compile(rb"^[A-Za-z0-9+/=\s]+$")
+_BEGIN = re.compile(rb"^\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE)
+_END = re.compile(rb"^\s*END\s*:\s*VCARD\s*$", re.IGNORECASE)
+# RFC 2426/6350 escapes, plus `\:` (Apple, Gmail) and `\"` (Gmail) that real files write.
+_ESCAPES = {"n": "\n", "N": "\n", "\\": "\\", ",": ",", ";": ";", ":": ":", '"': '"'}
+_QP_WORDS = {"QUOTED-PRINTABLE", "QP"}
+_B64_WORDS = {"B", "BASE64"}
+_IMAGE_MAGIC = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF8", "image/gif"),
+    (b"RIFF", "image/webp"),
+)
+
+
+# -- 1. lines ----------------------------------------------------------------------------------
+def _physical_lines(data: bytes) -> list[bytes]:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    return _BREAK.split(data)
+
+
+def _is_qp(head: bytes) -> bool:
+    upper = head.upper()
+    return b"QUOTED-PRINTABLE" in upper
+
+
+def _is_b64(head: bytes) -> bool:
+    upper = head.upper()
+    return bool(re.search(rb";\s*(ENCODING\s*=\s*)?(B|BASE64)\s*[;:]", upper + b":"))
+
+
+def _head(line: bytes) -> bytes:
+    """The part of a logical line before its value's colon (quotes respected)."""
+    quoted = False
+    for index, byte in enumerate(line):
+        if byte == 0x22:
+            quoted = not quoted
+        elif byte == 0x3A and not quoted:
+            return line[:index]
+    return line
+
+
+def _logical_lines(lines: list[bytes], first: int) -> list[tuple[int, bytes]]:
+    """(1-based line number, unfolded bytes) for lines[first:] up to and including END:VCARD."""
+    out: list[tuple[int, bytes]] = []
+    depth = 0
+    for offset, line in enumerate(lines[first:]):
+        number = first + offset + 1
+        if out:
+            prev_number, prev = out[-1]
+            head = _head(prev)
+            if line[:1] in (b" ", b"\t"):
+                if _is_qp(head) and prev.endswith(b"="):
+                    out[-1] = (prev_number, prev[:-1] + line)  # soft break: keep the space
+                else:
+                    out[-1] = (prev_number, prev + line[1:])  # RFC 2425 fold
+                continue
+            if _is_qp(head) and prev.endswith(b"=") and line.strip():
+                out[-1] = (prev_number, prev[:-1] + line)
+                continue
+            if _is_b64(head) and line.strip() and _BASE64_LINE.match(line):
+                out[-1] = (prev_number, prev + line)  # vCard 2.1 base64 block
+                continue
+            if (
+                _trailing_backslashes(prev) % 2 == 1
+                and line.strip()
+                and not _PROPERTY_START.match(line)
+            ):
+                # vCard 2.1 (Android): a backslash at the end of a line escapes the line break.
+                out[-1] = (prev_number, prev[:-1] + b"\\n" + line)
+                continue
+        if not line.strip():
+            if out and _is_qp(_head(out[-1][1])) and out[-1][1].endswith(b"="):
+                out[-1] = (out[-1][0], out[-1][1][:-1])  # a soft break onto a blank line ends it
+            continue
+        out.append((number, line))
+        if _BEGIN.match(line):
+            depth += 1  # a vCard 2.1 AGENT may nest a whole card
+        elif _END.match(line):
+            if not depth:
+                break
+            depth -= 1
+    return out
+
+
+def _trailing_backslashes(line: bytes) -> int:
+    return len(line) - len(line.rstrip(b"\\"))
+
+
+# -- 2. properties -----------------------------------------------------------------------------
+def _split_outside_quotes(text: str, sep: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+            current.append(char)
+        elif char == sep and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _parse_property(number: int, line: bytes) -> _Prop:
+    head = _head(line)
+    if head == line:
+        preview = line[:40].decode("utf-8", "replace")
+        raise VCardError(f"'{preview}' is not a vCard property (no ':').", number)
+    raw = line[len(head) + 1 :]
+    head_text = head.decode("utf-8", "replace")
+    pieces = _split_outside_quotes(head_text, ";")
+    name = pieces[0].strip()
+    group = ""
+    if "." in name:
+        group, _, name = name.rpartition(".")
+    if not name:
+        raise VCardError("A property has no name.", number)
+    params: dict[str, list[str]] = {}
+    for piece in pieces[1:]:
+        piece = piece.strip()
+        if not piece:
+            continue
+        key, eq, value = piece.partition("=")
+        if not eq:  # vCard 2.1 bare parameter: TEL;WORK;VOICE, PHOTO;JPEG, NOTE;QUOTED-PRINTABLE
+            key, value = _bare_param(piece)
+        values = [v.strip().strip('"') for v in _split_outside_quotes(value, ",")]
+        params.setdefault(key.strip().upper(), []).extend(v for v in values if v)
+    return _Prop(number, group, name.upper(), params, raw)
+
+
+def _bare_param(word: str) -> tuple[str, str]:
+    upper = word.upper()
+    if upper in _QP_WORDS or upper in _B64_WORDS or upper in {"8BIT", "7BIT"}:
+        return "ENCODING", word
+    if upper.startswith("CHARSET"):
+        return "CHARSET", word
+    return "TYPE", word
+
+
+# -- 3. values ---------------------------------------------------------------------------------
+def _charset(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip('"')).name
+    except LookupError:
+        return None
+
+
+def _decode(prop: _Prop, warnings: list[str]) -> str:
+    """The value as text: quoted-printable undone, then decoded with its CHARSET."""
+    data = prop.raw
+    encoding = (prop.params.get("ENCODING") or [""])[0].upper()
+    if encoding in _QP_WORDS:
+        data = quopri.decodestring(data)
+    charsets = prop.params.get("CHARSET") or []
+    declared = charsets[0] if charsets else None
+    codec = _charset(declared)
+    if declared and codec is None:
+        warnings.append(f"Line {prop.line}: unknown charset {declared!r}; read as UTF-8.")
+    if codec is not None:  # a declared charset wins; bytes it cannot read become U+FFFD
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            warnings.append(f"Line {prop.line}: {prop.name} has bytes that are not {declared}.")
+            return data.decode(codec, "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        warnings.append(f"Line {prop.line}: {prop.name} is not UTF-8; read as Windows-1252.")
+        return data.decode("cp1252", "replace")
+
+
+def unescape(text: str) -> str:
+    """A vCard text value with its backslash escapes undone (unknown escapes kept as written)."""
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text) and text[index + 1] in _ESCAPES:
+            out.append(_ESCAPES[text[index + 1]])
+            index += 2
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def split_structured(text: str) -> list[str]:
+    """A structured value (N, ADR, ORG) split at unescaped semicolons, each part unescaped."""
+    parts: list[str] = []
+    current: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text):
+            current.append(text[index : index + 2])
+            index += 2
+            continue
+        if char == ";":
+            parts.append(unescape("".join(current)))
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    parts.append(unescape("".join(current)))
+    return parts
+
+
+def _photo(prop: _Prop, warnings: list[str]) -> tuple[str, bytes] | None:
+    encoding = (prop.params.get("ENCODING") or [""])[0].upper()
+    value_type = (prop.params.get("VALUE") or [""])[0].lower()
+    raw = prop.raw.strip()
+    if raw.lower().startswith(b"data:") and b"," in raw:
+        meta, _, raw = raw.partition(b",")
+        if b";base64" not in meta.lower():
+            return None
+    elif encoding not in _B64_WORDS or value_type in {"uri", "url"}:
+        return None  # a link to a photo, not the photo
+    try:
+        data = base64.b64decode(re.sub(rb"\s+", b"", raw), validate=True)
+    except (binascii.Error, ValueError):
+        warnings.append(f"Line {prop.line}: the photo is not valid base64 and was dropped.")
+        return None
+    for magic, media_type in _IMAGE_MAGIC:
+        if data.startswith(magic):
+            if len(data) > MAX_PHOTO_BYTES:
+                warnings.append(f"Line {prop.line}: the photo is too large and was dropped.")
+                return None
+            return media_type, data
+    warnings.append(f"Line {prop.line}: the photo is not a JPEG, PNG or GIF and was dropped.")
+    return None
+
+
+# -- 4. cards ----------------------------------------------------------------------------------
+def _join(parts: list[str], sep: str = " ") -> str:
+    return sep.join(p.strip() for p in parts if p and p.strip())
+
+
+def _strip_scheme(value: str, scheme: str) -> str:
+    if value.lower().startswith(scheme + ":"):
+        return value[len(scheme) + 1 :]
+    return value
+
+
+def card_from_properties(props: list[_Prop], raw: str) -> ParsedCard:
+    """The foreign card built from one vCard's properties."""
+    warnings: list[str] = []
+    version = "3.0"
+    fn = ""
+    names: list[str] = []
+    orgs: list[str] = []
+    titles: list[str] = []
+    emails: list[str] = []
+    phones: list[str] = []
+    urls: list[str] = []
+    notes: list[str] = []
+    photo: tuple[str, bytes] | None = None
+    for prop in props:
+        name = prop.name
+        if name in {"PHOTO", "LOGO"}:
+            if name == "PHOTO" and photo is None:
+                photo = _photo(prop, warnings)
+            continue
+        if name in {"KEY", "SOUND", "X-MS-CARDPICTURE", "AGENT"}:
+            continue
+        if name == "VERSION":
+            version = prop.raw.decode("ascii", "replace").strip()
+            continue
+        if name not in {"FN", "N", "ORG", "TITLE", "EMAIL", "TEL", "URL", "NOTE"}:
+            continue
+        text = _decode(prop, warnings)
+        if name == "N":
+            names = split_structured(text) if not names else names
+        elif name == "ORG":
+            org = _join(split_structured(text), ", ")
+            if org:
+                orgs.append(org)
+        elif name == "FN":
+            fn = fn or unescape(text).strip()
+        elif name == "TITLE":
+            title = unescape(text).strip()
+            if title:
+                titles.append(title)
+        elif name == "EMAIL":
+            emails.append(_strip_scheme(unescape(text).strip(), "mailto"))
+        elif name == "TEL":
+            phones.append(_strip_scheme(unescape(text).strip(), "tel"))
+        elif name == "URL":
+            urls.append(unescape(text).strip())
+        elif name == "NOTE":
+            note = unescape(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+            if note:
+                notes.append(note)
+    names += [""] * (5 - len(names))
+    family, given, middle, prefix, suffix = (n.strip() for n in names[:5])
+    if not fn:
+        fn = _join([prefix, given, middle, family, suffix])
+    named = bool(fn)
+    if not fn:
+        fn = orgs[0] if orgs else next((e for e in emails if e), "") or "Unknown"
+    data: dict[str, Any] = {"fn": fn, "emails": emails, "phones": phones, "urls": urls}
+    if given:
+        data["given"] = given
+    if family:
+        data["family"] = family
+    if orgs:
+        data["org"] = orgs[0]
+    if titles:
+        data["title"] = titles[0]
+    for label, extra in (("ORG", orgs[1:]), ("TITLE", titles[1:])):
+        if extra:
+            warnings.append(f"Only the first {label} is kept; also given: {'; '.join(extra)}.")
+    note = "\n".join(notes)
+    if len(note) > MAX_FOREIGN_NOTE:
+        warnings.append(f"The note was cut to its first {MAX_FOREIGN_NOTE} characters.")
+        note = note[:MAX_FOREIGN_NOTE]
+    if note:
+        data["note"] = note
+    if version not in {"2.1", "3.0", "4.0", "4"}:
+        warnings.append(f"Unknown vCard version {version!r}; read as 3.0.")
+    card = normalize_card(data, foreign=True)
+    if not named:  # a name made up from ORG, EMAIL or "Unknown" is no given/family name
+        card.pop("given", None)
+        card.pop("family", None)
+    return ParsedCard(card=card, raw=raw, warnings=warnings, photo=photo)
+
+
+def _raw_text(lines: list[bytes]) -> str:
+    data = b"\r\n".join(lines)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+def _as_bytes(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+
+
+def read_vcards(text: str | bytes) -> tuple[list[ParsedCard], list[VCardError]]:
+    """Every BEGIN:VCARD ... END:VCARD block: the readable cards, and an error for each other."""
+    lines = _physical_lines(_as_bytes(text))
+    cards: list[ParsedCard] = []
+    errors: list[VCardError] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if not _BEGIN.match(line):
+            index += 1  # text between cards (blank lines, a mail header) is not a card
+            continue
+        logical = _logical_lines(lines, index + 1)
+        if not logical or not _END.match(logical[-1][1]):
+            errors.append(VCardError("The card has no END:VCARD.", index + 1))
+            break
+        end = logical[-1][0]
+        try:
+            props = _nested_free(logical[:-1])
+            cards.append(card_from_properties(props, _raw_text(lines[index:end])))
+        except VCardError as exc:
+            errors.append(exc)
+        except InvalidField as exc:
+            errors.append(VCardError(exc.message, index + 1))
+        index = end
+    return cards, errors
+
+
+def _nested_free(logical: list[tuple[int, bytes]]) -> list[_Prop]:
+    """Properties of one card; a nested BEGIN:VCARD (a 2.1 AGENT) is skipped whole."""
+    props: list[_Prop] = []
+    depth = 0
+    for number, line in logical:
+        if _BEGIN.match(line):
+            depth += 1
+            continue
+        if depth:
+            if _END.match(line):
+                depth -= 1
+            continue
+        props.append(_parse_property(number, line))
+    return props
