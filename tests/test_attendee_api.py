@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx2 as httpx
 import pytest
 import zxingcpp
 from itsdangerous.timed import TimestampSigner
@@ -808,3 +809,35 @@ def test_after_delete_me_others_keep_the_card_but_new_swaps_are_card_withdrawn(
     # Bob's card edits no longer reach a deleted attendee (her contacts are gone).
     client.put("/api/me/card", json={"card": {"fn": "Robert"}}, headers=bob.headers)
     assert query(client, "SELECT count(*) FROM contacts WHERE owner_id = ?", [ada.id]) == [(0,)]
+
+
+# -- a real server ----------------------------------------------------------------------------
+def test_second_device_sign_in_over_a_real_server(live_server: Any):
+    """Register, make a link, open it on a 'new phone' (its own cookie jar), use the cookie."""
+    base = live_server.url
+    with (
+        httpx.Client(base_url=base, timeout=10) as phone,
+        httpx.Client(base_url=base, timeout=10) as laptop,
+    ):
+        demo = phone.post(
+            "/api/admin/events", json={"slug": "live", "name": "Live"}, headers=ADMIN
+        ).json()
+        registered = phone.post("/api/events/live/attendees", json=registration(demo))
+        assert registered.status_code == 201
+        assert "cardswap_session" in phone.cookies
+        link = phone.post("/api/me/devices", headers={"Origin": base})
+        assert link.status_code == 201
+        path = link.json()["sign_in_url"].removeprefix(base)
+        assert link.json()["sign_in_url"].startswith(f"{base}/signin/")
+
+        signed_in = laptop.get(path)
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
+        me = laptop.get("/api/me").json()
+        assert me["attendee"]["id"] == registered.json()["attendee"]["id"]
+        assert laptop.put("/api/me/card", json={"card": {"fn": "From Laptop"}}).status_code == 403
+        edited = laptop.put(
+            "/api/me/card", json={"card": {"fn": "From Laptop"}}, headers={"Origin": base}
+        )
+        assert edited.status_code == 200
+        assert phone.get("/api/me").json()["attendee"]["card"]["fn"] == "From Laptop"
+        assert laptop.get(path).status_code == 401  # used
