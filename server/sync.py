@@ -129,6 +129,12 @@ def _contact_id(raw: dict[str, Any]) -> str:
     return cid
 
 
+def _token_of(text: str) -> str:
+    """The token itself, also when a client sends the whole card URL (any letter case)."""
+    found = re.search(r"/c/([A-Za-z0-9]+)/?$", text.strip(), re.IGNORECASE)
+    return found.group(1) if found else text
+
+
 def _prep_exchange(op: Op, raw: dict[str, Any], tokens: Tokens, owner_id: str) -> None:
     note = raw.get("note")
     if note is not None and not isinstance(note, str):
@@ -144,7 +150,7 @@ def _prep_exchange(op: Op, raw: dict[str, Any], tokens: Tokens, owner_id: str) -
         try:
             if not isinstance(token, str):
                 raise InvalidToken("not a string")
-            payload = tokens.read_card_token(token)
+            payload = tokens.read_card_token(_token_of(token))
         except InvalidToken as exc:
             raise Rejected(
                 "invalid_token", "This card token is not valid (forged or altered)."

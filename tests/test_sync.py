@@ -707,3 +707,112 @@ def test_sync_is_rate_limited_per_attendee_and_device(tmp_path):
         assert codes == [200, 200, 200, 429]
         other_device = {**request, "device_id": str(uuid.uuid4())}
         assert client.post("/api/sync", json=other_device, headers=headers).status_code == 200
+
+
+# -- foreign cards -------------------------------------------------------------------------------
+VCARD = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Grace Hopper\r\nN:Hopper;Grace;;;\r\n"
+    "ORG:Navy\\, Reserve\r\nEMAIL:grace@navy.example\r\nEMAIL:gh@cobol.example\r\n"
+    "TEL:+1 555 0100\r\nNOTE:Compilers\\, bugs\\nand moths\r\nEND:VCARD\r\n"
+)
+
+
+def foreign(text: str = VCARD, minutes: float = 0, method: str = "qr", **extra: Any) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "exchange",
+        "method": method,
+        "contact_id": f"ext:{uuid.uuid4()}",
+        "vcard": text,
+        "at": at(minutes),
+        **extra,
+    }
+
+
+def test_a_foreign_vcard_becomes_an_unverified_contact_with_its_text_kept(client, register):
+    ada = register("Ada Lovelace")
+    op = foreign(note="met at the coffee line")
+    data = sync(client, ada, [op])
+    assert data["acked"] == [op["id"]]
+    (contact,) = data["changes"]
+    assert contact["id"] == op["contact_id"] and contact["verified"] is False
+    card = contact["card"]
+    assert card["fn"] == "Grace Hopper" and card["org"] == "Navy, Reserve"
+    assert card["emails"] == ["grace@navy.example", "gh@cobol.example"]
+    assert card["note"] == "Compilers, bugs\nand moths"
+    assert contact["methods"] == ["qr"] and contact["notes"] == "met at the coffee line"
+    stored = (
+        db(client)
+        .read()
+        .execute(
+            "SELECT vcard, linked_attendee_id FROM contacts WHERE contact_id = ?",
+            [op["contact_id"]],
+        )
+        .fetchone()
+    )
+    assert stored == (VCARD, None)
+    edit = update(op["contact_id"], 1, tags=["navy"])
+    assert sync(client, ada, [edit])["acked"] == [edit["id"]]
+    listed = client.get("/api/contacts", params={"tag": "navy"}, headers=ada.headers).json()
+    assert [c["id"] for c in listed["contacts"]] == [op["contact_id"]]
+
+
+def test_a_typed_in_mecard_is_accepted(client, register):
+    ada = register("Ada Lovelace")
+    op = foreign("MECARD:N:Doe,Jane;TEL:+15550100;EMAIL:jane@example.org;;", method="manual")
+    (contact,) = sync(client, ada, [op])["changes"]
+    assert contact["card"]["fn"] and contact["card"]["emails"] == ["jane@example.org"]
+    assert contact["methods"] == ["manual"]
+
+
+@pytest.mark.parametrize(
+    "mutate,code",
+    [
+        (lambda op: {**op, "vcard": "hello, I am not a card"}, "invalid_vcard"),
+        (lambda op: {**op, "vcard": "BEGIN:VCARD\r\nVERSION:3.0\r\n"}, "invalid_vcard"),
+        (
+            lambda op: {**op, "vcard": VCARD.replace("NOTE:", "NOTE:" + "x" * 17000)},
+            "invalid_field",
+        ),
+        (lambda op: {**op, "vcard": None}, "invalid_field"),
+        (lambda op: {**op, "contact_id": "ext:not-a-uuid"}, "invalid_field"),
+        (lambda op: {**op, "contact_id": f"att:{uuid.uuid4()}"}, "invalid_field"),
+        (lambda op: {**op, "method": "link"}, "invalid_field"),
+    ],
+)
+def test_bad_foreign_cards_are_rejected(client, register, mutate, code):
+    ada = register("Ada Lovelace")
+    bad, good = mutate(foreign()), foreign()
+    data = sync(client, ada, [bad, good])
+    assert [(r["id"], r["code"]) for r in data["rejected"]] == [(bad["id"], code)]
+    assert [c["id"] for c in data["changes"]] == [good["contact_id"]]
+
+
+def test_rescanning_a_foreign_card_refreshes_it_and_keeps_the_first_meeting(client, register):
+    ada = register("Ada Lovelace")
+    first = foreign(minutes=10)
+    sync(client, ada, [first])
+    newer = {
+        **foreign(VCARD.replace("Navy\\, Reserve", "Yale"), 20),
+        "contact_id": first["contact_id"],
+    }
+    older = {
+        **foreign(VCARD.replace("Navy\\, Reserve", "Harvard"), 5),
+        "contact_id": first["contact_id"],
+    }
+    (contact,) = sync(client, ada, [newer, older])["changes"]
+    assert contact["card"]["org"] == "Yale"
+    assert datetime.fromisoformat(contact["met_at"]) == T0 + timedelta(minutes=5)
+
+
+def test_the_card_url_in_any_letter_case_works_as_the_token(client, register):
+    ada, bob, cy = register("Ada Lovelace"), register("Bob Babbage"), register("Cy Young")
+    data = sync(
+        client,
+        ada,
+        [
+            {**exchange(bob), "card_token": bob.card_url},
+            {**exchange(cy), "card_token": cy.card_url.upper()},
+        ],
+    )
+    assert len(data["acked"]) == 2 and data["rejected"] == []
