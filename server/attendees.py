@@ -27,7 +27,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from server.cards import normalize_card
-from server.clock import iso, now_iso
+from server.clock import now_iso
 from server.context import AppContext
 from server.db import Store
 from server.errors import Forbidden, InvalidField, Unauthorized
@@ -282,7 +282,7 @@ def create_device_signin(ctx: AppContext, attendee_id: str) -> dict[str, Any]:
     expires = datetime.fromtimestamp(issued + DEVICE_SIGNIN_MAX_AGE, UTC)
     return {
         "sign_in_url": f"{ctx.settings.base_url}/signin/{token}",
-        "expires_at": iso(expires),
+        "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),  # whole seconds, as stamped
     }
 
 
