@@ -327,6 +327,133 @@ TOKEN = _path("token", {"type": "string", "maxLength": 2000})
 NOT_FOUND_HTML = {"404": {"description": "not found", "content": HTML}}
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+def _page(
+    summary: str,
+    responses: dict[str, str],
+    *,
+    params: list[Schema] | None = None,
+    form: Schema | None = None,
+    security: list[dict[str, list[str]]] | None = None,
+) -> Schema:
+    """An organizer HTML page or form post: HTML (or a 303) out; JSON errors unless Accept HTML."""
+    out: Schema = {
+        "summary": summary,
+        "security": ADMIN if security is None else security,
+        "responses": {
+            code: {"description": text, "content": HTML} if code != "303" else {"description": text}
+            for code, text in responses.items()
+        },
+    }
+    if params:
+        out["parameters"] = params
+    if form is not None:
+        out["requestBody"] = {"required": True, "content": {FORM: {"schema": form}}}
+    return out
+
+
+def _form(*names: str) -> Schema:
+    return {
+        "type": "object",
+        "properties": {n: {"type": "string", "maxLength": 300} for n in names},
+    }
+
+
+def _admin_pages() -> dict[str, Schema]:
+    """The organizer's HTML pages (signed in with the admin cookie set by /admin/signin)."""
+    seen = {"200": "the page", "401": "the sign-in form", "404": "no such event"}
+    chart = {
+        "description": "SVG chart",
+        "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+    }
+    charts: dict[str, Schema] = {
+        path: {
+            "get": {
+                "summary": summary,
+                "security": ADMIN,
+                "parameters": [SLUG],
+                "responses": {**_errors(401, 404), "200": chart},
+            }
+        }
+        for path, summary in (
+            ("/admin/events/{slug}/swaps.svg", "Swaps per hour as an SVG bar chart"),
+            ("/admin/events/{slug}/registrations.svg", "Registrations over time as SVG"),
+        )
+    }
+    return {
+        "/admin": {"get": _page("Sign-in form, or the events list", {"200": "page"}, security=[])},
+        "/admin/signin": {
+            "post": _page(
+                "Sign in with the admin token (sets the admin cookie)",
+                {"303": "signed in (form)", "204": "signed in (JSON)", "401": "wrong token"},
+                form=_form("token", "next"),
+                security=[],
+            )
+        },
+        "/admin/signout": {
+            "post": _page("Forget the admin cookie", {"303": "to /admin"}, security=[])
+        },
+        "/admin/events": {
+            "post": _page(
+                "Create an event from the form",
+                {"303": "to the event page", "401": "sign-in form", "422": "form with errors"},
+                form=_form("slug", "name", "starts_on", "ends_on"),
+            )
+        },
+        "/admin/events/{slug}": {
+            "get": _page("The event's dashboard", seen, params=[SLUG]),
+            "post": _page(
+                "Change the event's name or dates from the form",
+                {**seen, "422": "form with errors"},
+                params=[SLUG],
+                form=_form("name", "starts_on", "ends_on"),
+            ),
+        },
+        "/admin/events/{slug}/import": {
+            "post": {
+                **_page(
+                    "Import attendees from an uploaded CSV (multipart form)",
+                    {**seen, "413": "file too large", "415": "not a form upload"},
+                    params=[SLUG],
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"file": {"type": "string", "format": "binary"}},
+                            }
+                        }
+                    },
+                },
+            }
+        },
+        "/admin/events/{slug}/badges": {
+            "get": _page(
+                "Printable badges with each card's QR",
+                seen,
+                params=[
+                    SLUG,
+                    _query("paper", {"enum": ["a4", "letter"]}),
+                    _query("q", {"type": "string", "maxLength": 200}),
+                    _query("ids", {"type": "string"}),
+                ],
+            )
+        },
+        "/admin/events/{slug}/poster": {
+            "get": _page(
+                "The printable join poster",
+                seen,
+                params=[SLUG, _query("paper", {"enum": ["a4", "letter"]})],
+            )
+        },
+        **charts,
+    }
+
+
 def _paths() -> dict[str, Schema]:
     me_ok = (200, _json(_ref("Me")), "the attendee, card URL, event and settings")
     paths: dict[str, Schema] = {
@@ -505,19 +632,25 @@ def _paths() -> dict[str, Schema]:
                 body_type="text/csv",
                 security=ADMIN,
                 params=[SLUG],
-            )
+            ),
+            "get": _op(
+                "Fresh sign-in links for every attendee, as CSV for a mail merge",
+                (200, {"text/csv": {"schema": {"type": "string"}}}, "CSV file"),
+                (401, 403, 404),
+                security=ADMIN,
+                params=[SLUG],
+            ),
         },
-        "/admin/events/{slug}/badges": {
-            "get": {
-                "summary": "Printable badges with each card's QR",
-                "security": ADMIN,
-                "parameters": [SLUG],
-                "responses": {
-                    "200": {"description": "badges", "content": HTML},
-                    "401": {"description": "admin sign-in required"},
-                    "404": {"description": "no such event"},
-                },
-            }
+        "/api/admin/events/{slug}": {
+            method: _op(
+                "Change an event's name or dates (the slug never changes)",
+                (200, _json(_ref("EventCreated")), "the event with its join code and URL"),
+                (400, 401, 403, 404, 413, 415, 422),
+                body=_ref("EventUpdate"),
+                security=ADMIN,
+                params=[SLUG],
+            )
+            for method in ("patch", "put")
         },
         "/api/admin/events/{slug}/stats": {
             "get": _op(
@@ -536,7 +669,7 @@ def _paths() -> dict[str, Schema]:
             )
         },
     }
-    return paths
+    return {**paths, **_admin_pages()}
 
 
 def _schemas() -> dict[str, Schema]:
@@ -549,6 +682,16 @@ def _schemas() -> dict[str, Schema]:
             "type": "object",
             "additionalProperties": False,
             "required": ["slug", "name"],
+            "properties": {
+                "slug": {"type": "string", "pattern": SLUG_PATTERN},
+                "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+                "starts_on": {"type": ["string", "null"], "format": "date"},
+                "ends_on": {"type": ["string", "null"], "format": "date"},
+            },
+        },
+        "EventUpdate": {
+            "type": "object",
+            "additionalProperties": False,
             "properties": {
                 "slug": {"type": "string", "pattern": SLUG_PATTERN},
                 "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
