@@ -224,6 +224,7 @@ def get_me(ctx: AppContext, attendee_id: str) -> dict[str, Any]:
 
 def update_card(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict[str, Any]:
     """`PUT /api/me/card {"card"}`: the new card, live-linked into others' contacts."""
+    require_attendee(ctx.store, attendee_id)
     _only_keys(data, {"card"})
     if "card" not in data:
         raise InvalidField("card is required.", field="card")
@@ -235,6 +236,7 @@ def update_card(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict
 
 def update_settings(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict[str, Any]:
     """`PUT /api/me/settings {"share_back": bool}`."""
+    require_attendee(ctx.store, attendee_id)
     _only_keys(data, {"share_back"})
     share_back = data.get("share_back")
     if not isinstance(share_back, bool):

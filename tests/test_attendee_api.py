@@ -697,6 +697,8 @@ def test_delete_me_removes_card_contacts_and_devices_and_unlinks_others(
     error(client.get("/api/me/qr.svg", headers=ada.headers), 401)
     error(client.put("/api/me/card", json={"card": {"fn": "Back"}}, headers=ada.headers), 401)
     error(client.put("/api/me/settings", json={"share_back": True}, headers=ada.headers), 401)
+    error(client.put("/api/me/card", json={"card": {}}, headers=ada.headers), 401)
+    error(client.put("/api/me/settings", json={"x": 1}, headers=ada.headers), 401)
     error(client.post("/api/me/devices", headers=ada.headers), 401)
     error(client.delete("/api/me", headers=ada.headers), 401)
     assert client.get(link.removeprefix(BASE_URL), follow_redirects=False).status_code == 401
