@@ -51,28 +51,26 @@ def _uri(value: str) -> str:
 
 def fold(line: str) -> str:
     """One content line folded at 75 octets (CRLF + space), whole characters and escapes kept."""
-    if len(line) <= FOLD_OCTETS // 4 or len(line.encode("utf-8")) <= FOLD_OCTETS:
+    if len(line) <= FOLD_OCTETS // 4:
         return line + "\r\n"
-    out: list[str] = []
-    current: list[str] = []
-    size = 0
-    limit = FOLD_OCTETS
-    index = 0
-    length = len(line)
-    while index < length:
-        char = line[index]
-        unit = line[index : index + 2] if char == "\\" and index + 1 < length else char
-        width = len(unit.encode("utf-8", "surrogatepass"))
-        if size + width > limit:
-            out.append("".join(current))
-            current = []
-            size = 0
-            limit = FOLD_OCTETS - 1  # the leading space counts
-        current.append(unit)
-        size += width
-        index += len(unit)
-    out.append("".join(current))
-    return "\r\n ".join(out) + "\r\n"
+    data = line.encode("utf-8")
+    if len(data) <= FOLD_OCTETS:
+        return line + "\r\n"
+    parts: list[bytes] = []
+    start, limit, size = 0, FOLD_OCTETS, len(data)
+    while size - start > limit:
+        cut = start + limit
+        while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back off to the lead byte
+            cut -= 1
+        run = cut
+        while run > start and data[run - 1] == 0x5C:
+            run -= 1
+        if (cut - run) % 2:  # the cut would separate a backslash from the character it escapes
+            cut -= 1
+        parts.append(data[start:cut])
+        start, limit = cut, FOLD_OCTETS - 1  # the continuation's leading space counts
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8") + "\r\n"
 
 
 def _name_parts(card: dict[str, Any]) -> tuple[str, str]:
