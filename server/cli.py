@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from server import backup
+from server import backup, organizer_cli
 from server.db import Store
 from server.errors import CardswapError
 from server.events import (
@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--base-url", help="public URL for the join link ($CARDSWAP_BASE_URL)")
     listing.set_defaults(func=cmd_event_list)
     backup.add_parser(sub)  # `cardswap backup PATH` (server/backup.py)
+    organizer_cli.add_parsers(sub, event)  # attendees import, event stats
     return parser
 
 

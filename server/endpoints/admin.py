@@ -1,7 +1,386 @@
-"""admin endpoints."""
+"""Organizer endpoints: the admin sign-in and HTML pages, CSV import, badges, posters, stats.
+
+Admin API calls take `Authorization: Bearer $CARDSWAP_ADMIN_TOKEN` or the signed admin cookie set
+by signing in at `/admin` (`server.http.require_admin`, with the same-origin check for cookie
+writes). HTML pages answer a browser that is not signed in with the sign-in form (401) and a
+domain error with an HTML page of the same status; API clients get the contract's JSON errors.
+Handlers only parse, call a plain function (organizer, stats, events) in the threadpool, and shape.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
-routes: list[BaseRoute] = []
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from server import admin_pages, badges, charts
+from server.attendee_import import charset_of
+from server.errors import (
+    CardswapError,
+    Forbidden,
+    InvalidField,
+    Malformed,
+    TooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from server.events import create_event as create_event_row
+from server.events import get_event, join_url, list_events, update_event, validate_event_fields
+from server.http import (
+    ADMIN_COOKIE,
+    JSON,
+    MAX_BODY,
+    ctx,
+    is_admin_token,
+    read_body,
+    read_json_object,
+    require_admin,
+)
+from server.organizer import import_attendees, list_attendees, signin_links_csv
+from server.stats import attendee_counts, event_stats, registrations_by_hour
+from server.tokens import ADMIN_SESSION_MAX_AGE
+
+STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "web" / "admin"
+CSV_TYPES = frozenset({"text/csv", "application/csv", "text/comma-separated-values"})
+FORM_OVERHEAD = 64 * 1024  # multipart framing around an upload of at most MAX_BODY
+NO_STORE = {"Cache-Control": "no-store"}
+EVENT_PAGE_ROWS = 2000
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _html(body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(body, status_code=status, headers=NO_STORE)
+
+
+def _here(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _safe_next(value: Any) -> str:
+    """Only our own admin pages are valid targets after sign-in (no open redirect)."""
+    text = str(value or "")
+    ok = text.startswith("/admin") and "//" not in text and "\\" not in text
+    return text if ok and len(text) < 2000 else "/admin"
+
+
+def page(handler: Handler) -> Handler:
+    """An admin HTML page: sign-in form (401) when not signed in, domain errors as HTML pages."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            require_admin(request)
+        except Unauthorized:
+            if not _wants_html(request):
+                raise
+            return _html(admin_pages.signin_page(_safe_next(_here(request))), 401)
+        except Forbidden as exc:
+            if not _wants_html(request):
+                raise
+            return _html(admin_pages.error_page(exc.status, exc.message), exc.status)
+        try:
+            return await handler(request)
+        except CardswapError as exc:
+            if not _wants_html(request):
+                raise
+            return _html(admin_pages.error_page(exc.status, exc.message), exc.status)
+
+    return wrapped
+
+
+def _slug(request: Request) -> str:
+    return str(request.path_params["slug"])
+
+
+# -- sign-in -----------------------------------------------------------------------------------
+async def home(request: Request) -> Response:
+    """`GET /admin`: the sign-in form, or (signed in) the list of events and the create form."""
+    try:
+        require_admin(request)
+    except (Unauthorized, Forbidden):
+        return _html(admin_pages.signin_page())
+    return _html(await run_in_threadpool(_events_page, request))
+
+
+def _events_page(
+    request: Request, form: dict[str, Any] | None = None, message: str | None = None
+) -> str:
+    store = ctx(request).store
+    return admin_pages.events_page(list_events(store), attendee_counts(store), form, message)
+
+
+async def _form_or_json(request: Request) -> dict[str, Any]:
+    """A small form (urlencoded or multipart) or a JSON object, as a dict of strings."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        return await read_json_object(request, limit=64 * 1024)
+    if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise UnsupportedMediaType("Send a form or a JSON object.")
+    if int(request.headers.get("content-length") or 0) > 64 * 1024:
+        raise TooLarge("The form is too large.")
+    form = await request.form(max_files=0, max_fields=20)
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+async def signin(request: Request) -> Response:
+    """`POST /admin/signin` with the admin token: sets the signed, HttpOnly admin cookie."""
+    context = ctx(request)
+    origin = request.headers.get("origin")
+    if origin and origin.rstrip("/").lower() != context.settings.origin:
+        raise Forbidden("Sign in from the cardswap admin page itself.", code="bad_origin")
+    data = await _form_or_json(request)
+    token = data.get("token") or data.get("admin_token")
+    next_path = _safe_next(data.get("next"))
+    is_form = not request.headers.get("content-type", "").startswith("application/json")
+    if not isinstance(token, str) or not is_admin_token(context, token.strip()):
+        if is_form:
+            message = "That is not the admin token."
+            return _html(admin_pages.signin_page(next_path, message), 401)
+        raise Unauthorized("The admin token is not valid.")
+    response: Response = (
+        RedirectResponse(next_path, status_code=303) if is_form else Response(status_code=204)
+    )
+    response.set_cookie(
+        ADMIN_COOKIE,
+        context.tokens.admin_session(),
+        max_age=ADMIN_SESSION_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=context.settings.secure_cookies,
+    )
+    return response
+
+
+async def signout(request: Request) -> Response:
+    """`POST /admin/signout`: forget the admin cookie."""
+    response = RedirectResponse("/admin", status_code=303)
+    response.delete_cookie(
+        ADMIN_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=ctx(request).settings.secure_cookies,
+    )
+    return response
+
+
+# -- events ------------------------------------------------------------------------------------
+@page
+async def create_event(request: Request) -> Response:
+    """`POST /admin/events` (form): create, then show the new event's page."""
+    data = await _form_or_json(request)
+    fields = {k: data.get(k, "") for k in ("slug", "name", "starts_on", "ends_on")}
+    try:
+        checked = validate_event_fields(fields)
+        await run_in_threadpool(create_event_row, ctx(request).store, checked)
+    except CardswapError as exc:
+        body = await run_in_threadpool(_events_page, request, fields, exc.message)
+        return _html(body, exc.status)
+    return RedirectResponse(f"/admin/events/{checked['slug']}", status_code=303)
+
+
+def _event_page(request: Request, slug: str, message: str | None = None) -> str:
+    context = ctx(request)
+    event = get_event(context.store, slug)
+    attendees = list_attendees(context, slug)[:EVENT_PAGE_ROWS]
+    return admin_pages.event_page(
+        event,
+        join_url(context.settings.base_url, event),
+        event_stats(context.store, slug),
+        attendees,
+        message,
+    )
+
+
+@page
+async def event_page(request: Request) -> Response:
+    """`GET /admin/events/{slug}`: the event's dashboard."""
+    return _html(await run_in_threadpool(_event_page, request, _slug(request)))
+
+
+@page
+async def edit_event(request: Request) -> Response:
+    """`POST /admin/events/{slug}` (form): change the name or dates."""
+    slug = _slug(request)
+    data = await _form_or_json(request)
+    fields: dict[str, Any] = {k: data[k] for k in ("name", "starts_on", "ends_on") if k in data}
+    try:
+        checked = validate_event_fields(fields, partial=True)
+        await run_in_threadpool(update_event, ctx(request).store, slug, checked)
+    except InvalidField as exc:
+        body = await run_in_threadpool(_event_page, request, slug, exc.message)
+        return _html(body, exc.status)
+    return RedirectResponse(f"/admin/events/{slug}", status_code=303)
+
+
+def _admin_event(request: Request, event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "slug": event["slug"],
+        "name": event["name"],
+        "starts_on": event["starts_on"],
+        "ends_on": event["ends_on"],
+        "join_code": event["join_code"],
+        "join_url": join_url(ctx(request).settings.base_url, event),
+    }
+
+
+async def patch_event(request: Request) -> Response:
+    """`PATCH /api/admin/events/{slug}` `{"name"?, "starts_on"?, "ends_on"?}` -> the event."""
+    require_admin(request)
+    slug = _slug(request)
+    store = ctx(request).store
+    await run_in_threadpool(get_event, store, slug)
+    data = await read_json_object(request)
+    if "slug" in data and data["slug"] != slug:
+        raise InvalidField("An event's slug cannot change (it is in every link).", field="slug")
+    checked = validate_event_fields({k: v for k, v in data.items() if k != "slug"}, partial=True)
+    event = await run_in_threadpool(update_event, store, slug, checked)
+    return JSON(_admin_event(request, event))
+
+
+# -- attendees ---------------------------------------------------------------------------------
+async def import_csv(request: Request) -> Response:
+    """`POST /api/admin/events/{slug}/attendees.csv` (text/csv): the contract's import result."""
+    require_admin(request)
+    context, slug = ctx(request), _slug(request)
+    await run_in_threadpool(get_event, context.store, slug)
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() not in CSV_TYPES:
+        raise UnsupportedMediaType("Send the attendee list as text/csv.")
+    body = await read_body(request)
+    result = await run_in_threadpool(
+        import_attendees, context, slug, body, charset_of(content_type)
+    )
+    return JSON(result.as_json(), headers=NO_STORE)
+
+
+async def signin_links(request: Request) -> Response:
+    """`GET /api/admin/events/{slug}/attendees.csv`: fresh sign-in links for a mail merge."""
+    require_admin(request)
+    slug = _slug(request)
+    text = await run_in_threadpool(signin_links_csv, ctx(request), slug)
+    return Response(
+        "\ufeff" + text,  # the BOM makes Excel read UTF-8 names right
+        media_type="text/csv; charset=utf-8",
+        headers={
+            **NO_STORE,
+            "Content-Disposition": f'attachment; filename="{slug}-sign-in-links.csv"',
+        },
+    )
+
+
+@page
+async def import_form(request: Request) -> Response:
+    """`POST /admin/events/{slug}/import` (multipart upload form): the import result page."""
+    context, slug = ctx(request), _slug(request)
+    event = await run_in_threadpool(get_event, context.store, slug)
+    if request.headers.get("content-type", "").split(";")[0].strip() != "multipart/form-data":
+        raise UnsupportedMediaType("Upload the CSV file with the form.")
+    if int(request.headers.get("content-length") or 0) > MAX_BODY + FORM_OVERHEAD:
+        raise TooLarge("The file is larger than 1 MiB.")
+    form = await request.form(max_files=1, max_fields=5)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise Malformed("Choose a CSV file to import.")
+    data = await upload.read(MAX_BODY + 1)
+    await form.close()
+    if len(data) > MAX_BODY:
+        raise TooLarge("The file is larger than 1 MiB.")
+    result = await run_in_threadpool(import_attendees, context, slug, data, None)
+    return _html(admin_pages.import_result_page(event, result))
+
+
+# -- printables --------------------------------------------------------------------------------
+def _ids(request: Request) -> list[str] | None:
+    ids = [i for v in request.query_params.getlist("ids") for i in v.split(",")]
+    ids += request.query_params.getlist("id")
+    ids = [i.strip() for i in ids if i.strip()]
+    return ids or None
+
+
+def _badges(request: Request, slug: str) -> str:
+    context = ctx(request)
+    event = get_event(context.store, slug)
+    query = request.query_params.get("q")
+    rows = list_attendees(context, slug, ids=_ids(request), query=query)
+    keep = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "paper"])
+    return badges.badges_page(event, rows, badges.paper(request.query_params.get("paper")), keep)
+
+
+@page
+async def badges_page(request: Request) -> Response:
+    """`GET /admin/events/{slug}/badges?paper=a4|letter&q=…&ids=…`: printable badges."""
+    return _html(await run_in_threadpool(_badges, request, _slug(request)))
+
+
+def _poster(request: Request, slug: str) -> str:
+    context = ctx(request)
+    event = get_event(context.store, slug)
+    url = join_url(context.settings.base_url, event)
+    return badges.poster_page(event, url, badges.paper(request.query_params.get("paper")))
+
+
+@page
+async def poster_page(request: Request) -> Response:
+    """`GET /admin/events/{slug}/poster?paper=a4|letter`: the printable join poster."""
+    return _html(await run_in_threadpool(_poster, request, _slug(request)))
+
+
+# -- stats -------------------------------------------------------------------------------------
+async def stats(request: Request) -> Response:
+    """`GET /api/admin/events/{slug}/stats`: aggregates only."""
+    require_admin(request)
+    data = await run_in_threadpool(event_stats, ctx(request).store, _slug(request))
+    return JSON(data, headers=NO_STORE)
+
+
+def _svg(svg: str) -> Response:
+    return Response(svg, media_type="image/svg+xml", headers=NO_STORE)
+
+
+@page
+async def swaps_chart(request: Request) -> Response:
+    """Swaps per hour as an SVG bar chart."""
+    data = await run_in_threadpool(event_stats, ctx(request).store, _slug(request))
+    return _svg(charts.bar_chart(data["exchanges_by_hour"], "Swaps per hour", "No swaps yet"))
+
+
+@page
+async def registrations_chart(request: Request) -> Response:
+    """Registrations over time as an SVG running-total chart."""
+    points = await run_in_threadpool(registrations_by_hour, ctx(request).store, _slug(request))
+    return _svg(charts.cumulative_chart(points, "Registrations", "No attendees yet"))
+
+
+routes: list[BaseRoute] = [
+    Route("/admin", home, methods=["GET"]),
+    Route("/admin/signin", signin, methods=["POST"]),
+    Route("/admin/signout", signout, methods=["POST"]),
+    Mount("/admin/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False)),
+    Route("/admin/events", create_event, methods=["POST"]),
+    Route("/admin/events/{slug}", event_page, methods=["GET"]),
+    Route("/admin/events/{slug}", edit_event, methods=["POST"]),
+    Route("/admin/events/{slug}/import", import_form, methods=["POST"]),
+    Route("/admin/events/{slug}/badges", badges_page, methods=["GET"]),
+    Route("/admin/events/{slug}/poster", poster_page, methods=["GET"]),
+    Route("/admin/events/{slug}/swaps.svg", swaps_chart, methods=["GET"]),
+    Route("/admin/events/{slug}/registrations.svg", registrations_chart, methods=["GET"]),
+    Route("/api/admin/events/{slug}", patch_event, methods=["PATCH", "PUT"]),
+    Route("/api/admin/events/{slug}/stats", stats, methods=["GET"]),
+    Route("/api/admin/events/{slug}/attendees.csv", import_csv, methods=["POST"]),
+    Route("/api/admin/events/{slug}/attendees.csv", signin_links, methods=["GET"]),
+]

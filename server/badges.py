@@ -1,0 +1,149 @@
+"""Printable pages for organizers: attendee badges with each card's QR, and the event's join poster.
+
+Plain HTML with print CSS (web/admin/print.css plus one `@page` sheet per paper size), paginated
+on the server into fixed-size sheets so every browser prints the same layout: 6 badges of
+90 x 85 mm per A4 or US Letter sheet, each with the name, organisation, title and a 44 mm card QR
+(readable by a phone at arm's length). The QR carries the card URL upper-cased (alphanumeric mode,
+a smaller code); the server and the app read it in any case. Text is escaped, never trusted.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from html import escape
+from typing import Any
+
+import segno
+
+from server.qr import qr_text
+
+PAPERS = {"a4": "A4", "letter": "US Letter"}
+BADGES_PER_SHEET = 6
+LONG_NAME = 18
+
+
+@functools.lru_cache(maxsize=8192)
+def qr_svg(text: str, label: str = "QR code") -> str:
+    """An inline, scalable SVG QR code (viewBox, no fixed size) at error correction M."""
+    code = segno.make(text, error="m", micro=False, boost_error=False)
+    out = io.BytesIO()
+    code.save(
+        out,
+        kind="svg",
+        border=4,
+        xmldecl=False,
+        svgns=True,
+        omitsize=True,
+        unit=None,
+        dark="#000",
+        light="#fff",
+        svgclass="qr",
+        lineclass=None,
+        title=label,
+    )
+    svg = out.getvalue().decode("utf-8")
+    return svg.replace("<svg ", '<svg role="img" ', 1)
+
+
+def paper(value: str | None) -> str:
+    """The paper size key from `?paper=`: a4 (default) or letter."""
+    value = (value or "a4").strip().lower()
+    return value if value in PAPERS else "a4"
+
+
+def _head(title: str, paper_key: str) -> str:
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title>"
+        '<link rel="stylesheet" href="/admin/static/print.css">'
+        f'<link rel="stylesheet" href="/admin/static/paper-{paper_key}.css">'
+        '<script type="module" src="/admin/static/admin.js"></script>'
+        f'</head><body class="print paper-{paper_key}">'
+    )
+
+
+def _toolbar(back: str, switch_base: str, paper_key: str, summary: str) -> str:
+    links = " ".join(
+        f'<a href="{escape(switch_base)}paper={key}"'
+        + (' aria-current="true"' if key == paper_key else "")
+        + f">{escape(name)}</a>"
+        for key, name in PAPERS.items()
+    )
+    return (
+        '<nav class="toolbar" aria-label="Print options">'
+        f'<a href="{escape(back)}">&larr; Back</a>'
+        f'<span class="papers">Paper: {links}</span>'
+        f"<span>{escape(summary)}</span>"
+        '<button type="button" data-print>Print</button>'
+        "</nav>"
+    )
+
+
+def _badge(event_name: str, row: dict[str, Any]) -> str:
+    card = row["card"]
+    name = str(card.get("fn", ""))
+    size = " long" if len(name) > LONG_NAME else ""
+    parts = [
+        f'<article class="badge" data-attendee="{escape(row["id"])}"><div class="text">',
+        f'<p class="event">{escape(event_name)}</p>',
+        f'<h2 class="name{size}">{escape(name)}</h2>',
+    ]
+    if card.get("org"):
+        parts.append(f'<p class="org">{escape(str(card["org"]))}</p>')
+    if card.get("title"):
+        parts.append(f'<p class="title">{escape(str(card["title"]))}</p>')
+    parts.append("</div>")
+    qr = qr_svg(qr_text(row["card_url"]), f"Card of {name}")
+    parts.append(f'<div class="qr-box">{qr}</div>')
+    parts.append('<p class="hint">Scan to swap cards</p></article>')
+    return "".join(parts)
+
+
+def badges_page(
+    event: dict[str, Any], rows: list[dict[str, Any]], paper_key: str, query: str
+) -> str:
+    """Every given attendee's badge, 6 per sheet, for printing on `paper_key`."""
+    slug = str(event["slug"])
+    name = str(event["name"])
+    noun = "badge" if len(rows) == 1 else "badges"
+    sheets = -(-len(rows) // BADGES_PER_SHEET)
+    summary = f"{len(rows)} {noun} on {sheets} {PAPERS[paper_key]} sheet{'s' * (sheets != 1)}"
+    out = [
+        _head(f"Badges · {name}", paper_key),
+        _toolbar(f"/admin/events/{slug}", f"?{query}&" if query else "?", paper_key, summary),
+        '<main class="sheets">',
+    ]
+    if not rows:
+        out.append('<p class="empty">No attendees match. Import some on the event page.</p>')
+    for start in range(0, len(rows), BADGES_PER_SHEET):
+        out.append('<section class="sheet badges">')
+        out += [_badge(name, row) for row in rows[start : start + BADGES_PER_SHEET]]
+        out.append("</section>")
+    out.append("</main></body></html>")
+    return "".join(out)
+
+
+def poster_page(event: dict[str, Any], join_url: str, paper_key: str) -> str:
+    """One sheet: the event name, a large join QR, the join link and code spelled out."""
+    slug = str(event["slug"])
+    name = str(event["name"])
+    dates = " – ".join(d for d in (event.get("starts_on"), event.get("ends_on")) if d)
+    out = [
+        _head(f"Join poster · {name}", paper_key),
+        _toolbar(f"/admin/events/{slug}", "?", paper_key, "Join poster"),
+        '<main class="sheets"><section class="sheet poster">',
+        f"<h1>{escape(name)}</h1>",
+    ]
+    if dates:
+        out.append(f'<p class="dates">{escape(dates)}</p>')
+    out += [
+        '<p class="lead">Swap business cards with a scan</p>',
+        f'<div class="qr-box">{qr_svg(join_url, f"Join {name}")}</div>',
+        '<p class="how">Scan with your phone camera to join, then scan badges to swap cards.</p>',
+        f'<p class="url">{escape(join_url)}</p>',
+        f'<p class="code">Join code: <strong>{escape(str(event["join_code"]))}</strong></p>',
+        "</section></main></body></html>",
+    ]
+    return "".join(out)

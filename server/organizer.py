@@ -1,0 +1,217 @@
+"""What an organizer does with attendees: import them from CSV, hand out personal sign-in links,
+list them for badges, and export the links for a mail merge.
+
+Plain functions over the AppContext, knowing nothing of HTTP (endpoints/admin.py and cli.py call
+them). Attendee rows are written only through `server.attendees` (`create_attendee`, `set_card`),
+so an imported card and a card edited in the app follow the same rules, live links included.
+Nothing here reads contacts or the op log: organizers see aggregates only (server/stats.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from server.attendee_import import parse_attendee_csv
+from server.attendees import card_url, create_attendee, set_card
+from server.context import AppContext
+from server.events import get_event
+
+SIGNIN_DAYS_AFTER_END = 30
+SIGNIN_DAYS_WITHOUT_END = 90
+
+
+@dataclass
+class ImportResult:
+    """The contract's import response, plus how many existing attendees were updated."""
+
+    created: int
+    updated: int
+    unchanged: int
+    attendees: list[dict[str, Any]]
+    errors: list[dict[str, Any]]
+    emails: list[str]  # the import email of each entry in `attendees`, for the mail merge
+
+    def as_json(self) -> dict[str, Any]:
+        return {"created": self.created, "attendees": self.attendees, "errors": self.errors}
+
+
+def signin_expiry(event: dict[str, Any], now: float | None = None) -> int:
+    """Epoch seconds a personal link lasts: the end of `ends_on` + 30 days, else 90 days."""
+    ends_on = event.get("ends_on")
+    if ends_on:
+        end = datetime.combine(date.fromisoformat(ends_on), datetime.min.time(), UTC)
+        return int((end + timedelta(days=1 + SIGNIN_DAYS_AFTER_END)).timestamp())
+    start = time.time() if now is None else now
+    return int(start + SIGNIN_DAYS_WITHOUT_END * 24 * 3600)
+
+
+def signin_url(ctx: AppContext, attendee_id: str, expires_at: int) -> str:
+    """A fresh personal sign-in link (single use, like every sign-in link)."""
+    token = ctx.tokens.attendee_signin(attendee_id, expires_at)
+    return f"{ctx.settings.base_url}/signin/{token}"
+
+
+def _entry(ctx: AppContext, row: dict[str, Any], expires_at: int) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "fn": row["card"]["fn"],
+        "sign_in_url": signin_url(ctx, row["id"], expires_at),
+        "card_url": card_url(ctx, row),
+    }
+
+
+def _live_by_email(db: Any, slug: str, emails: list[str]) -> dict[str, dict[str, Any]]:
+    """Live (not deleted) attendees of the event keyed by their import email."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(emails), 500):
+        chunk = emails[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            "SELECT id, event_slug, card, card_version, email FROM attendees "
+            f"WHERE event_slug = ? AND deleted_at IS NULL AND email IN ({marks})",
+            [slug, *chunk],
+        ).fetchall()
+        for attendee_id, event_slug, card, version, email in rows:
+            found.setdefault(
+                email,
+                {
+                    "id": attendee_id,
+                    "event_slug": event_slug,
+                    "card": json.loads(card),
+                    "card_version": version,
+                },
+            )
+    return found
+
+
+def import_attendees(
+    ctx: AppContext, slug: str, data: bytes, charset: str | None = None
+) -> ImportResult:
+    """Import an attendee CSV into an event in one transaction; idempotent by email.
+
+    New emails become attendees; known ones get the row's card when it differs (a new card
+    version, pushed into live-linked contacts). Every imported row is listed with a fresh sign-in
+    link. 404 for an unknown event, 422 for a file without email or name column.
+    """
+    event = get_event(ctx.store, slug)
+    parsed = parse_attendee_csv(data, charset)
+    expires_at = signin_expiry(event)
+    created = updated = unchanged = 0
+    rows: list[dict[str, Any]] = []
+    with ctx.store.write() as db:
+        existing = _live_by_email(db, slug, [r.email for r in parsed.rows])
+        for item in parsed.rows:
+            current = existing.get(item.email)
+            if current is None:
+                rows.append(create_attendee(db, slug, item.card, email=item.email))
+                created += 1
+            elif current["card"] != item.card:
+                rows.append(set_card(ctx.store, db, current["id"], item.card))
+                updated += 1
+            else:
+                rows.append(current)
+                unchanged += 1
+    attendees = [_entry(ctx, row, expires_at) for row in rows]
+    emails = [item.email for item in parsed.rows]
+    return ImportResult(created, updated, unchanged, attendees, parsed.errors, emails)
+
+
+def list_attendees(
+    ctx: AppContext, slug: str, *, ids: list[str] | None = None, query: str | None = None
+) -> list[dict[str, Any]]:
+    """The event's live attendees sorted by family then given name, optionally filtered.
+
+    `ids` keeps only those attendee ids; `query` matches name, organisation, title or email
+    (case-insensitive). Each row has id, card, card_version, email, created_at and card_url.
+    """
+    get_event(ctx.store, slug)
+    rows = ctx.store.read().execute(
+        "SELECT id, event_slug, card, card_version, email, created_at FROM attendees "
+        "WHERE event_slug = ? AND deleted_at IS NULL",
+        [slug],
+    )
+    wanted = set(ids) if ids else None
+    needle = (query or "").strip().casefold()
+    out: list[dict[str, Any]] = []
+    for attendee_id, event_slug, card_text, version, email, created_at in rows:
+        if wanted is not None and attendee_id not in wanted:
+            continue
+        card = json.loads(card_text)
+        if needle:
+            haystack = " ".join(
+                [card.get(k, "") for k in ("fn", "org", "title")]
+                + list(card.get("emails", []))
+                + [email or ""]
+            ).casefold()
+            if needle not in haystack:
+                continue
+        row = {
+            "id": attendee_id,
+            "event_slug": event_slug,
+            "card": card,
+            "card_version": version,
+            "email": email,
+            "created_at": created_at,
+        }
+        row["card_url"] = card_url(ctx, row)
+        out.append(row)
+    out.sort(key=_sort_key)
+    return out
+
+
+def _sort_key(row: dict[str, Any]) -> tuple[str, str, str]:
+    card = row["card"]
+    return (
+        str(card.get("family") or card.get("fn", "")).casefold(),
+        str(card.get("given", "")).casefold(),
+        row["id"],
+    )
+
+
+SIGNIN_CSV_COLUMNS = ("name", "email", "org", "title", "sign_in_url", "card_url")
+
+
+def _cell(value: str) -> str:
+    """Guard spreadsheet formula injection: a leading = + - @ (or tab/CR) becomes text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def signin_links_csv(ctx: AppContext, slug: str) -> str:
+    """A mail-merge CSV of every live attendee with a fresh personal sign-in link."""
+    event = get_event(ctx.store, slug)
+    expires_at = signin_expiry(event)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(SIGNIN_CSV_COLUMNS)
+    for row in list_attendees(ctx, slug):
+        card = row["card"]
+        email = row["email"] or next(iter(card.get("emails", [])), "")
+        writer.writerow(
+            [
+                _cell(card.get("fn", "")),
+                _cell(email),
+                _cell(card.get("org", "")),
+                _cell(card.get("title", "")),
+                signin_url(ctx, row["id"], expires_at),
+                row["card_url"],
+            ]
+        )
+    return out.getvalue()
+
+
+def import_result_csv(result: ImportResult) -> str:
+    """The sign-in links of one import as a mail-merge CSV (the CLI's output)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(("id", "name", "email", "sign_in_url", "card_url"))
+    for entry, email in zip(result.attendees, result.emails, strict=True):
+        writer.writerow(
+            [entry["id"], _cell(entry["fn"]), _cell(email), entry["sign_in_url"], entry["card_url"]]
+        )
+    return out.getvalue()
