@@ -14,7 +14,18 @@ from starlette.responses import Response
 
 from server.context import AppContext
 from server.db import Store
-from server.endpoints import admin, attendee, contacts, events, exports, meta, public, sync, web
+from server.endpoints import (
+    admin,
+    attendee,
+    contacts,
+    events,
+    exports,
+    health,
+    meta,
+    public,
+    sync,
+    web,
+)
 from server.errors import CardswapError, RateLimited
 from server.http import JSON
 from server.middleware import IPFloodGuard, SecurityHeaders
@@ -89,6 +100,7 @@ def create_app(settings: Settings) -> Starlette:
         *public.routes,
         *admin.routes,
         *meta.routes,
+        *health.routes,
         *web.routes,  # last: the static shell mount catches what is left
     ]
     app = Starlette(

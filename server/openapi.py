@@ -668,6 +668,24 @@ def _paths() -> dict[str, Schema]:
                 (),
             )
         },
+        "/api/health": {
+            "get": _op(
+                'Liveness: always {"ok": true} while the server answers',
+                (
+                    200,
+                    _json(
+                        {
+                            "type": "object",
+                            "required": ["ok"],
+                            "properties": {"ok": {"const": True}},
+                            "additionalProperties": False,
+                        }
+                    ),
+                    "alive",
+                ),
+                (),
+            )
+        },
     }
     return {**paths, **_admin_pages()}
 
