@@ -661,6 +661,23 @@ def _paths() -> dict[str, Schema]:
                 params=[SLUG],
             )
         },
+        "/api/health": {
+            "get": _op(
+                "A trivial answer for load balancers",
+                (
+                    200,
+                    _json(
+                        {
+                            "type": "object",
+                            "required": ["ok"],
+                            "properties": {"ok": {"const": True}},
+                        }
+                    ),
+                    "the server is up",
+                ),
+                (),
+            )
+        },
         "/api/openapi.json": {
             "get": _op(
                 "This document",
