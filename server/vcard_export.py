@@ -17,8 +17,6 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from server.cards import split_name
-
 UID_NAMESPACE = uuid.UUID("6f1d4c1e-3c1a-5b7e-9d2f-0c4a7e1b2d3f")
 PRODID = "-//cardswap//cardswap 0.1//EN"
 FOLD_OCTETS = 75
@@ -74,11 +72,8 @@ def fold(line: str) -> str:
 
 
 def _name_parts(card: dict[str, Any]) -> tuple[str, str]:
-    given = str(card.get("given") or "")
-    family = str(card.get("family") or "")
-    if not given and not family:
-        given, family = split_name(str(card.get("fn") or ""))
-    return family, given
+    """(family, given) as the card holds them; a name made up from ORG or EMAIL leaves N empty."""
+    return str(card.get("family") or ""), str(card.get("given") or "")
 
 
 def card_lines(

@@ -366,6 +366,7 @@ def card_from_properties(props: list[_Prop], raw: str) -> ParsedCard:
             note = unescape(text).replace("\r\n", "\n").replace("\r", "\n").strip()
             if note:
                 notes.append(note)
+    has_n = bool(names)
     names += [""] * (5 - len(names))
     family, given, middle, prefix, suffix = (n.strip() for n in names[:5])
     if not fn:
@@ -394,7 +395,9 @@ def card_from_properties(props: list[_Prop], raw: str) -> ParsedCard:
     if version not in {"2.1", "3.0", "4.0", "4"}:
         warnings.append(f"Unknown vCard version {version!r}; read as 3.0.")
     card = normalize_card(data, foreign=True)
-    if not named:  # a name made up from ORG, EMAIL or "Unknown" is no given/family name
+    if not named or (has_n and not given and not family):
+        # A name made up from ORG, EMAIL or "Unknown", or an N left empty on purpose (an
+        # organisation's card), is no given/family name: only a card without N gets them from FN.
         card.pop("given", None)
         card.pop("family", None)
     return ParsedCard(card=card, raw=raw, warnings=warnings, photo=photo)

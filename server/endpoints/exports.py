@@ -1,7 +1,155 @@
-"""exports endpoints."""
+"""Exports: contacts as .vcf (all, selected, one), a zip of one .vcf each (Outlook), Google CSV;
+the public card's .vcf; and "create my card from a contact file".
+
+Thin handlers: the session says whose contacts, `server.contacts` reads them (the caller's own,
+not deleted), `server.vcards` writes the text. Sync `def` handlers run in Starlette's threadpool,
+so SQLite never blocks the event loop.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import unicodedata
+from typing import Any
+from urllib.parse import quote
 
-routes: list[BaseRoute] = []
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server import attendees, contacts, events, vcards
+from server.errors import InvalidField, NotFound, UnsupportedMediaType
+from server.http import JSON, ctx, read_body, session
+from server.tokens import InvalidToken
+
+VCARD_TYPE = "text/vcard; charset=utf-8"
+CSV_TYPE = "text/csv; charset=utf-8"
+ZIP_TYPE = "application/zip"
+VCARD_UPLOAD_TYPES = frozenset({"text/vcard", "text/x-vcard", "text/directory"})
+_NOT_FOUND_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>Card not found</title></head><body><main><h1>Card not found</h1>"
+    "<p>This card link is not valid, or its owner has withdrawn it.</p></main></body></html>"
+)
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII `filename` and the exact name as RFC 5987 `filename*`."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    ascii_name = "".join(c for c in ascii_name if c.isprintable() and c not in '"\\;')
+    stem, dot, ext = filename.rpartition(".")
+    if not ascii_name.strip(" .") or ascii_name.startswith("."):
+        ascii_name = f"contact.{ext}" if dot else "contact"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _download(body: str | bytes, media_type: str, filename: str) -> Response:
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    headers = {
+        "Content-Disposition": content_disposition(filename),
+        "Cache-Control": "private, no-store",
+    }
+    return Response(data, media_type=media_type, headers=headers)
+
+
+def _owner(request: Request) -> tuple[str, str]:
+    """(attendee id, event name) of the signed-in attendee; 401 when signed out or deleted."""
+    context = ctx(request)
+    who = session(request)
+    row = attendees.require_attendee(context.store, who.attendee_id)
+    try:
+        name = str(events.get_event(context.store, row["event_slug"])["name"])
+    except NotFound:
+        name = str(row["event_slug"])
+    return who.attendee_id, name
+
+
+def _ids(request: Request) -> list[str] | None:
+    raw = request.query_params.get("ids")
+    if raw is None:
+        return None
+    ids = [part.strip() for part in raw.split(",") if part.strip()]
+    if not ids or len(ids) > 10_000:
+        raise InvalidField("ids must list 1 to 10,000 contact ids, comma-separated.", field="ids")
+    return ids
+
+
+def contacts_vcf(request: Request) -> Response:
+    """GET /api/contacts.vcf[?ids=a,b]: the caller's contacts as one vCard 3.0 file."""
+    owner, event_name = _owner(request)
+    items = contacts.list_contacts(ctx(request).store, owner, ids=_ids(request))
+    text = vcards.contacts_vcf(items, event_name, owner_id=owner)
+    return _download(text, VCARD_TYPE, f"{vcards.file_stem(event_name)} contacts.vcf")
+
+
+def contact_vcf(request: Request) -> Response:
+    """GET /api/contacts/{id}.vcf: one of the caller's contacts; 404 for anyone else's."""
+    owner, event_name = _owner(request)
+    contact = contacts.get_contact(ctx(request).store, owner, request.path_params["contact_id"])
+    text = vcards.contacts_vcf([contact], event_name, owner_id=owner)
+    return _download(text, VCARD_TYPE, f"{vcards.file_stem(contact['card']['fn'])}.vcf")
+
+
+def contacts_csv(request: Request) -> Response:
+    """GET /api/contacts.csv[?ids=a,b]: Google Contacts CSV."""
+    owner, event_name = _owner(request)
+    items = contacts.list_contacts(ctx(request).store, owner, ids=_ids(request))
+    text = vcards.contacts_csv(items, event_name)
+    return _download(text, CSV_TYPE, f"{vcards.file_stem(event_name)} contacts.csv")
+
+
+def contacts_zip(request: Request) -> Response:
+    """GET /api/contacts.zip[?ids=a,b]: one .vcf per contact, for Outlook desktop."""
+    owner, event_name = _owner(request)
+    items = contacts.list_contacts(ctx(request).store, owner, ids=_ids(request))
+    data = vcards.contacts_zip(items, event_name, owner_id=owner)
+    return _download(data, ZIP_TYPE, f"{vcards.file_stem(event_name)} contacts.zip")
+
+
+def public_card_vcf(request: Request) -> Response:
+    """GET /c/{token}.vcf: the attendee's current card; 404 page if forged or withdrawn."""
+    context = ctx(request)
+    try:
+        payload = context.tokens.read_card_token(request.path_params["token"])
+    except InvalidToken:
+        return HTMLResponse(_NOT_FOUND_PAGE, status_code=404)
+    row = attendees.get_attendee(context.store.read(), payload.attendee_id)
+    if row is None or row["deleted_at"] is not None or not row["card"]:
+        return HTMLResponse(_NOT_FOUND_PAGE, status_code=404)
+    card: dict[str, Any] = row["card"]
+    text = vcards.card_vcard(card, vcards.stable_uid("attendee", str(row["id"])))
+    response = _download(text, VCARD_TYPE, f"{vcards.file_stem(str(card['fn']))}.vcf")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def card_from_vcard(request: Request) -> Response:
+    """POST /api/cards/from-vcard (text/vcard, <= 1 MiB): an own card made from a contact file."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in VCARD_UPLOAD_TYPES:
+        raise UnsupportedMediaType("Send the contact file as text/vcard.")
+    body = await read_body(request)
+    card, warnings = await run_in_threadpool(_own_card_from, body)
+    return JSON({"card": card, "warnings": warnings})
+
+
+def _own_card_from(body: bytes) -> tuple[dict[str, Any], list[str]]:
+    cards, errors = vcards.parse_many(body)
+    if not cards:
+        raise errors[0] if errors else vcards.VCardError("No card found.", 1)
+    card, warnings = vcards.own_card(cards[0])
+    if len(cards) > 1 or errors:
+        warnings.append(f"The file holds {len(cards) + len(errors)} cards; the first was used.")
+    return card, warnings
+
+
+routes: list[BaseRoute] = [
+    Route("/api/contacts.vcf", contacts_vcf, methods=["GET"]),
+    Route("/api/contacts.csv", contacts_csv, methods=["GET"]),
+    Route("/api/contacts.zip", contacts_zip, methods=["GET"]),
+    Route("/api/contacts/{contact_id}.vcf", contact_vcf, methods=["GET"]),
+    Route("/api/cards/from-vcard", card_from_vcard, methods=["POST"]),
+    Route("/c/{token}.vcf", public_card_vcf, methods=["GET"]),
+    Route("/C/{token}.vcf", public_card_vcf, methods=["GET"]),  # the upper-case QR form
+]

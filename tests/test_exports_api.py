@@ -1,0 +1,355 @@
+"""The export endpoints over HTTP: .vcf (all, selected, one), zip, CSV, the public card's .vcf,
+and "create my card from a contact file", with real SQLite and the real sync endpoint.
+
+Tricky real-world cards go in through `POST /api/sync` (exchange ops with a `vcard`) and come out
+through the `.vcf` endpoints: every character must survive, read back by our reader, vobject and
+ical.js.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import uuid
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import vobject
+from starlette.testclient import TestClient
+
+from server import vcards
+from tests.conftest import Attendee
+from tests.test_vcard_export import ical_js
+
+FIXTURES = Path(__file__).resolve().parent / "vcard_fixtures"
+CORPUS_DIR = Path(
+    os.environ.get("CARDSWAP_VCARD_CORPUS")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "vcards"
+)
+AT = "2026-03-01T09:00:00+00:00"
+
+TRICKY_VCARD = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\n"
+    "FN:Doe, Jane 👩‍💻 (東京)\r\n"
+    "N:Doe;Jane;;;\r\n"
+    "ORG:Example, Inc.\\; Labs\r\n"
+    "TITLE:Head of R&D, EMEA; APAC\r\n"
+    "item1.EMAIL;type=INTERNET;type=pref:jane@example.com\r\n"
+    "item1.X-ABLabel:_$!<Other>!$_\r\n"
+    "TEL;type=CELL:+1 (415) 555-0100\r\n"
+    "URL:http\\://example.com/a\\,b\r\n"
+    "NOTE:Line one\\, with a comma; and a semicolon\\nLine two \\\\ backslash مرحبا\r\n"
+    "END:VCARD\r\n"
+)
+
+
+def sync(client: TestClient, who: Attendee, ops: list[dict[str, Any]]) -> dict[str, Any]:
+    body = {"device_id": who.device_id, "cursor": None, "ops": ops}
+    response = client.post("/api/sync", json=body, headers=who.headers)
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    assert data["rejected"] == [], data["rejected"]
+    return data
+
+
+def foreign(client: TestClient, who: Attendee, text: str) -> dict[str, Any]:
+    """A foreign card saved through sync; the contact as the server returns it."""
+    cid = f"ext:{uuid.uuid4()}"
+    op = {
+        "id": str(uuid.uuid4()),
+        "type": "exchange",
+        "method": "qr",
+        "contact_id": cid,
+        "vcard": text,
+        "at": AT,
+    }
+    data = sync(client, who, [op])
+    return next(c for c in data["changes"] if c["id"] == cid)
+
+
+def swap(client: TestClient, who: Attendee, other: Attendee) -> None:
+    op = {
+        "id": str(uuid.uuid4()),
+        "type": "exchange",
+        "method": "qr",
+        "card_token": other.card_token,
+        "at": AT,
+    }
+    sync(client, who, [op])
+
+
+def update(client: TestClient, who: Attendee, contact_id: str, **fields: Any) -> None:
+    op = {
+        "id": str(uuid.uuid4()),
+        "type": "contact.update",
+        "contact_id": contact_id,
+        "at": AT,
+        "set": fields,
+    }
+    sync(client, who, [op])
+
+
+def error(response: Any, status: int, code: str | None = None) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    if code:
+        assert response.json()["error"]["code"] == code
+
+
+def same_card(exported: dict[str, Any], card: dict[str, Any]) -> None:
+    """Every card field survived the export (the NOTE adds where we met and our notes)."""
+    for key in ("fn", "given", "family", "org", "title", "emails", "phones", "urls"):
+        assert exported.get(key) == card.get(key), key
+    if card.get("note"):
+        assert exported["note"].startswith(card["note"] + "\n\n")
+
+
+# -- .vcf ----------------------------------------------------------------------------------------
+def test_tricky_foreign_card_survives_sync_and_vcf_export(
+    client: TestClient, register: Callable[..., Attendee]
+) -> None:
+    ada = register("Ada Lovelace")
+    contact = foreign(client, ada, TRICKY_VCARD)
+    card = contact["card"]
+    assert card["fn"] == "Doe, Jane 👩‍💻 (東京)"
+    assert card["org"] == "Example, Inc.; Labs"
+    assert card["title"] == "Head of R&D, EMEA; APAC"
+    assert card["urls"] == ["http://example.com/a,b"]
+    assert card["note"] == "Line one, with a comma; and a semicolon\nLine two \\ backslash مرحبا"
+    response = client.get(f"/api/contacts/{quote(contact['id'])}.vcf", headers=ada.headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/vcard; charset=utf-8"
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="Doe, Jane  (')
+    assert "filename*=UTF-8''" + quote("Doe, Jane 👩‍💻 (東京).vcf", safe="") in disposition
+    text = response.content.decode("utf-8")
+    (ours,) = vcards.parse_many(response.content)[0]
+    same_card(ours.card, card)
+    (in_js,) = ical_js(text)
+    assert in_js["fn"] == [card["fn"]] and in_js["org"] == [card["org"]]
+    assert in_js["title"] == [card["title"]] and in_js["urls"] == [card["urls"]]
+    assert in_js["note"][0].startswith(card["note"])
+    (in_vobject,) = vobject.readComponents(text)
+    assert in_vobject.fn.value == card["fn"] and in_vobject.title.value == card["title"]
+    assert in_vobject.note.value.startswith(card["note"])
+
+
+def _utf8_corpus_files() -> list[str]:
+    assert CORPUS_DIR.is_dir(), f"The vCard corpus is missing at {CORPUS_DIR}."
+    out = []
+    for path in sorted(CORPUS_DIR.rglob("*.vcf")):
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if len(data) <= 16 * 1024 and text.upper().count("BEGIN:VCARD") == 1:
+            out.append(str(path.relative_to(CORPUS_DIR)))
+    return out
+
+
+def test_every_single_card_corpus_file_survives_sync_and_export(
+    client: TestClient, register: Callable[..., Attendee]
+) -> None:
+    ada = register("Ada Lovelace")
+    names = _utf8_corpus_files() + [p.name for p in FIXTURES.glob("*.vcf")]
+    checked = 0
+    for name in names:
+        path = CORPUS_DIR / name if (CORPUS_DIR / name).exists() else FIXTURES / name
+        text = path.read_bytes().decode("utf-8", "replace")
+        try:
+            expected = vcards.parse_foreign(text).card
+        except vcards.VCardError:
+            continue  # the malformed fixtures are refused; tested in test_vcard_import.py
+        contact = foreign(client, ada, text)
+        assert contact["card"] == expected, name
+        response = client.get(f"/api/contacts/{quote(contact['id'])}.vcf", headers=ada.headers)
+        assert response.status_code == 200, name
+        (back,) = vcards.parse_many(response.content)[0]
+        same_card(back.card, expected)
+        checked += 1
+    assert checked >= 40
+
+
+def test_all_contacts_selected_ids_and_nothing_of_anyone_else(
+    client: TestClient, register: Callable[..., Attendee]
+) -> None:
+    ada, bob, cy = register("Ada Lovelace"), register("Bob Byte", org="Bits, Ltd"), register("Cy")
+    swap(client, ada, bob)
+    jane = foreign(client, ada, TRICKY_VCARD)
+    gone = foreign(client, ada, "MECARD:N:Gone,Gary;EMAIL:gary@example.com;;")
+    sync(
+        client,
+        ada,
+        [
+            {
+                "id": str(uuid.uuid4()),
+                "type": "contact.delete",
+                "contact_id": gone["id"],
+                "at": "2026-03-01T10:00:00+00:00",
+            }
+        ],
+    )
+    update(client, ada, f"att:{bob.id}", notes="Wants the API, soon", tags=["lead", "b, c"])
+    response = client.get("/api/contacts.vcf", headers=ada.headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/vcard; charset=utf-8"
+    assert 'filename="DevConf contacts.vcf"' in response.headers["content-disposition"]
+    cards = {c.card["fn"]: c.card for c in vcards.parse_many(response.content)[0]}
+    assert set(cards) == {"Bob Byte", jane["card"]["fn"]}
+    assert cards["Bob Byte"]["org"] == "Bits, Ltd"
+    text = response.content.decode("utf-8")
+    bob_js = next(c for c in ical_js(text) if c["fn"] == ["Bob Byte"])
+    assert bob_js["categories"] == ["lead", "b, c"]
+    assert "Met at DevConf on 2026-03-01." in bob_js["note"][0]
+    assert "My notes: Wants the API, soon" in bob_js["note"][0]
+    only = client.get(f"/api/contacts.vcf?ids={quote(jane['id'])}", headers=ada.headers)
+    assert [c.card["fn"] for c in vcards.parse_many(only.content)[0]] == [jane["card"]["fn"]]
+    # Cy holds no contacts; Ada's contact ids are nobody else's business.
+    assert vcards.parse_many(client.get("/api/contacts.vcf", headers=cy.headers).content)[0] == []
+    error(client.get(f"/api/contacts/{quote(jane['id'])}.vcf", headers=cy.headers), 404)
+    error(client.get(f"/api/contacts/{quote(gone['id'])}.vcf", headers=ada.headers), 404)
+    error(client.get("/api/contacts/att:nobody.vcf", headers=ada.headers), 404)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/contacts.vcf", "/api/contacts.csv", "/api/contacts.zip", "/api/contacts/x.vcf"]
+)
+def test_exports_need_a_session(client: TestClient, path: str) -> None:
+    error(client.get(path), 401)
+    error(client.get(path, headers={"Authorization": "Bearer forged"}), 401)
+
+
+def test_bad_ids_parameter_is_422(client: TestClient, register: Callable[..., Attendee]) -> None:
+    ada = register("Ada Lovelace")
+    error(client.get("/api/contacts.vcf?ids=,,", headers=ada.headers), 422)
+
+
+def test_zip_and_csv(client: TestClient, register: Callable[..., Attendee]) -> None:
+    ada = register("Ada Lovelace")
+    foreign(client, ada, TRICKY_VCARD)
+    foreign(client, ada, "MECARD:N:Plus,Phil;TEL:+1 415 555 0199;EMAIL:phil@example.com;;")
+    foreign(client, ada, 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:=HYPERLINK("x")\r\nEND:VCARD\r\n')
+    response = client.get("/api/contacts.zip", headers=ada.headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        names = sorted(archive.namelist())
+        assert len(names) == 3 and all(n.endswith(".vcf") for n in names)
+        for name in names:
+            (card,) = vcards.parse_many(archive.read(name))[0]
+            assert card.card["fn"]
+    response = client.get("/api/contacts.csv", headers=ada.headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert 'filename="DevConf contacts.csv"' in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    by_first = {r["First Name"]: r for r in rows}
+    assert by_first["Phil"]["Phone 1 - Value"] == "+1 415 555 0199"
+    assert by_first["Jane"]["Organization Name"] == "Example, Inc.; Labs"
+    assert by_first['\'=HYPERLINK("x")']["Last Name"] == ""
+
+
+# -- the public card -----------------------------------------------------------------------------
+def test_public_card_vcf_is_the_current_card(
+    client: TestClient, register: Callable[..., Attendee]
+) -> None:
+    ada = register("Ada Lovelace", org="Analytical, Engines; Ltd", note="Hi, I'm Ada;\nLet's talk")
+    old_token = ada.card_token
+    response = client.get(f"/c/{old_token}.vcf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/vcard; charset=utf-8"
+    assert 'filename="Ada Lovelace.vcf"' in response.headers["content-disposition"]
+    (card,) = vcards.parse_many(response.content)[0]
+    assert card.card == ada.card
+    (in_js,) = ical_js(response.content.decode("utf-8"))
+    assert in_js["org"] == ["Analytical, Engines; Ltd"] and in_js["note"] == [ada.card["note"]]
+    upper = client.get(f"/C/{old_token.upper()}.vcf")
+    assert upper.status_code == 200 and upper.content == response.content
+    edited = client.put(
+        "/api/me/card", json={"card": {"fn": "Ada King", "title": "Countess"}}, headers=ada.headers
+    )
+    assert edited.status_code == 200, edited.text
+    (card,) = vcards.parse_many(client.get(f"/c/{old_token}.vcf").content)[0]
+    assert card.card["fn"] == "Ada King" and card.card["title"] == "Countess"
+
+
+def test_public_card_vcf_forged_or_withdrawn_is_404(
+    client: TestClient, register: Callable[..., Attendee]
+) -> None:
+    ada = register("Ada Lovelace")
+    token = ada.card_token
+    forged = token[:-2] + ("aa" if not token.endswith("aa") else "bb")
+    for bad in (forged, "not-a-token", "a" * 3000):
+        response = client.get(f"/c/{bad}.vcf")
+        assert response.status_code == 404
+        assert "Ada" not in response.text
+    assert client.delete("/api/me", headers=ada.headers).status_code == 204
+    response = client.get(f"/c/{token}.vcf")
+    assert response.status_code == 404 and "Ada" not in response.text
+
+
+# -- create my card from a contact file ------------------------------------------------------------
+def test_card_from_vcard_gives_an_own_card_with_warnings(client: TestClient) -> None:
+    emails = "".join(f"EMAIL:p{n}@example.com\r\n" for n in range(7))
+    text = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zoë Example\r\nORG:Acme, Inc.\r\n"
+        f"{emails}EMAIL:not-an-email\r\nTEL;VALUE=uri:tel:+1-418-656-9254;ext=102\r\n"
+        "URL:www.example.com\r\nURL:ftp://files.example.com\r\n"
+        f"NOTE:{'n' * 600}\r\nEND:VCARD\r\n"
+    )
+    response = client.post(
+        "/api/cards/from-vcard",
+        content=text.encode(),
+        headers={"Content-Type": "text/vcard; charset=utf-8"},
+    )
+    assert response.status_code == 200, response.text
+    data = response.json()
+    card = data["card"]
+    assert card["fn"] == "Zoë Example" and card["org"] == "Acme, Inc."
+    assert card["emails"] == [f"p{n}@example.com" for n in range(5)]
+    assert card["phones"] == ["+1-418-656-9254 x102"]
+    assert card["urls"] == ["https://www.example.com"]
+    assert card["note"] == "n" * 500
+    warnings = " ".join(data["warnings"])
+    for words in ("not-an-email", "ftp://files.example.com", "note was cut", "Only 5 emails"):
+        assert words in warnings
+
+
+def test_card_from_vcard_reads_x_vcard_and_legacy_charsets(client: TestClient) -> None:
+    data = (FIXTURES / "qp_charsets.vcf").read_bytes()
+    response = client.post(
+        "/api/cards/from-vcard", content=data, headers={"Content-Type": "text/x-vcard"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["card"]["org"] == "Straßenbau Köln"
+
+
+def test_card_from_vcard_refuses_bad_input(client: TestClient) -> None:
+    post = client.post
+    error(post("/api/cards/from-vcard", json={"x": 1}), 415, "unsupported_media_type")
+    error(
+        post("/api/cards/from-vcard", content=b"hello", headers={"Content-Type": "text/vcard"}),
+        422,
+        "invalid_vcard",
+    )
+    error(
+        post(
+            "/api/cards/from-vcard",
+            content=(FIXTURES / "no_end.vcf").read_bytes(),
+            headers={"Content-Type": "text/vcard"},
+        ),
+        422,
+        "invalid_vcard",
+    )
+    big = b"BEGIN:VCARD\r\nNOTE:" + b"x" * (1024 * 1024) + b"\r\nEND:VCARD\r\n"
+    error(
+        post("/api/cards/from-vcard", content=big, headers={"Content-Type": "text/vcard"}),
+        413,
+        "too_large",
+    )
