@@ -304,3 +304,14 @@ def write_qr_y4m(text: str, path: Path, width: int = 640, height: int = 480) -> 
         for _ in range(2):
             out.write(b"FRAME\n" + frame.tobytes() + chroma)
     return path
+
+
+def register_in_context(context: Any, server: LiveServer, event: Any, fn: str,
+                        **card: Any) -> dict[str, Any]:
+    """Register through the API inside a browser context (its cookie jar gets the session)."""
+    body = {"join_code": event["join_code"], "card": {"fn": fn, **card},
+            "device_id": str(uuid.uuid4())}
+    response = context.request.post(f"{server.url}/api/events/{event['slug']}/attendees",
+                                    data=body, headers={"Origin": server.url})
+    assert response.status == 201, response.text()
+    return dict(response.json())

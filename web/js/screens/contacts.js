@@ -108,6 +108,11 @@ export async function detail(ctx, rawId) {
     const body = `Hi ${c.card.fn} and ${o.card.fn},\n\nI met you both at ${event} and think you should talk.\n\nBest,\n${me.fn}`;
     introLink.replaceChildren(h('a', { class: 'button', href: mailto([c.card.emails[0], o.card.emails[0]], `Introduction: ${c.card.fn} and ${o.card.fn}`, body) }, 'Write the introduction email'));
   });
+  let dirty = false;
+  ctx.onSync(async () => {
+    const fresh = await getContact(id);
+    if (!dirty && JSON.stringify(fresh) !== JSON.stringify(c)) await ctx.reload(location.pathname);
+  });
   const card = c.card;
   const email = (card.emails || [])[0];
   const followBody = `Hi ${card.fn},\n\nGreat to meet you at ${event}. \n\nBest,\n${me.fn}`;
@@ -120,7 +125,7 @@ export async function detail(ctx, rawId) {
       (card.urls || []).map((u) => h('li', {}, /^https?:\/\//i.test(u) ? h('a', { href: u, rel: 'noopener nofollow', target: '_blank' }, u) : u)),
       card.note ? h('li', { class: 'note' }, card.note) : null),
     h('p', { class: 'small' }, `Met ${fmtTime(c.met_at)}${(c.methods || []).length ? ` · ${c.methods.join(', ')}` : ''}`),
-    h('form', { class: 'edit', onsubmit: async (e) => {
+    h('form', { class: 'edit', oninput: () => { dirty = true; }, onsubmit: async (e) => {
       e.preventDefault();
       const set = {};
       const t = tags.value.split(',').map((x) => x.trim()).filter(Boolean);
