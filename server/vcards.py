@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 stable_uid = vcard_export.stable_uid
-_MECARD = re.compile(r"^\s*MECARD:", re.IGNORECASE)
+_MECARD = re.compile(r"^[\s\ufeff]*MECARD:", re.IGNORECASE)
 _BEGIN = re.compile(r"^\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -49,7 +49,7 @@ def parse_foreign(text: str | bytes) -> ParsedCard:
         head = text[:64]
     if _MECARD.match(head):
         body = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-        return parse_mecard(body)
+        return parse_mecard(body.lstrip("\ufeff"))
     cards, errors = read_vcards(text)
     if errors:
         raise errors[0]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
+import urllib.request
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -23,7 +25,7 @@ import vobject
 from starlette.testclient import TestClient
 
 from server import vcards
-from tests.conftest import Attendee
+from tests.conftest import ADMIN, Attendee
 from tests.test_vcard_export import ical_js
 
 FIXTURES = Path(__file__).resolve().parent / "vcard_fixtures"
@@ -353,3 +355,34 @@ def test_card_from_vcard_refuses_bad_input(client: TestClient) -> None:
         413,
         "too_large",
     )
+
+
+def test_public_card_vcf_over_a_real_server(live_server: Any) -> None:
+    """Through uvicorn: the download headers a phone sees, bytes exactly as written."""
+
+    def call(method: str, path: str, body: Any = None, headers: dict[str, str] | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            live_server.url + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+        return urllib.request.urlopen(request, timeout=10)
+
+    with call("POST", "/api/admin/events", {"slug": "live", "name": "Live Conf"}, ADMIN) as r:
+        join_code = json.load(r)["join_code"]
+    card = {"fn": "Ünïcode Ådä 東京", "org": "Comma, Semi; Inc", "note": "Hi,\nthere; 🚀"}
+    body = {"join_code": join_code, "card": card, "device_id": str(uuid.uuid4())}
+    with call("POST", "/api/events/live/attendees", body) as r:
+        joined = json.load(r)
+    token = joined["card_url"].rsplit("/c/", 1)[1]
+    with call("GET", f"/c/{token}.vcf") as r:
+        assert r.headers["Content-Type"] == "text/vcard; charset=utf-8"
+        disposition = r.headers["Content-Disposition"]
+        raw = r.read()
+    assert disposition.startswith('attachment; filename="Unicode Ada .vcf"')
+    assert "filename*=UTF-8''" + quote("Ünïcode Ådä 東京.vcf", safe="") in disposition
+    (parsed,) = vcards.parse_many(raw)[0]
+    assert parsed.card == joined["attendee"]["card"]
+    assert raw.count(b"\r\n") == raw.count(b"\n")
