@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server import vcards
 from server.vcard_import import VCardError, split_structured, unescape
@@ -1307,3 +1309,67 @@ def test_mecard(text: str, expected: dict[str, Any]) -> None:
 def test_unescape_and_split_helpers() -> None:
     assert unescape("a\\,b\\;c\\\\d\\ne\\:f\\x") == "a,b;c\\d\ne:f\\x"
     assert split_structured("a\\;b;c\\\\;d") == ["a;b", "c\\", "d"]
+
+
+# -- never a crash --------------------------------------------------------------------------------
+_PIECES = st.sampled_from(
+    [
+        "BEGIN:VCARD",
+        "END:VCARD",
+        "VERSION:2.1",
+        "VERSION:3.0",
+        "FN:",
+        "N:",
+        "ORG:",
+        "NOTE",
+        ";ENCODING=QUOTED-PRINTABLE",
+        ";CHARSET=SHIFT_JIS",
+        ";CHARSET=bogus",
+        ";ENCODING=b",
+        "PHOTO",
+        "item1.",
+        'TYPE="a,b"',
+        ":",
+        ";",
+        ",",
+        "\\",
+        "=",
+        "=C3",
+        "=\r\n",
+        "\r\n",
+        "\n",
+        "\r",
+        " ",
+        "\t",
+        '"',
+        "MECARD:",
+        "東京",
+        "🚀",
+        "\x00",
+        "\ufeff",
+        "a",
+        "0",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_any_text_gives_cards_or_clear_errors_never_a_crash(text: str) -> None:
+    cards, errors = vcards.parse_many(text)
+    assert all(isinstance(e, VCardError) and e.message for e in errors)
+    for card in cards:
+        assert card.card["fn"]
+    try:
+        vcards.parse_foreign(text)
+    except VCardError as exc:
+        assert exc.status == 422
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300), st.integers(min_value=0, max_value=10_000))
+def test_corrupted_corpus_bytes_never_crash(noise: bytes, where: int) -> None:
+    data = (CORPUS_DIR / "ez-vcard/ezvcard_io_text_John_Doe_GMAIL.vcf").read_bytes()
+    where %= len(data)
+    cards, errors = vcards.parse_many(data[:where] + noise + data[where:])
+    assert all(isinstance(e, VCardError) for e in errors)
