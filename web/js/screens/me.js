@@ -30,13 +30,20 @@ function cardForm(card, submitLabel, onSubmit) {
     const f = file.files[0];
     if (!f) return;
     const text = await f.text();
+    let warnings = [];
     try {
-      const out = await api('POST', '/api/cards/from-vcard', { vcard: text });
-      fill(out.card || out);
+      const response = await fetch('/api/cards/from-vcard', {
+        method: 'POST', credentials: 'same-origin', body: text,
+        headers: { 'Content-Type': 'text/vcard; charset=utf-8', Accept: 'application/json' },
+      });
+      const out = await response.json();
+      if (!response.ok) throw new Error(out.error ? out.error.message : 'unreadable');
+      fill(out.card);
+      warnings = out.warnings || [];
     } catch {
-      fill(parseVcard(text));
+      fill(parseVcard(text)); // offline: the app's own small reader
     }
-    toast('Card filled in from the contact file: check it, then save.');
+    toast(['Card filled in from the contact file: check it, then save.', ...warnings].join(' '));
   } });
   const error = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit' }, submitLabel);

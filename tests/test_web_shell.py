@@ -1,0 +1,142 @@
+"""Serving the web app: the shell on every app route, the stamped service worker, the manifest,
+whitelisted vendor files, and the public card page (escaped, 404 for forged or withdrawn cards)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.webshell import precache_urls, shell_version
+from tests.conftest import ROOT, Attendee, make_settings
+
+WEB = ROOT / "web"
+NODE_MODULES = ROOT / "node_modules"
+HOSTILE = '<img src=x onerror="alert(1)"><script>alert(1)</script>'
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/join/devconf", "/card", "/scan", "/contacts", "/contacts/att:x", "/settings"]
+)
+def test_app_routes_serve_the_shell_uncached(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-cache"
+    assert '<script type="module" src="/js/app.js">' in response.text
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_service_worker_is_stamped_with_version_and_precache_list(client: TestClient) -> None:
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.headers["service-worker-allowed"] == "/"
+    assert response.headers["cache-control"] == "no-cache"
+    assert "__SHELL" not in response.text
+    version = shell_version(WEB, NODE_MODULES)
+    assert f'const VERSION = "{version}";' in response.text
+    assert "/vendor/jsqr/jsQR.js" in response.text
+
+
+def test_every_precached_url_is_served(client: TestClient) -> None:
+    urls = precache_urls(WEB, NODE_MODULES)
+    assert {"/", "/js/app.js", "/js/db.js", "/css/app.css", "/manifest.webmanifest"} <= set(urls)
+    assert not any(u.startswith("/admin") for u in urls)
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_cache_version_changes_when_any_shell_file_changes(tmp_path: Path) -> None:
+    web = tmp_path / "web"
+    shutil.copytree(WEB, web)
+    before = shell_version(web, NODE_MODULES)
+    assert shell_version(web, NODE_MODULES) == before
+    (web / "css" / "app.css").write_text((WEB / "css" / "app.css").read_text() + "\n/* x */\n")
+    changed = shell_version(web, NODE_MODULES)
+    assert changed != before
+    client = TestClient(create_app(make_settings(tmp_path / "db.sqlite", web_dir=web)))
+    assert f'"{changed}"' in client.get("/sw.js").text
+
+
+def test_manifest_is_installable(client: TestClient) -> None:
+    response = client.get("/manifest.webmanifest")
+    assert response.headers["content-type"].startswith("application/manifest+json")
+    manifest = response.json()
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    for icon in manifest["icons"]:
+        assert client.get(icon["src"]).headers["content-type"] == "image/png"
+    assert client.get("/icons/apple-touch-icon.png").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/vendor/jsqr/package.json", "/vendor/../package.json", "/vendor/ical.js/dist/ical.js"],
+)
+def test_vendor_serves_only_whitelisted_files(client: TestClient, path: str) -> None:
+    assert client.get(path).status_code == 404
+
+
+def test_vendor_serves_the_qr_decoder(client: TestClient) -> None:
+    response = client.get("/vendor/jsqr/jsQR.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert "jsQR" in response.text
+
+
+def test_shell_has_no_inline_script_or_style_and_no_html_injection() -> None:
+    html = (WEB / "index.html").read_text()
+    assert "<style" not in html and " style=" not in html
+    assert all('src="' in tag for tag in re.findall(r"<script[^>]*>", html))
+    for path in WEB.rglob("*.js"):
+        if "admin" in path.relative_to(WEB).parts:
+            continue
+        text = path.read_text()
+        assert "innerHTML" not in text and "insertAdjacentHTML" not in text, path
+        assert "document.write" not in text and "eval(" not in text, path
+
+
+def test_public_card_page_shows_the_current_card_escaped(
+    client: TestClient, register: Callable[..., Attendee]
+) -> None:
+    bea = register(HOSTILE, org=HOSTILE, title="CTO", note=HOSTILE, emails=["bea@example.com"])
+    response = client.get(f"/c/{bea.card_token}")
+    assert response.status_code == 200
+    assert "<script>alert" not in response.text and "<img src=x" not in response.text
+    assert html_escaped(HOSTILE) in response.text
+    assert f'href="/c/{bea.card_token}.vcf"' in response.text
+    assert 'href="/join/devconf"' in response.text and "code=" not in response.text
+    assert 'src="/js/public-card.js"' in response.text
+
+    renamed = client.put("/api/me/card", json={"card": {"fn": "Bea Renamed"}}, headers=bea.headers)
+    assert renamed.status_code == 200, renamed.text
+    old_link = client.get(f"/C/{bea.card_token.upper()}")
+    assert old_link.status_code == 200
+    assert "Bea Renamed" in old_link.text
+
+
+def html_escaped(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def test_forged_and_withdrawn_cards_get_the_same_bare_404(
+    client: TestClient, register: Callable[..., Attendee]
+) -> None:
+    bea = register("Bea Builder", org="Secret Org")
+    token = bea.card_token
+    forged = token[:-3] + ("aaa" if token[-3:] != "aaa" else "bbb")
+    first = client.get(f"/c/{forged}")
+    assert first.status_code == 404
+    assert client.delete("/api/me", headers=bea.headers).status_code == 204
+    gone = client.get(f"/c/{token}")
+    assert gone.status_code == 404
+    assert gone.text == first.text
+    assert "Bea" not in gone.text and "Secret" not in gone.text
+    assert client.get("/c/not-base32!").status_code == 404
