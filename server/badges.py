@@ -1,10 +1,11 @@
 """Printable pages for organizers: attendee badges with each card's QR, and the event's join poster.
 
 Plain HTML with print CSS (web/admin/print.css plus one `@page` sheet per paper size), paginated
-on the server into fixed-size sheets so every browser prints the same layout: 6 badges of
-90 x 85 mm per A4 or US Letter sheet, each with the name, organisation, title and a 44 mm card QR
-(readable by a phone at arm's length). The QR carries the card URL upper-cased (alphanumeric mode,
-a smaller code); the server and the app read it in any case. Text is escaped, never trusted.
+on the server into fixed-size sheets so every browser prints the same layout: 6 badges (95 mm
+wide, 94 mm tall on A4, 90 mm on US Letter) per sheet, each with the name, organisation, title
+and a 50 mm card QR whose symbol is over 4 cm wide (readable by a phone at arm's length). The QR
+carries the card URL upper-cased (alphanumeric mode, a smaller code); the server and the app read
+it in any case. Text is escaped, never trusted.
 """
 
 from __future__ import annotations

@@ -52,6 +52,10 @@ STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "web" / "admin"
 CSV_TYPES = frozenset({"text/csv", "application/csv", "text/comma-separated-values"})
 FORM_OVERHEAD = 64 * 1024  # multipart framing around an upload of at most MAX_BODY
 NO_STORE = {"Cache-Control": "no-store"}
+# Admin pages post forms, and a browser sends `Origin: null` on a form POST from a page with
+# `Referrer-Policy: no-referrer`, which the same-origin check must refuse. Admin URLs carry no
+# tokens, so their pages may send the origin to themselves (never to other sites).
+PAGE_HEADERS = {**NO_STORE, "Referrer-Policy": "same-origin"}
 EVENT_PAGE_ROWS = 2000
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -62,7 +66,7 @@ def _wants_html(request: Request) -> bool:
 
 
 def _html(body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(body, status_code=status, headers=NO_STORE)
+    return HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)
 
 
 def _here(request: Request) -> str:
