@@ -1,11 +1,12 @@
 """Contacts as Google Contacts CSV, safe to open in a spreadsheet.
 
 Columns are Google Contacts' current export header (DESIGN.md clarifications): the name, the
-organisation, notes, labels, then `E-mail N`, `Phone N` and `Website N` label/value pairs, as many
-as the longest list needs. Spreadsheet formula injection is defused by prefixing `'` to any cell
-that starts with `=`, `+`, `-`, `@`, tab or CR, except a phone number that is only digits, spaces
-and `+-().x` in a phone column: `+1 415 555 0100` can run no function, Google imports it as the
-number it is, and a quote would corrupt it.
+organisation (its name, title, and its units as the department), notes, labels, then `E-mail N`,
+`Phone N` and `Website N` label/value pairs, as many as the longest list needs. Spreadsheet
+formula injection is defused by prefixing `'` to any cell that starts with `=`, `+`, `-`, `@`,
+tab or CR, except a phone number that is only digits, spaces and `+-().x` in a phone column:
+`+1 415 555 0100` can run no function, Google imports it as the number it is, and a quote would
+corrupt it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from server.vcard_export import contact_note
+from server.vcard_import import ORG_UNIT_SEPARATOR
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _PHONE = re.compile(r"^[+\-]?[0-9 ().\-x+]+$")
@@ -26,6 +28,7 @@ _BASE = [
     "Last Name",
     "Organization Name",
     "Organization Title",
+    "Organization Department",
     "Notes",
     "Labels",
 ]
@@ -55,12 +58,14 @@ def contact_row(
     """One contact's cells, in header order."""
     card = contact.get("card") or {}
     labels = " ::: ".join(str(t) for t in contact.get("tags") or [])
+    org, *units = str(card.get("org") or "").split(ORG_UNIT_SEPARATOR)
     row = [
         safe_cell(str(card.get("given") or "")),
         "",
         safe_cell(str(card.get("family") or "")),
-        safe_cell(str(card.get("org") or "")),
+        safe_cell(org),
         safe_cell(str(card.get("title") or "")),
+        safe_cell(ORG_UNIT_SEPARATOR.join(units)),
         safe_cell(contact_note(contact, event_name)),
         safe_cell(labels),
     ]

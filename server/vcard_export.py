@@ -7,8 +7,8 @@ and the tests parse every export back with vobject and with ical.js to prove the
 - UTF-8, CRLF line ends, `VERSION:3.0` right after `BEGIN:VCARD`;
 - text values escape backslash, comma and newline (`\\\\ \\, \\n`), and semicolons in N and ORG;
 - lines are folded at 75 octets with CRLF + space, never inside a UTF-8 character or an escape;
-- every card has a stable UID (a UUIDv5 of owner and contact id), N (family;given), FN, ORG,
-  TITLE, typed TEL/EMAIL/URL (the first one PREF), NOTE and CATEGORIES.
+- every card has a stable UID (a UUIDv5 of owner and contact id), N (family;given), FN, ORG (its
+  units split at `; `), TITLE, typed TEL/EMAIL/URL (the first one PREF), NOTE and CATEGORIES.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from typing import Any
+
+from server.vcard_import import ORG_UNIT_SEPARATOR
 
 UID_NAMESPACE = uuid.UUID("6f1d4c1e-3c1a-5b7e-9d2f-0c4a7e1b2d3f")
 PRODID = "-//cardswap//cardswap 0.1//EN"
@@ -95,7 +97,8 @@ def card_lines(
         f"N:{escape_text(family, structured=True)};{escape_text(given, structured=True)};;;",
     ]
     if card.get("org"):
-        lines.append(f"ORG:{escape_text(str(card['org']), structured=True)}")
+        units = str(card["org"]).split(ORG_UNIT_SEPARATOR)  # "IBM; Accounting": name; unit
+        lines.append("ORG:" + ";".join(escape_text(u, structured=True) for u in units))
     if card.get("title"):
         lines.append(f"TITLE:{escape_text(str(card['title']))}")
     for index, email in enumerate(card.get("emails") or []):

@@ -311,6 +311,19 @@ def _join(parts: list[str], sep: str = " ") -> str:
     return sep.join(p.strip() for p in parts if p and p.strip())
 
 
+ORG_UNIT_SEPARATOR = "; "
+
+
+def join_org_units(units: list[str]) -> str:
+    """ORG's name and units as one `org` text, `; ` between them (empty trailing units dropped).
+
+    The export splits `org` at `; ` again, so `ORG:IBM;Accounting` goes out as it came in.
+    """
+    while units and not units[-1].strip():
+        units = units[:-1]
+    return ORG_UNIT_SEPARATOR.join(units)
+
+
 def _strip_scheme(value: str, scheme: str) -> str:
     if value.lower().startswith(scheme + ":"):
         return value[len(scheme) + 1 :]
@@ -347,9 +360,9 @@ def card_from_properties(props: list[_Prop], raw: str) -> ParsedCard:
         if name == "N":
             names = split_structured(text) if not names else names
         elif name == "ORG":
-            org = _join(split_structured(text), ", ")
-            if org:
-                orgs.append(org)
+            org = join_org_units(split_structured(text))
+            if org.strip():
+                orgs.append(org.strip())
         elif name == "FN":
             fn = fn or unescape(text).strip()
         elif name == "TITLE":

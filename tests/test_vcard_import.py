@@ -68,7 +68,7 @@ CORPUS = {
                 "fn": "Joe Due",
                 "given": "Forrest",
                 "family": "Gump",
-                "org": "Gump Shrimp Co., Sales Dept.;Manager, Fish keeper",
+                "org": "Gump Shrimp Co.; Sales Dept.;Manager; Fish keeper",
                 "title": "Shrimp Man",
                 "emails": ["forrestgump@walladalla.com", "cell@example.com"],
                 "phones": [
@@ -194,7 +194,7 @@ CORPUS = {
                 "fn": "And Roid",
                 "given": "Roid",
                 "family": "And",
-                "org": "Open, Handset, Alliance",
+                "org": "Open; Handset;  Alliance",
                 "phones": ["0300000000"],
             },
         ],
@@ -213,7 +213,7 @@ CORPUS = {
     "aosp-android/res_raw_v40_sort_as.vcf": (
         1,
         [
-            {"fn": "安藤 ロイド", "given": "ロイド", "family": "安藤", "org": "グーグル, 検索部門"},
+            {"fn": "安藤 ロイド", "given": "ロイド", "family": "安藤", "org": "グーグル; 検索部門"},
         ],
     ),
     "ez-vcard/ezvcard_io_text_John_Doe_ANDROID.vcf": (
@@ -244,7 +244,7 @@ CORPUS = {
                 "fn": "Mr. John Richter, James Doe Sr.",
                 "given": "John",
                 "family": "Doe",
-                "org": "IBM, Accounting, Dungeon",
+                "org": "IBM; Accounting; Dungeon",
                 "title": "Money Counter",
                 "emails": ["john.doe@ibm.com"],
                 "phones": ["905-666-1234", "905-555-1234"],
@@ -280,7 +280,7 @@ CORPUS = {
                 "fn": "Mr. John Richter James Doe Sr.",
                 "given": "John",
                 "family": "Doe",
-                "org": "IBM, Accounting",
+                "org": "IBM; Accounting",
                 "title": "Money Counter",
                 "emails": ["john.doe@ibm.com"],
                 "phones": [
@@ -304,7 +304,7 @@ CORPUS = {
                 "fn": "Mr. Doe John I Johny",
                 "given": "John",
                 "family": "Doe",
-                "org": "IBM, SUN",
+                "org": "IBM; SUN",
                 "title": "Generic Accountant",
                 "emails": ["john.doe@ibm.com", "billy_bob@gmail.com"],
                 "phones": ["+1 (212) 204-34456", "00-1-212-555-7777"],
@@ -323,7 +323,7 @@ CORPUS = {
                 "fn": "Mr. John Richter,James Doe Sr.",
                 "given": "John",
                 "family": "Doe",
-                "org": "IBM, Accounting",
+                "org": "IBM; Accounting",
                 "title": "Money Counter",
                 "emails": ["john.doe@ibm.com"],
                 "phones": [
@@ -350,7 +350,7 @@ CORPUS = {
                 "fn": "Mr. John Richter James Doe Sr.",
                 "given": "John",
                 "family": "Doe",
-                "org": "IBM, Accounting",
+                "org": "IBM; Accounting",
                 "title": "Money Counter",
                 "emails": ["john.doe@ibm.cm"],
                 "phones": ["(905) 555-1234", "(905) 666-1234"],
@@ -369,7 +369,7 @@ CORPUS = {
                 "fn": "Prefix FirstName MiddleName LastName Suffix",
                 "given": "FirstName",
                 "family": "LastName",
-                "org": "Organization1, Department1",
+                "org": "Organization1; Department1",
                 "title": "Title1",
                 "emails": [
                     "home@example.com",
@@ -487,7 +487,7 @@ CORPUS = {
                 "fn": "John Doe III",
                 "given": "John",
                 "family": "Doe",
-                "org": "Company, The, TheDepartment",
+                "org": "Company, The; TheDepartment",
                 "title": "The Job Title",
                 "emails": ["jdoe@hotmail.com"],
                 "phones": ["BusinessPhone", "HomePhone", "MobilePhone", "BusinessFaxPhone"],
@@ -503,7 +503,7 @@ CORPUS = {
                 "fn": "Mr. Michael Angstadt Jr.",
                 "given": "Michael",
                 "family": "Angstadt",
-                "org": "TheCompany, TheDepartment",
+                "org": "TheCompany; TheDepartment",
                 "title": "TheJobTitle",
                 "emails": ["mike.angstadt@gmail.com"],
                 "phones": ["(111) 555-1111", "(111) 555-2222", "(111) 555-4444", "(111) 555-3333"],
@@ -558,7 +558,7 @@ CORPUS = {
                 "fn": "John Doe",
                 "given": "John",
                 "family": "Doe",
-                "org": "TheOrganization, TheDepartment",
+                "org": "TheOrganization; TheDepartment",
                 "title": "TheTitle",
                 "emails": [
                     "doe.john@hotmail.com",
@@ -720,7 +720,7 @@ CORPUS = {
                 "fn": "Antoni Mylka",
                 "given": "Antoni",
                 "family": "Mylka",
-                "org": "AM Services, Police",
+                "org": "AM Services; Police",
                 "emails": ["antoni@amservices.pl"],
                 "phones": ["(043) 7245-7234", "0634 272 451", "(012) 7234-8012"],
             },
@@ -753,7 +753,7 @@ CORPUS = {
                 "fn": "Antoni Jozef Mylka jun.",
                 "given": "Antoni",
                 "family": "Mylka",
-                "org": "DFKI, Knowledge-Management",
+                "org": "DFKI; Knowledge-Management",
                 "title": "Intern",
                 "emails": ["antoni_mylka@somedomain.com"],
                 "phones": ["49 631 234 341", "48 691 342 341", "48 91 3 175 234"],
@@ -769,7 +769,7 @@ CORPUS = {
                 "fn": "Antoni Jozef Mylka jun.",
                 "given": "Antoni",
                 "family": "Mylka",
-                "org": "DFKI, Knowledge-Management",
+                "org": "DFKI; Knowledge-Management",
                 "title": "Intern",
                 "emails": ["antoni_mylka@somedomain.com"],
                 "phones": ["49 631 234 341", "48 691 342 341", "48 91 3 175 234"],
@@ -857,7 +857,7 @@ CORPUS = {
                 "fn": "J. Doe",
                 "given": "John",
                 "family": "Stevenson",
-                "org": "ABC, Inc., North American Division, Marketing",
+                "org": "ABC, Inc.; North American Division; Marketing",
                 "title": "Research Scientist",
                 "emails": ["jqpublic@xyz.example.com"],
                 "phones": ["+33-01-23-45-67"],
@@ -872,7 +872,7 @@ CORPUS = {
                 "fn": "Mr. John Q. Public, Esq.",
                 "given": "John",
                 "family": "Public",
-                "org": "ABC, Inc., North American Division, Marketing",
+                "org": "ABC, Inc.; North American Division; Marketing",
                 "title": "Director, Research and Development",
                 "emails": ["jqpublic@xyz.dom1.com", "jdoe@isp.net", "jane_doe@abc.com"],
                 "phones": ["+1-213-555-1234"],
@@ -1152,7 +1152,7 @@ def fixture(name: str) -> bytes:
 def test_unescaped_commas_lose_no_text() -> None:
     card = vcards.parse_foreign(fixture("unescaped_commas.vcf")).card
     assert card["fn"] == "Doe, Jane"
-    assert card["org"] == "Example, Inc., R&D, Europe"
+    assert card["org"] == "Example, Inc.; R&D, Europe"
     assert card["title"] == "Head of Sales, EMEA"
     assert card["note"] == "Met at the booth, talked about pricing, follow up Monday"
     assert card["urls"] == ["http://example.com/a,b"]  # `http\://` and `\,` unescaped
@@ -1211,7 +1211,7 @@ def test_escapes_everywhere() -> None:
     card = vcards.parse_foreign(fixture("escapes.vcf")).card
     assert card["fn"] == "Back\\slash, Semi;colon"
     assert (card["given"], card["family"]) == ("Sam, Jr.", "O;Neil")
-    assert card["org"] == "A;B, C, Unit\\1"
+    assert card["org"] == "A;B, C; Unit\\1"
     assert card["note"] == "one\ntwo\nthree\\n literal"
     assert card["urls"] == ["https://example.com/?q=a,b"]
 
