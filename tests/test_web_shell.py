@@ -140,3 +140,16 @@ def test_forged_and_withdrawn_cards_get_the_same_bare_404(
     assert gone.text == first.text
     assert "Bea" not in gone.text and "Secret" not in gone.text
     assert client.get("/c/not-base32!").status_code == 404
+
+
+def test_session_probe_says_whether_the_cookie_is_valid(
+    client: TestClient, register: Callable[..., Attendee]
+) -> None:
+    assert client.get("/shell/session").json() == {"signed_in": False}
+    client.cookies.set("cardswap_session", "forged")
+    assert client.get("/shell/session").json() == {"signed_in": False}
+    ada = register("Ada")
+    client.cookies.set("cardswap_session", ada.token)
+    response = client.get("/shell/session")
+    assert response.json() == {"signed_in": True}
+    assert response.headers["cache-control"] == "no-store"

@@ -7,7 +7,7 @@ const VERSION = "__SHELL_VERSION__";
 const FILES = [] /*__SHELL_FILES__*/;
 const PREFIX = 'cardswap-shell-';
 const CACHE = PREFIX + VERSION;
-const PASS_THROUGH = [/^\/api\//, /^\/admin(\/|$)/, /^\/signin\//, /\.(vcf|csv|svg)$/i];
+const PASS_THROUGH = [/^\/api\//, /^\/shell\//, /^\/admin(\/|$)/, /^\/signin\//, /\.(vcf|csv|svg)$/i];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) =>

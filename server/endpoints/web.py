@@ -12,7 +12,8 @@ from starlette.types import Receive, Scope, Send
 
 from server import webshell
 from server.errors import NotFound
-from server.http import ctx
+from server.http import JSON, SESSION_COOKIE, ctx
+from server.tokens import InvalidToken
 
 NO_CACHE = {"Cache-Control": "no-cache"}
 
@@ -39,6 +40,20 @@ def manifest(request: Request) -> Response:
     )
 
 
+def session_probe(request: Request) -> Response:
+    """Whether the session cookie is valid: lets the shell skip /api/me (and a 401) when not."""
+    context = ctx(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    signed_in = False
+    if token:
+        try:
+            context.tokens.read_session(token)
+            signed_in = True
+        except InvalidToken:
+            signed_in = False
+    return JSON({"signed_in": signed_in}, headers={"Cache-Control": "no-store"})
+
+
 def vendor(request: Request) -> Response:
     """A whitelisted file from node_modules (e.g. the jsQR decoder); 404 for anything else."""
     settings = ctx(request).settings
@@ -63,6 +78,7 @@ routes: list[BaseRoute] = [
     Route("/sw.js", service_worker),
     Route("/manifest.webmanifest", manifest),
     Route("/vendor/{path:path}", vendor),
+    Route("/shell/session", session_probe),
     _static("css"),
     _static("js"),
     _static("icons"),

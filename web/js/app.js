@@ -57,6 +57,7 @@ async function render() {
     view = h('p', { class: 'error', role: 'alert' }, `Something went wrong: ${err.message}`);
   }
   main.replaceChildren(view);
+  window.scrollTo(0, 0);
   for (const a of document.querySelectorAll('nav.tabs a')) {
     if (location.pathname.startsWith(a.getAttribute('href'))) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');

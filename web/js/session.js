@@ -31,6 +31,8 @@ async function store(me) {
 export async function refresh() {
   let me;
   try {
+    const probe = await fetch('/shell/session', { credentials: 'same-origin' });
+    if (probe.ok && !(await probe.json()).signed_in) return null;
     me = await api('GET', '/api/me');
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return null;

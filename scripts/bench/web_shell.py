@@ -1,0 +1,199 @@
+"""Measure the web shell: Lighthouse (mobile) scores, bytes on first load, QR-decoded-to-saved.
+
+Run: `.venv/bin/python scripts/bench/web_shell.py`. Starts its own `cardswap serve` on a temp
+database, runs Lighthouse 12.2.3 (node_modules) with Debian Chromium, then Playwright:
+- first load: every byte the page and its service worker fetch until the shell is precached;
+- save: the time from a decoded QR text to the swap committed to IndexedDB ("saved on this
+  phone"), median of 30 swaps, as a ratio to a bare IndexedDB write measured in the same page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ADMIN = "bench-admin-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def lighthouse(url: str, out: Path) -> dict[str, float]:
+    env = {**os.environ, "CHROME_PATH": CHROMIUM}
+    subprocess.run(
+        [
+            str(ROOT / "node_modules/.bin/lighthouse"),
+            url,
+            "--quiet",
+            "--output=json",
+            f"--output-path={out}",
+            "--only-categories=performance,accessibility,best-practices",
+            "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+        ],
+        check=True,
+        env=env,
+        timeout=300,
+    )
+    report = json.loads(out.read_text())
+    scores = {k: round(v["score"] * 100) for k, v in report["categories"].items()}
+    scores["total_bytes"] = report["audits"]["total-byte-weight"]["numericValue"]
+    return scores
+
+
+def browser_figures(base: str, event: dict[str, Any]) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    cards = [
+        post(
+            f"{base}/api/events/{event['slug']}/attendees",
+            {
+                "join_code": event["join_code"],
+                "card": {"fn": f"Person {i}", "org": "Bench"},
+                "device_id": str(uuid.uuid4()),
+            },
+        )["card_url"]
+        for i in range(30)
+    ]
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 360, "height": 740})
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        received = {"bytes": 0}
+        cdp.on(
+            "Network.loadingFinished",
+            lambda e: received.__setitem__("bytes", received["bytes"] + e["encodedDataLength"]),
+        )
+        page.goto(f"{base}/join/{event['slug']}?code={event['join_code']}")
+        deadline = time.monotonic() + 20
+        while not page.evaluate("() => Boolean(navigator.serviceWorker.controller)"):
+            assert time.monotonic() < deadline, "service worker did not take control"
+            time.sleep(0.1)
+        page_bytes = received["bytes"]
+        cache_bytes = page.evaluate(
+            """async () => { let n = 0; for (const name of await caches.keys()) {
+                 const c = await caches.open(name);
+                 for (const r of await c.keys()) {
+                   n += (await (await c.match(r)).arrayBuffer()).byteLength;
+                 }
+               } return n; }"""
+        )
+        page.fill("input[name=fn]", "Bench Runner")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/card")
+        context.set_offline(True)
+        timings = page.evaluate(
+            """async (urls) => {
+                 const scan = await import('/js/screens/scan.js');
+                 const db = await import('/js/db.js');
+                 const out = { save: [], bare: [] };
+                 for (const url of urls) {
+                   const box = document.createElement('div');
+                   await scan.handleScanText(url.toUpperCase(), 'qr', box);
+                   const panel = box.querySelector('[data-save-ms]');
+                   out.save.push(Number(panel.dataset.saveMs));
+                   const t0 = performance.now();
+                   await db.setMeta('bench', { url, at: Date.now() });
+                   out.bare.push(performance.now() - t0);
+                 }
+                 return out;
+               }""",
+            cards,
+        )
+        browser.close()
+    save = statistics.median(timings["save"])
+    bare = statistics.median(timings["bare"])
+    return {
+        "first_load_page_bytes": page_bytes,
+        "precached_bytes": cache_bytes,
+        "decoded_to_saved_ms_median": save,
+        "bare_idb_write_ms_median": bare,
+        "save_vs_bare_ratio": save / bare if bare else float("nan"),
+    }
+
+
+def main() -> int:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "CARDSWAP_SECRET_KEY": "bench-secret",
+            "CARDSWAP_ADMIN_TOKEN": ADMIN,
+            "CARDSWAP_BASE_URL": base,
+        }
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "server.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--db",
+                f"{tmp}/bench.db",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            for _ in range(200):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            event = post(
+                f"{base}/api/admin/events",
+                {"slug": "bench", "name": "Bench"},
+                {"Authorization": f"Bearer {ADMIN}"},
+            )
+            figures: dict[str, Any] = {}
+            for name, path in (
+                ("welcome", "/"),
+                ("join", f"/join/bench?code={event['join_code']}"),
+            ):
+                figures[f"lighthouse_{name}"] = lighthouse(base + path, Path(tmp) / f"{name}.json")
+            figures.update(browser_figures(base, event))
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
