@@ -296,12 +296,11 @@ async def import_form(request: Request) -> Response:
         raise UnsupportedMediaType("Upload the CSV file with the form.")
     if int(request.headers.get("content-length") or 0) > MAX_BODY + FORM_OVERHEAD:
         raise TooLarge("The file is larger than 1 MiB.")
-    form = await request.form(max_files=1, max_fields=5)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise Malformed("Choose a CSV file to import.")
-    data = await upload.read(MAX_BODY + 1)
-    await form.close()
+    async with request.form(max_files=1, max_fields=5) as form:  # closes the spooled upload
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Malformed("Choose a CSV file to import.")
+        data = await upload.read(MAX_BODY + 1)
     if len(data) > MAX_BODY:
         raise TooLarge("The file is larger than 1 MiB.")
     result = await run_in_threadpool(import_attendees, context, slug, data, None)
