@@ -248,7 +248,7 @@ def prepare(raw: Any, tokens: Tokens, owner_id: str, now: datetime) -> Op:
         raw_id,
         op_id=str(raw_id).lower(),
         type=kind[:64] if isinstance(kind, str) else "",
-        payload=json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
+        payload=_dumps(raw),
         client_at=at[:64] if isinstance(at, str) else None,
     )
     try:
@@ -279,12 +279,31 @@ def _decode(values: tuple[Any, ...]) -> Row:
     return row
 
 
-def _encode(row: Row) -> list[Any]:
+# One encoder built once: json.dumps with options builds a new JSONEncoder on every call.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _encode(row: Row, memo: dict[Any, str]) -> list[Any]:
+    """The row's column values; `memo` reuses the text of a card object or list seen before in
+    this write (a swap's reciprocal rows all share the owner's card, and most rows have the same
+    few methods and tags lists)."""
     out: list[Any] = []
     for name in _COLUMNS:
         value = row[name]
-        if name in _JSON_COLUMNS:
-            value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if name == "versions":
+            value = _dumps(value)
+        elif name == "card":
+            key: Any = id(value)
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = _dumps(value)
+            value = text
+        elif name in _JSON_COLUMNS:  # methods, tags: lists of strings
+            key = tuple(value)
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = _dumps(value)
+            value = text
         elif name in _BOOL_COLUMNS:
             value = int(value)
         out.append(value)
@@ -516,10 +535,11 @@ def write_changes(batch: Batch, store: Store, updated_at: str) -> None:
     columns = ", ".join((*_COLUMNS, "seq", "updated_at"))
     updates = ", ".join(f"{c} = excluded.{c}" for c in (*_COLUMNS[2:], "seq", "updated_at"))
     rows = []
+    memo: dict[Any, str] = {}  # card texts by object id: valid while the batch holds the rows
     for offset, key in enumerate(keys):
         row = batch.rows[key]
         assert row is not None
-        rows.append([*_encode(row), first + offset, updated_at])
+        rows.append([*_encode(row, memo), first + offset, updated_at])
     batch.db.conn.executemany(
         f"INSERT INTO contacts ({columns}) VALUES ({','.join('?' * (len(_COLUMNS) + 2))})"
         f" ON CONFLICT(owner_id, contact_id) DO UPDATE SET {updates}",
