@@ -30,6 +30,7 @@ from server.cards import MAX_FOREIGN_NOTE, normalize_card
 from server.errors import InvalidField
 
 MAX_PHOTO_BYTES = 512 * 1024
+MAX_HEAD = 4096  # name and parameters of one property, in bytes
 
 
 class VCardError(InvalidField):
@@ -108,47 +109,90 @@ def _head(line: bytes) -> bytes:
     return line
 
 
+class _Line:
+    """One logical line being unfolded: its physical pieces are joined once, at the end."""
+
+    def __init__(self, number: int, first: bytes) -> None:
+        self.number = number
+        self.chunks = [first]
+        self.qp = False
+        self.b64 = False
+        self.head_done = False
+        self._check_head()
+
+    def _check_head(self) -> None:
+        if self.head_done:
+            return
+        text = b"".join(self.chunks)
+        head = _head(text)
+        if head != text:  # the value's colon is here: the parameters are known
+            self.head_done = True
+            self.qp, self.b64 = _is_qp(head), _is_b64(head)
+        elif len(text) > MAX_HEAD:
+            self.head_done = True  # no property has parameters this long; it is refused later
+
+    def add(self, piece: bytes) -> None:
+        self.chunks.append(piece)
+        self._check_head()
+
+    def ends_with(self, suffix: bytes) -> bool:
+        last = next((c for c in reversed(self.chunks) if c), b"")
+        return last.endswith(suffix)
+
+    def drop_last_byte(self) -> None:
+        while self.chunks and not self.chunks[-1]:
+            self.chunks.pop()
+        self.chunks[-1] = self.chunks[-1][:-1]
+
+    def trailing_backslashes(self) -> int:
+        last = next((c for c in reversed(self.chunks) if c), b"")
+        return _trailing_backslashes(last)
+
+    def text(self) -> bytes:
+        return b"".join(self.chunks)
+
+
 def _logical_lines(lines: list[bytes], first: int) -> list[tuple[int, bytes]]:
     """(1-based line number, unfolded bytes) for lines[first:] up to and including END:VCARD."""
-    out: list[tuple[int, bytes]] = []
+    out: list[_Line] = []
     depth = 0
     for offset, line in enumerate(lines[first:]):
         number = first + offset + 1
         if out:
-            prev_number, prev = out[-1]
-            head = _head(prev)
+            prev = out[-1]
             if line[:1] in (b" ", b"\t"):
-                if _is_qp(head) and prev.endswith(b"="):
-                    out[-1] = (prev_number, prev[:-1] + line)  # soft break: keep the space
+                if prev.qp and prev.ends_with(b"="):
+                    prev.drop_last_byte()  # a quoted-printable soft break: keep the space
+                    prev.add(line)
                 else:
-                    out[-1] = (prev_number, prev + line[1:])  # RFC 2425 fold
+                    prev.add(line[1:])  # RFC 2425 fold
                 continue
-            if _is_qp(head) and prev.endswith(b"=") and line.strip():
-                out[-1] = (prev_number, prev[:-1] + line)
+            if prev.qp and prev.ends_with(b"=") and line.strip():
+                prev.drop_last_byte()
+                prev.add(line)
                 continue
-            if _is_b64(head) and line.strip() and _BASE64_LINE.match(line):
-                out[-1] = (prev_number, prev + line)  # vCard 2.1 base64 block
+            if prev.b64 and line.strip() and _BASE64_LINE.match(line):
+                prev.add(line)  # a vCard 2.1 base64 block
                 continue
-            if (
-                _trailing_backslashes(prev) % 2 == 1
-                and line.strip()
-                and not _PROPERTY_START.match(line)
-            ):
-                # vCard 2.1 (Android): a backslash at the end of a line escapes the line break.
-                out[-1] = (prev_number, prev[:-1] + b"\\n" + line)
-                continue
+            if prev.trailing_backslashes() % 2 == 1 and line.strip():
+                if not _PROPERTY_START.match(line):
+                    # vCard 2.1 (Android): a backslash at the end of a line escapes the break.
+                    prev.drop_last_byte()
+                    prev.add(b"\\n")
+                    prev.add(line)
+                    continue
         if not line.strip():
-            if out and _is_qp(_head(out[-1][1])) and out[-1][1].endswith(b"="):
-                out[-1] = (out[-1][0], out[-1][1][:-1])  # a soft break onto a blank line ends it
+            if out and out[-1].qp and out[-1].ends_with(b"="):
+                out[-1].drop_last_byte()  # a soft break onto a blank line ends the value
             continue
-        out.append((number, line))
+        out.append(_Line(number, line))
         if _BEGIN.match(line):
             depth += 1  # a vCard 2.1 AGENT may nest a whole card
         elif _END.match(line):
             if not depth:
                 break
             depth -= 1
-    return out
+    return [(item.number, item.text()) for item in out]
 
 
 def _trailing_backslashes(line: bytes) -> int:
