@@ -19,6 +19,11 @@ from server.db import Store
 from server.errors import InvalidField, NotFound
 
 FOLLOW_UPS = ("none", "todo", "done")
+UPDATE_FIELDS = ("notes", "tags", "follow_up", "follow_up_on", "starred")
+MAX_NOTES = 10_000
+MAX_TAGS = 50
+MAX_TAG = 64
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 # The contact's own columns plus the live card of a linked, not deleted attendee.
 SELECT = (
@@ -157,3 +162,45 @@ def valid_date(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _tags(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise InvalidField("tags must be a list of strings.", field="tags")
+    out: list[str] = []
+    for tag in value:
+        tag = tag.strip()
+        if not 1 <= len(tag) <= MAX_TAG or _CONTROL.search(tag):
+            raise InvalidField(f"Each tag is one line of 1 to {MAX_TAG} characters.", field="tags")
+        if tag not in out:
+            out.append(tag)
+    if len(out) > MAX_TAGS:
+        raise InvalidField(f"At most {MAX_TAGS} tags are allowed.", field="tags")
+    return out
+
+
+def check_field(name: str, value: Any) -> Any:
+    """One field a `contact.update` may set, checked and normalised; InvalidField if bad."""
+    if name == "notes":
+        if value is None:
+            return ""
+        if not isinstance(value, str) or len(value) > MAX_NOTES:
+            raise InvalidField(f"notes must be text of at most {MAX_NOTES} characters.", name)
+        return value
+    if name == "tags":
+        return _tags(value)
+    if name == "follow_up":
+        if value not in FOLLOW_UPS:
+            raise InvalidField("follow_up must be none, todo or done.", name)
+        return value
+    if name == "follow_up_on":
+        if value is None or value == "":
+            return None
+        if not (isinstance(value, str) and valid_date(value)):
+            raise InvalidField("follow_up_on must be a date (YYYY-MM-DD) or null.", name)
+        return value
+    if name == "starred":
+        if not isinstance(value, bool):
+            raise InvalidField("starred must be true or false.", name)
+        return value
+    raise InvalidField(f"{name!r} cannot be set; use {', '.join(UPDATE_FIELDS)}.", name)

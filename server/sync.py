@@ -32,18 +32,14 @@ from server.tokens import InvalidToken, Tokens
 
 MAX_OPS = 500
 PAGE_SIZE = 500
-MAX_NOTES = 10_000
-MAX_TAGS = 50
-MAX_TAG = 64
+MAX_NOTES = contacts.MAX_NOTES
 MAX_VCARD = 16 * 1024
 MAX_CONTACT_ID = 200
 CLOCK_SKEW = timedelta(minutes=5)
 TOKEN_METHODS = ("qr", "nfc", "link")
 EXT_METHODS = ("qr", "nfc", "manual")
-UPDATE_FIELDS = ("notes", "tags", "follow_up", "follow_up_on", "starred")
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ZERO: tuple[str, str, str] = ("", "", "")
 
 Version = tuple[str, str, str]
@@ -177,54 +173,12 @@ def _prep_exchange(op: Op, raw: dict[str, Any], tokens: Tokens, owner_id: str) -
     op.method, op.contact_id, op.card, op.vcard = str(method), cid, parsed.card, text
 
 
-def _tags(value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
-        raise Rejected("invalid_field", "tags must be a list of strings.")
-    out: list[str] = []
-    for tag in value:
-        tag = tag.strip()
-        if not 1 <= len(tag) <= MAX_TAG or _CONTROL.search(tag):
-            raise Rejected("invalid_field", f"Each tag is one line of 1 to {MAX_TAG} characters.")
-        if tag not in out:
-            out.append(tag)
-    if len(out) > MAX_TAGS:
-        raise Rejected("invalid_field", f"At most {MAX_TAGS} tags are allowed.")
-    return out
-
-
-def check_field(name: str, value: Any) -> Any:
-    """One `contact.update` field, checked and normalised; Rejected(invalid_field) if bad."""
-    if name == "notes":
-        if value is None:
-            return ""
-        if not isinstance(value, str) or len(value) > MAX_NOTES:
-            raise Rejected(
-                "invalid_field", f"notes must be text of at most {MAX_NOTES} characters."
-            )
-        return value
-    if name == "tags":
-        return _tags(value)
-    if name == "follow_up":
-        if value not in contacts.FOLLOW_UPS:
-            raise Rejected("invalid_field", "follow_up must be none, todo or done.")
-        return value
-    if name == "follow_up_on":
-        if value is not None and not (isinstance(value, str) and contacts.valid_date(value)):
-            raise Rejected("invalid_field", "follow_up_on must be a date (YYYY-MM-DD) or null.")
-        return value
-    if name == "starred":
-        if not isinstance(value, bool):
-            raise Rejected("invalid_field", "starred must be true or false.")
-        return value
-    raise Rejected("invalid_field", f"{name!r} cannot be set; use {', '.join(UPDATE_FIELDS)}.")
-
-
 def _prep_update(op: Op, raw: dict[str, Any], tokens: Tokens, owner_id: str) -> None:
     op.contact_id = _contact_id(raw)
     changes = raw.get("set")
     if not isinstance(changes, dict):
         raise Rejected("invalid_field", "set must be an object of the fields to change.")
-    op.fields = {str(k): check_field(str(k), v) for k, v in changes.items()}
+    op.fields = {str(k): contacts.check_field(str(k), v) for k, v in changes.items()}
 
 
 def _prep_delete(op: Op, raw: dict[str, Any], tokens: Tokens, owner_id: str) -> None:
