@@ -22,7 +22,7 @@ async function record(contactId, op, change) {
     return contact;
   });
   requestSync();
-  registerBackgroundSync();
+  if (!navigator.onLine) registerBackgroundSync(); // the page may be gone when it is back
   return saved;
 }
 

@@ -31,10 +31,11 @@ async function applyResponse(data) {
     for (const id of data.acked || []) s.outbox.delete(id);
     for (const r of data.rejected || []) {
       const rec = await req(s.outbox.get(r.id));
+      if (!rec) continue; // another syncer (the service worker) already filed it
       s.problems.put({ id: r.id, code: r.code, message: r.message, at: nowIso(),
-        contact_id: rec ? rec.contact_id : null, type: rec ? rec.op.type : '' });
+        contact_id: rec.contact_id, type: rec.op.type });
       s.outbox.delete(r.id);
-      if (rec && rec.op.type === 'exchange') {
+      if (rec.op.type === 'exchange') {
         const c = await req(s.contacts.get(rec.contact_id));
         if (c && !c.verified) s.contacts.put({ ...c, problem: r.message });
       }
@@ -103,6 +104,7 @@ export function requestSync() {
   }, (err) => {
     failures += 1;
     state.error = err && err.message ? err.message : 'Sync failed.';
+    registerBackgroundSync();
   }).then(async () => {
     running = null;
     state.syncing = false;
