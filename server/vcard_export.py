@@ -13,6 +13,8 @@ and the tests parse every export back with vobject and with ical.js to prove the
 
 from __future__ import annotations
 
+import hashlib
+import re
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -22,11 +24,22 @@ from server.vcard_import import ORG_UNIT_SEPARATOR
 UID_NAMESPACE = uuid.UUID("6f1d4c1e-3c1a-5b7e-9d2f-0c4a7e1b2d3f")
 PRODID = "-//cardswap//cardswap 0.1//EN"
 FOLD_OCTETS = 75
+_NAMESPACE = UID_NAMESPACE.bytes
+_SPECIAL = re.compile(r"[\\,;\r\n]")
+_REV = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})")
 
 
 def stable_uid(*parts: str) -> str:
-    """A UID that stays the same for the same owner and contact across exports."""
-    return "urn:uuid:" + str(uuid.uuid5(UID_NAMESPACE, "\x1f".join(parts)))
+    """A UID that stays the same for the same owner and contact across exports (a UUIDv5).
+
+    Computed as RFC 4122 section 4.3 says, without `uuid.uuid5`'s object overhead (a third of the
+    export time for 10,000 contacts); the tests check it equals `uuid.uuid5`.
+    """
+    digest = bytearray(hashlib.sha1(_NAMESPACE + "\x1f".join(parts).encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def escape_text(value: str, *, structured: bool = False) -> str:
@@ -37,9 +50,9 @@ def escape_text(value: str, *, structured: bool = False) -> str:
     the backslash, while every reader we test keeps a bare `;` in FN, TITLE or NOTE as written.
     CR LF and CR become one newline.
     """
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    if not any(c in value for c in "\\,;\n"):
+    if _SPECIAL.search(value) is None:
         return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = value.replace("\\", "\\\\").replace(",", "\\,").replace("\n", "\\n")
     return value.replace(";", "\\;") if structured else value
 
@@ -51,7 +64,7 @@ def _uri(value: str) -> str:
 
 def fold(line: str) -> str:
     """One content line folded at 75 octets (CRLF + space), whole characters and escapes kept."""
-    if len(line) <= FOLD_OCTETS // 4:
+    if len(line) <= FOLD_OCTETS and line.isascii():
         return line + "\r\n"
     data = line.encode("utf-8")
     if len(data) <= FOLD_OCTETS:
@@ -171,15 +184,8 @@ def contact_lines(
 
 def _rev(updated_at: str) -> str | None:
     """REV as RFC 2426 date-time without fractions (`2026-11-26T06:30:49Z`), when well formed."""
-    stamp = updated_at[:19]
-    if (
-        len(stamp) == 19
-        and stamp[4] == "-"
-        and stamp[10] == "T"
-        and stamp.replace("-", "").replace(":", "").replace("T", "").isdigit()
-    ):
-        return stamp + "Z"
-    return None
+    match = _REV.match(updated_at)
+    return match.group(1) + "Z" if match else None
 
 
 def contacts_vcf(
