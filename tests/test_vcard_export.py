@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import time
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 
 from server import vcards
 from server.cards import normalize_card
-from server.vcard_export import escape_text, fold
+from server.vcard_export import UID_NAMESPACE, escape_text, fold
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_SCRIPT = ROOT / "tests" / "js" / "parse_vcards.mjs"
@@ -318,3 +319,9 @@ def test_two_independent_parsers_read_any_text_back(batch: list[dict[str, Any]])
         assert parsed["note"] == ([card["note"]] if card.get("note") else None)
     for parsed, card in zip(vobject_cards(text), batch, strict=True):
         expect_same_in_vobject(parsed, card)
+
+
+@given(st.lists(st.text(max_size=30), min_size=1, max_size=3))
+def test_stable_uid_is_the_rfc_4122_uuid5(parts: list[str]) -> None:
+    expected = "urn:uuid:" + str(uuid.uuid5(UID_NAMESPACE, "\x1f".join(parts)))
+    assert vcards.stable_uid(*parts) == expected
