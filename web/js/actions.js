@@ -35,9 +35,13 @@ export async function swapFromToken(token, method) {
   const session = await getMeta('session');
   if (!session) throw new SwapError('Join the event first, then scan cards.');
   if (decoded.attendee_id === session.attendee.id) throw new SwapError('That is your own card.');
+  const id = `att:${decoded.attendee_id}`;
+  // Scanning someone already held (the camera still sees them, a reload on the scan screen) is
+  // no new swap: the server keeps verified contacts linked to their current card anyway.
+  const held = await tx(['contacts'], 'readonly', (s) => req(s.contacts.get(id)));
+  if (held && !held.deleted && !held.problem) return { contact: held, isNew: false, already: true };
   const at = nowIso();
   const op = { id: uuid7(), type: 'exchange', method, card_token: decoded.token, at };
-  const id = `att:${decoded.attendee_id}`;
   let isNew = false;
   const contact = await record(id, op, (c) => {
     if (c && !c.deleted) {

@@ -161,9 +161,9 @@ export async function cardLink(ctx, token) {
   if (!decoded) return h('section', {}, h('h1', {}, 'Card not readable'), h('p', {}, 'This card link is damaged.'));
   if (ctx.session && decoded.attendee_id !== ctx.session.attendee.id) {
     try {
-      const { contact } = await swapFromToken(token, 'link');
+      const { contact, already } = await swapFromToken(token, 'link');
       history.replaceState(null, '', `/contacts/${encodeURIComponent(contact.id)}`);
-      return savedPanel(contact, null);
+      return savedPanel(contact, null, already);
     } catch (err) {
       return h('p', { class: 'error', role: 'alert' }, err.message);
     }

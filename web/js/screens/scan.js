@@ -41,12 +41,12 @@ function ownQr(svg) {
 }
 
 // After a swap: a one-tap note and tags while the conversation is fresh, and "scan me back".
-export function savedPanel(contact, elapsedMs) {
+export function savedPanel(contact, elapsedMs, already = false) {
   const note = h('input', { id: 'quick-note', placeholder: 'Where, what about…' });
   const tags = h('input', { id: 'quick-tags', placeholder: 'e.g. lead, hiring' });
   const back = h('div', { class: 'scan-back' });
   const panel = h('section', { class: 'saved', 'data-contact-id': contact.id, 'data-save-ms': elapsedMs == null ? '' : String(Math.round(elapsedMs)) },
-    h('p', { class: 'saved-badge', role: 'status' }, 'Saved on this phone'),
+    h('p', { class: 'saved-badge', role: 'status' }, already ? 'Already in your contacts' : 'Saved on this phone'),
     h('h2', { class: 'saved-name' }, contact.card.fn),
     h('p', { class: 'role' }, [contact.card.title, contact.card.org].filter(Boolean).join(' · ')),
     h('form', { class: 'quick', onsubmit: async (e) => {
@@ -71,8 +71,8 @@ export async function handleScanText(text, method, result) {
   const kind = classify(text);
   try {
     if (kind.kind === 'card') {
-      const { contact } = await swapFromToken(kind.token, method);
-      result.replaceChildren(savedPanel(contact, performance.now() - started));
+      const { contact, already } = await swapFromToken(kind.token, method);
+      result.replaceChildren(savedPanel(contact, performance.now() - started, already));
     } else if (kind.kind === 'vcard') {
       const { contact } = await addExternal(kind.text, kind.card, method === 'nfc' ? 'manual' : 'qr');
       result.replaceChildren(savedPanel(contact, performance.now() - started));
