@@ -112,6 +112,8 @@ def card_lines(
     if card.get("org"):
         units = str(card["org"]).split(ORG_UNIT_SEPARATOR)  # "IBM; Accounting": name; unit
         lines.append("ORG:" + ";".join(escape_text(u, structured=True) for u in units))
+        if not family and not given and card.get("fn") == units[0]:
+            lines.append("X-ABShowAs:COMPANY")  # Apple shows a company card by its name
     if card.get("title"):
         lines.append(f"TITLE:{escape_text(str(card['title']))}")
     for index, email in enumerate(card.get("emails") or []):

@@ -325,3 +325,14 @@ def test_two_independent_parsers_read_any_text_back(batch: list[dict[str, Any]])
 def test_stable_uid_is_the_rfc_4122_uuid5(parts: list[str]) -> None:
     expected = "urn:uuid:" + str(uuid.uuid5(UID_NAMESPACE, "\x1f".join(parts)))
     assert vcards.stable_uid(*parts) == expected
+
+
+def test_a_company_card_is_shown_as_a_company() -> None:
+    company = normalize_card({"fn": "Acme", "org": "Acme; Sales", "emails": ["hi@acme.example"]})
+    company.pop("given", None)
+    company.pop("family", None)
+    text = vcards.card_vcard(company, "urn:uuid:x")
+    assert "\r\nN:;;;;\r\n" in text and "\r\nX-ABShowAs:COMPANY\r\n" in text
+    assert vcards.parse_foreign(text).card == company
+    person = vcards.card_vcard(normalize_card({"fn": "Ada", "org": "Acme"}), "urn:uuid:y")
+    assert "X-ABShowAs" not in person
