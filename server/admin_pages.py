@@ -8,6 +8,7 @@ files only. Every value is escaped. Organizers see aggregates only: these pages 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
@@ -229,6 +230,10 @@ def event_page(
     return layout(str(event["name"]), body)
 
 
+def _day(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M")
+
+
 def import_result_page(event: dict[str, Any], result: Any) -> str:
     """What an upload did: created/updated counts, each bad row with its line."""
     slug = escape(event["slug"])
@@ -244,6 +249,7 @@ def import_result_page(event: dict[str, Any], result: Any) -> str:
         f'<p class="summary">{result.created} created, {result.updated} updated, '
         f"{result.unchanged} unchanged, {len(result.errors)} "
         f"row{'s' * (len(result.errors) != 1)} with errors.</p>"
+        f"<p>Sign-in links work once each, until {escape(_day(result.expires_at))} (UTC).</p>"
         f'<p><a href="/api/admin/events/{slug}/attendees.csv" download>Download the sign-in '
         "links (CSV)</a> · "
         f'<a href="/admin/events/{slug}/badges">Print badges</a> · '

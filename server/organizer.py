@@ -36,6 +36,7 @@ class ImportResult:
     attendees: list[dict[str, Any]]
     errors: list[dict[str, Any]]
     emails: list[str]  # the import email of each entry in `attendees`, for the mail merge
+    expires_at: int  # when this import's sign-in links stop working (epoch seconds)
 
     def as_json(self) -> dict[str, Any]:
         return {"created": self.created, "attendees": self.attendees, "errors": self.errors}
@@ -119,7 +120,7 @@ def import_attendees(
                 unchanged += 1
     attendees = [_entry(ctx, row, expires_at) for row in rows]
     emails = [item.email for item in parsed.rows]
-    return ImportResult(created, updated, unchanged, attendees, parsed.errors, emails)
+    return ImportResult(created, updated, unchanged, attendees, parsed.errors, emails, expires_at)
 
 
 def list_attendees(

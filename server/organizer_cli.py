@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,8 @@ def cmd_attendees_import(args: argparse.Namespace) -> int:
         + (f"; sign-in links written to {args.out}" if args.out else ""),
         file=sys.stderr,
     )
+    until = datetime.fromtimestamp(result.expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"each sign-in link works once, until {until}", file=sys.stderr)
     return 1 if result.errors else 0
 
 

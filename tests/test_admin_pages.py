@@ -240,6 +240,7 @@ def test_the_upload_form_imports_and_lists_bad_rows(
     page = upload(client, text.encode())
     assert page.status_code == 200
     assert "2 created, 0 updated, 0 unchanged, 1 row with errors" in page.text
+    assert re.search(r"Sign-in links work once each, until \d{4}-\d\d-\d\d \d\d:\d\d", page.text)
     assert "<td class='num'>3</td><td>email: &#x27;nope&#x27; is not a valid" in page.text
     assert "&lt;b&gt;Bold&lt;/b&gt;" in page.text and "<b>Bold" not in page.text
     assert "/api/admin/events/devconf/attendees.csv" in page.text

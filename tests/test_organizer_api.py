@@ -596,6 +596,7 @@ def test_cli_imports_attendees_and_prints_sign_in_links(tmp_path: Path) -> None:
     assert done.returncode == 1  # one row refused, the other imported
     err = done.stderr.decode()
     assert "line 3:" in err and "1 created, 0 updated, 0 unchanged, 1 errors" in err
+    assert "each sign-in link works once, until" in err
     rows = list(csv.DictReader(io.StringIO(done.stdout.decode())))
     assert [(r["name"], r["email"]) for r in rows] == [("Ada Lovelace", "ada@example.org")]
     assert rows[0]["sign_in_url"].startswith("https://cards.example/signin/")
@@ -651,3 +652,28 @@ def test_cli_event_stats(tmp_path: Path) -> None:
         "exchanges_by_hour": [{"hour": "2030-01-01T10:00:00Z", "count": 1}],
     }
     assert cli("event", "stats", "nope", db=db).returncode == 2
+
+
+def test_slow_stats_are_reused_briefly_and_fast_ones_never(
+    client: TestClient,
+    event: dict[str, Any],
+    register: Callable[..., Attendee],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from server import stats
+
+    ada, bea = register("Ada"), register("Bea")
+    url = "/api/admin/events/devconf/stats"
+    sync(client, ada, [exchange(bea.card_url)])
+    assert client.get(url, headers=ADMIN).json()["exchanges"] == 1
+    sync(client, ada, [exchange(bea.card_url)])
+    assert client.get(url, headers=ADMIN).json()["exchanges"] == 2  # fast: always fresh
+
+    monkeypatch.setattr(stats, "SLOW_SECONDS", -1.0)  # as if every count were slow
+    monkeypatch.setattr(stats, "MAX_REUSE_SECONDS", 0.5)
+    monkeypatch.setattr(stats, "REUSE_FACTOR", 1e9)
+    assert client.get(url, headers=ADMIN).json()["exchanges"] == 2
+    sync(client, ada, [exchange(bea.card_url)])
+    assert client.get(url, headers=ADMIN).json()["exchanges"] == 2  # reused
+    time.sleep(0.6)
+    assert client.get(url, headers=ADMIN).json()["exchanges"] == 3
