@@ -62,9 +62,11 @@ def parse_foreign(text: str | bytes) -> ParsedCard:
 
 def parse_many(text: str | bytes) -> tuple[list[ParsedCard], list[VCardError]]:
     """Every card of a .vcf file: the readable ones, and an error for each unreadable one."""
-    if isinstance(text, str) and _MECARD.match(text[:64]):
+    head = text[:64].decode("utf-8", "replace") if isinstance(text, bytes) else text[:64]
+    if _MECARD.match(head):
+        body = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         try:
-            return [parse_mecard(text)], []
+            return [parse_mecard(body.lstrip("\ufeff"))], []
         except InvalidField as exc:
             return [], [VCardError(exc.message, 1)]
     cards, errors = read_vcards(text)

@@ -388,3 +388,14 @@ def test_public_card_vcf_over_a_real_server(live_server: Any) -> None:
     (parsed,) = vcards.parse_many(raw)[0]
     assert parsed.card == joined["attendee"]["card"]
     assert raw.count(b"\r\n") == raw.count(b"\n")
+
+
+def test_card_from_a_mecard_file(client: TestClient) -> None:
+    body = "MECARD:N:Doe,Jane;TEL:+1 555 0100;EMAIL:jane@example.com;URL:example.com;;"
+    response = client.post(
+        "/api/cards/from-vcard", content=body.encode(), headers={"Content-Type": "text/vcard"}
+    )
+    assert response.status_code == 200, response.text
+    card = response.json()["card"]
+    assert (card["fn"], card["given"], card["family"]) == ("Jane Doe", "Jane", "Doe")
+    assert card["phones"] == ["+1 555 0100"] and card["urls"] == ["https://example.com"]
