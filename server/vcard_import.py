@@ -254,11 +254,16 @@ def _bare_param(word: str) -> tuple[str, str]:
 
 
 # -- 3. values ---------------------------------------------------------------------------------
+# IANA names Python's codecs do not know, seen in Japanese phones' and Mac exports.
+_CHARSET_ALIASES = {"x-sjis": "cp932", "windows-31j": "cp932", "x-mac-roman": "mac_roman"}
+
+
 def _charset(name: str | None) -> str | None:
     if not name:
         return None
+    name = name.strip().strip('"')
     try:
-        return codecs.lookup(name.strip().strip('"')).name
+        return codecs.lookup(_CHARSET_ALIASES.get(name.lower(), name)).name
     except LookupError:
         return None
 

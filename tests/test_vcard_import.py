@@ -1392,3 +1392,21 @@ def test_a_one_mebibyte_file_is_read_in_linear_time() -> None:
         cards, errors = vcards.parse_many(body + b"\r\n\r\nEND:VCARD\r\n")
         assert time.perf_counter() - start < 2.0
         assert len(cards) + len(errors) == 1
+
+
+@pytest.mark.parametrize(
+    ("charset", "encoded", "text"),
+    [
+        ("x-sjis", "部長".encode("cp932"), "部長"),
+        ("Windows-31J", "髙橋".encode("cp932"), "髙橋"),
+        ("windows-1252", "Grüße €".encode("cp1252"), "Grüße €"),
+        ('"UTF8"', "Zoë 🚀".encode(), "Zoë 🚀"),
+        ("KOI8-R", "Привет".encode("koi8-r"), "Привет"),
+    ],
+)
+def test_charset_spellings(charset: str, encoded: bytes, text: str) -> None:
+    qp = "".join(f"={b:02X}" for b in encoded).encode()
+    body = b"BEGIN:VCARD\r\nVERSION:2.1\r\nFN:X\r\nTITLE;CHARSET=" + charset.encode()
+    body += b";ENCODING=QUOTED-PRINTABLE:" + qp + b"\r\nEND:VCARD\r\n"
+    card = vcards.parse_foreign(body)
+    assert card.card["title"] == text and card.warnings == []
