@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Sync ingest: ops/s applied through `POST /api/sync` on a real uvicorn, vs raw SQLite inserts.
+
+Devices send 500-op batches (400 swaps with attendees not met yet, 100 edits of those contacts),
+each with the cursor of its last answer, as the web app does. The baseline, in the same run, is
+the very op rows the server logged, inserted raw into the same schema (WAL, synchronous=NORMAL,
+500 rows per transaction). The ratio is API ops/s over raw rows/s; the goal is 0.25 or more.
+
+    .venv/bin/python scripts/bench/sync_ingest.py [--quick] [--runs 3] [--batches 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import (
+    Attendee,
+    Conn,
+    HTTPError,
+    create_event,
+    edit_op,
+    median,
+    register_many,
+    report,
+    run,
+    serving,
+    swap_op,
+    temp_dir,
+)
+
+SWAPS, EDITS = 400, 100
+
+
+def batches_for(syncer: Attendee, peers: list[Attendee], count: int) -> list[list[dict[str, Any]]]:
+    out: list[list[dict[str, Any]]] = []
+    for b in range(count):
+        met = peers[b * SWAPS : (b + 1) * SWAPS]
+        ops = [swap_op(p.card_token) for p in met]
+        ops += [edit_op(f"att:{met[n % len(met)].id}", n) for n in range(EDITS)]
+        out.append(ops)
+    return out
+
+
+async def ingest(port: int, work: list[tuple[Attendee, list[list[dict[str, Any]]]]]) -> float:
+    """Each device sends its batches in order on its own connection; returns seconds taken."""
+
+    async def device(syncer: Attendee, batches: list[list[dict[str, Any]]]) -> None:
+        conn = Conn(port)
+        cursor = None
+        try:
+            for ops in batches:
+                body = {"device_id": syncer.device_id, "cursor": cursor, "ops": ops}
+                status, raw = await conn.request("POST", "/api/sync", body, syncer.headers)
+                if status != 200:
+                    raise HTTPError(f"sync: {status} {raw[:300]!r}")
+                data = json.loads(raw)
+                if len(data["acked"]) != len(ops) or data["rejected"]:
+                    raise HTTPError(f"not every op acked: {data['rejected'][:3]}")
+                cursor = data["cursor"]
+        finally:
+            await conn.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(device(s, b) for s, b in work))
+    return time.perf_counter() - started
+
+
+def raw_baseline(server_db: Path, tmp: Path, repeats: int = 3) -> tuple[int, float]:
+    """The server's op rows inserted raw into a fresh copy of the schema, `repeats` times:
+    (rows, median seconds)."""
+    source = sqlite3.connect(server_db)
+    rows = source.execute("SELECT * FROM ops ORDER BY rowid").fetchall()
+    source.close()
+    times = [_raw_insert(rows, tmp / f"raw{i}.db") for i in range(repeats)]
+    return len(rows), median(times)
+
+
+def _raw_insert(rows: list[Any], fresh_db: Path) -> float:
+    from server.db import Store
+
+    store = Store(fresh_db)
+    store.migrate()
+    store.close()
+    conn = sqlite3.connect(fresh_db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    marks = ",".join("?" * len(rows[0]))
+    started = time.perf_counter()
+    for i in range(0, len(rows), 500):
+        conn.execute("BEGIN")
+        conn.executemany(f"INSERT INTO ops VALUES ({marks})", rows[i : i + 500])
+        conn.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    conn.close()
+    return seconds
+
+
+def one_run(args: argparse.Namespace, index: int) -> dict[str, float]:
+    with temp_dir() as tmp, serving(tmp / "ingest.db", workers=args.workers) as server:
+        port = server.port
+        per_device = -(-args.batches // args.devices)
+        event = run(create_event(port, "ingest"))
+        people = run(register_many(port, event, args.devices + per_device * SWAPS))
+        syncers, peers = people[: args.devices], people[args.devices :]
+        work = [(s, batches_for(s, peers, per_device)) for s in syncers]
+        total = sum(len(ops) for _, bs in work for ops in bs)
+        seconds = run(ingest(port, work))
+        server.stop()
+        rows, raw_seconds = raw_baseline(tmp / "ingest.db", tmp)
+    assert rows == total, (rows, total)
+    api, raw = total / seconds, rows / raw_seconds
+    print(
+        f"  run {index + 1}: {total} ops in {seconds:.2f} s = {api:,.0f} ops/s;"
+        f" raw {raw:,.0f} rows/s; ratio {api / raw:.3f}",
+        flush=True,
+    )
+    return {"ops": total, "api_ops_s": api, "raw_rows_s": raw, "ratio": api / raw}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a short run (8 batches, 1 run)")
+    parser.add_argument("--runs", type=int, help="runs; medians are reported (default 3)")
+    parser.add_argument("--batches", type=int, help="500-op batches per run (default 40)")
+    parser.add_argument("--devices", type=int, default=4, help="devices sending at once")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    args = parser.parse_args()
+    args.runs = args.runs or (1 if args.quick else 3)
+    args.batches = args.batches or (8 if args.quick else 40)
+    print(
+        f"sync_ingest: {args.batches} batches of 500 ops from {args.devices} devices,"
+        f" {args.workers} worker(s), {args.runs} run(s)",
+        flush=True,
+    )
+    results = [one_run(args, i) for i in range(args.runs)]
+    ratio = median([r["ratio"] for r in results])
+    report(
+        "sync_ingest (medians)",
+        [
+            ("ops per run", f"{results[0]['ops']:.0f}"),
+            ("API ops/s (POST /api/sync)", f"{median([r['api_ops_s'] for r in results]):,.0f}"),
+            ("raw SQLite rows/s (baseline)", f"{median([r['raw_rows_s'] for r in results]):,.0f}"),
+            (
+                "ratio API/raw",
+                f"{ratio:.3f}  (goal >= 0.25: {'met' if ratio >= 0.25 else 'NOT met'})",
+            ),
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
