@@ -35,7 +35,6 @@ __all__ = [
 
 stable_uid = vcard_export.stable_uid
 _MECARD = re.compile(r"^[\s\ufeff]*MECARD:", re.IGNORECASE)
-_BEGIN = re.compile(r"^\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE | re.MULTILINE)
 
 
 def parse_foreign(text: str | bytes) -> ParsedCard:
@@ -43,18 +42,9 @@ def parse_foreign(text: str | bytes) -> ParsedCard:
 
     A text holding several vCards is refused: one scan is one person.
     """
-    if isinstance(text, bytes):
-        head = text[:64].decode("utf-8", "replace")
-    else:
-        head = text[:64]
-    if _MECARD.match(head):
-        body = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-        return parse_mecard(body.lstrip("\ufeff"))
-    cards, errors = read_vcards(text)
+    cards, errors = parse_many(text)
     if errors:
         raise errors[0]
-    if not cards:
-        raise VCardError("No BEGIN:VCARD or MECARD: found; this is not a contact card.", 1)
     if len(cards) > 1:
         raise VCardError(f"This text holds {len(cards)} cards; send one card at a time.", 1)
     return cards[0]
@@ -71,7 +61,7 @@ def parse_many(text: str | bytes) -> tuple[list[ParsedCard], list[VCardError]]:
             return [], [VCardError(exc.message, 1)]
     cards, errors = read_vcards(text)
     if not cards and not errors:
-        errors.append(VCardError("No BEGIN:VCARD found; this is not a vCard file.", 1))
+        errors.append(VCardError("No BEGIN:VCARD or MECARD: found; this is no contact card.", 1))
     return cards, errors
 
 
