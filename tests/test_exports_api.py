@@ -127,7 +127,7 @@ def test_tricky_foreign_card_survives_sync_and_vcf_export(
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/vcard; charset=utf-8"
     disposition = response.headers["content-disposition"]
-    assert disposition.startswith('attachment; filename="Doe, Jane  (')
+    assert disposition.startswith('attachment; filename="Doe, Jane ().vcf"; ')
     assert "filename*=UTF-8''" + quote("Doe, Jane 👩‍💻 (東京).vcf", safe="") in disposition
     text = response.content.decode("utf-8")
     (ours,) = vcards.parse_many(response.content)[0]
@@ -383,7 +383,7 @@ def test_public_card_vcf_over_a_real_server(live_server: Any) -> None:
         assert r.headers["Content-Type"] == "text/vcard; charset=utf-8"
         disposition = r.headers["Content-Disposition"]
         raw = r.read()
-    assert disposition.startswith('attachment; filename="Unicode Ada .vcf"')
+    assert disposition.startswith('attachment; filename="Unicode Ada.vcf"; ')
     assert "filename*=UTF-8''" + quote("Ünïcode Ådä 東京.vcf", safe="") in disposition
     (parsed,) = vcards.parse_many(raw)[0]
     assert parsed.card == joined["attendee"]["card"]

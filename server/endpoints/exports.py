@@ -38,6 +38,7 @@ def content_disposition(filename: str) -> str:
     """`attachment` with an ASCII `filename` and the exact name as RFC 5987 `filename*`."""
     ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
     ascii_name = "".join(c for c in ascii_name if c.isprintable() and c not in '"\\;')
+    ascii_name = " ".join(ascii_name.split()).replace(" .", ".")
     stem, dot, ext = filename.rpartition(".")
     if not ascii_name.strip(" .") or ascii_name.startswith("."):
         ascii_name = f"contact.{ext}" if dot else "contact"
