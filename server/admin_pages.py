@@ -164,8 +164,14 @@ def _join_section(event: dict[str, Any], join_url: str) -> str:
     )
 
 
-def _attendee_section(slug: str, attendees: list[dict[str, Any]]) -> str:
+def _attendee_section(slug: str, attendees: list[dict[str, Any]], total: int) -> str:
     s = escape(slug)
+    more = (
+        f'<p class="hint">Showing the first {len(attendees)} of {total} attendees: search above '
+        "to print the badges of others.</p>"
+        if total > len(attendees)
+        else ""
+    )
     rows = "".join(
         "<tr>"
         f'<td><input type="checkbox" name="id" value="{escape(a["id"])}" '
@@ -195,7 +201,7 @@ def _attendee_section(slug: str, attendees: list[dict[str, Any]]) -> str:
             '<th scope="col">Name</th><th scope="col">Organisation</th>'
             '<th scope="col">Title</th><th scope="col">Email</th><th scope="col">Card</th>'
             f"</tr></thead><tbody>{rows}</tbody></table>"
-            '<p class="hint">Tick attendees to print only their badges.</p>'
+            '<p class="hint">Tick attendees to print only their badges.</p>' + more
             if attendees
             else "<p>No attendees yet.</p>"
         )
@@ -209,8 +215,11 @@ def event_page(
     stats: dict[str, Any],
     attendees: list[dict[str, Any]],
     message: str | None = None,
+    *,
+    total: int | None = None,
 ) -> str:
     """One event: edit form, join link and poster, live stats with charts, attendees and badges."""
+    total = len(attendees) if total is None else total
     dates = " – ".join(d for d in (event.get("starts_on"), event.get("ends_on")) if d)
     body = (
         f'<nav class="crumbs"><a href="/admin">Events</a> / {escape(event["slug"])}</nav>'
@@ -219,7 +228,7 @@ def event_page(
         + _error(message)
         + _stats_section(event["slug"], stats)
         + _join_section(event, join_url)
-        + _attendee_section(event["slug"], attendees)
+        + _attendee_section(event["slug"], attendees, total)
         + '<section class="card"><details'
         + (" open" if message else "")
         + "><summary>Edit event</summary>"

@@ -21,6 +21,7 @@ from server.qr import qr_text
 
 PAPERS = {"a4": "A4", "letter": "US Letter"}
 BADGES_PER_SHEET = 6
+BADGES_PER_PAGE = 600  # 100 sheets: one print job of a few seconds; `?from=` pages on
 LONG_NAME = 18
 
 
@@ -102,18 +103,48 @@ def _badge(event_name: str, row: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _pager(query: str, paper_key: str, offset: int, shown: int, total: int) -> str:
+    """Links to the previous and next pages of badges, when there are more than one."""
+    if total <= BADGES_PER_PAGE:
+        return ""
+    base = f"?{query}&" if query else "?"
+    links = [f"Badges {offset + 1}–{offset + shown} of {total}"]
+    if offset > 0:
+        back = max(0, offset - BADGES_PER_PAGE)
+        links.append(f'<a href="{escape(base)}paper={paper_key}&amp;from={back}">previous</a>')
+    if offset + shown < total:
+        ahead = offset + BADGES_PER_PAGE
+        links.append(f'<a href="{escape(base)}paper={paper_key}&amp;from={ahead}">next</a>')
+    return f'<span class="pager">{" · ".join(links)}</span>'
+
+
 def badges_page(
-    event: dict[str, Any], rows: list[dict[str, Any]], paper_key: str, query: str
+    event: dict[str, Any],
+    rows: list[dict[str, Any]],
+    paper_key: str,
+    query: str,
+    *,
+    offset: int = 0,
+    total: int | None = None,
 ) -> str:
-    """Every given attendee's badge, 6 per sheet, for printing on `paper_key`."""
+    """The given attendees' badges, 6 per sheet, for printing on `paper_key`.
+
+    `query` is the page's query string without `paper` and `from`, kept by the paper and page
+    links; `offset` and `total` place `rows` in the whole filtered list.
+    """
     slug = str(event["slug"])
     name = str(event["name"])
+    total = len(rows) if total is None else total
     noun = "badge" if len(rows) == 1 else "badges"
     sheets = -(-len(rows) // BADGES_PER_SHEET)
     summary = f"{len(rows)} {noun} on {sheets} {PAPERS[paper_key]} sheet{'s' * (sheets != 1)}"
+    switch = f"?{query}&" if query else "?"
+    if offset:
+        switch += f"from={offset}&"
     out = [
         _head(f"Badges · {name}", paper_key),
-        _toolbar(f"/admin/events/{slug}", f"?{query}&" if query else "?", paper_key, summary),
+        _toolbar(f"/admin/events/{slug}", switch, paper_key, summary),
+        _pager(query, paper_key, offset, len(rows), total),
         '<main class="sheets">',
     ]
     if not rows:

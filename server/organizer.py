@@ -124,12 +124,19 @@ def import_attendees(
 
 
 def list_attendees(
-    ctx: AppContext, slug: str, *, ids: list[str] | None = None, query: str | None = None
-) -> list[dict[str, Any]]:
-    """The event's live attendees sorted by family then given name, optionally filtered.
+    ctx: AppContext,
+    slug: str,
+    *,
+    ids: list[str] | None = None,
+    query: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """The event's live attendees sorted by family then given name, filtered; and how many match.
 
     `ids` keeps only those attendee ids; `query` matches name, organisation, title or email
-    (case-insensitive). Each row has id, card, card_version, email, created_at and card_url.
+    (case-insensitive); `offset`/`limit` take a page of the sorted list. Each row has id, card,
+    card_version, email, created_at and card_url (signed only for the rows returned).
     """
     get_event(ctx.store, slug)
     rows = ctx.store.read().execute(
@@ -160,10 +167,12 @@ def list_attendees(
             "email": email,
             "created_at": created_at,
         }
-        row["card_url"] = card_url(ctx, row)
         out.append(row)
     out.sort(key=_sort_key)
-    return out
+    page = out[offset : None if limit is None else offset + limit]
+    for row in page:
+        row["card_url"] = card_url(ctx, row)
+    return page, len(out)
 
 
 def _sort_key(row: dict[str, Any]) -> tuple[str, str, str]:
@@ -190,7 +199,7 @@ def signin_links_csv(ctx: AppContext, slug: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(SIGNIN_CSV_COLUMNS)
-    for row in list_attendees(ctx, slug):
+    for row in list_attendees(ctx, slug)[0]:
         card = row["card"]
         email = row["email"] or next(iter(card.get("emails", [])), "")
         writer.writerow(

@@ -483,3 +483,25 @@ def test_no_admin_page_or_endpoint_reveals_who_met_whom(
     stats = client.get("/api/admin/events/devconf/stats").json()
     assert set(stats) == {"attendees", "active_attendees", "exchanges", "exchanges_by_hour"}
     assert all(set(h) == {"hour", "count"} for h in stats["exchanges_by_hour"])
+
+
+def test_long_badge_runs_come_in_pages(
+    client: TestClient, event: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server import badges
+    from server.endpoints import admin
+
+    monkeypatch.setattr(badges, "BADGES_PER_PAGE", 2)
+    monkeypatch.setattr(admin, "EVENT_PAGE_ROWS", 2)
+    rows = "".join(f"Person {c},{c}@example.org,,\n" for c in "abc")
+    import_csv(client, "name,email,org,title\n" + rows)
+    first = client.get("/admin/events/devconf/badges?paper=letter&q=person", headers=ADMIN).text
+    assert first.count('class="badge"') == 2
+    assert "Badges 1–2 of 3" in first
+    assert 'href="?q=person&amp;paper=letter&amp;from=2">next</a>' in first
+    second = client.get("/admin/events/devconf/badges?q=person&from=2", headers=ADMIN).text
+    assert second.count('class="badge"') == 1 and ">previous</a>" in second
+    assert 'href="?q=person&amp;from=2&amp;paper=letter"' in second  # paper switch keeps the page
+    assert client.get("/admin/events/devconf/badges?from=x", headers=ADMIN).status_code == 422
+    event_page = client.get("/admin/events/devconf", headers=ADMIN).text
+    assert "Showing the first 2 of 3 attendees" in event_page

@@ -200,13 +200,14 @@ async def create_event(request: Request) -> Response:
 def _event_page(request: Request, slug: str, message: str | None = None) -> str:
     context = ctx(request)
     event = get_event(context.store, slug)
-    attendees = list_attendees(context, slug)[:EVENT_PAGE_ROWS]
+    attendees, total = list_attendees(context, slug, limit=EVENT_PAGE_ROWS)
     return admin_pages.event_page(
         event,
         join_url(context.settings.base_url, event),
         event_stats(context.store, slug),
         attendees,
         message,
+        total=total,
     )
 
 
@@ -318,15 +319,30 @@ def _ids(request: Request) -> list[str] | None:
 def _badges(request: Request, slug: str) -> str:
     context = ctx(request)
     event = get_event(context.store, slug)
-    query = request.query_params.get("q")
-    rows = list_attendees(context, slug, ids=_ids(request), query=query)
-    keep = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "paper"])
-    return badges.badges_page(event, rows, badges.paper(request.query_params.get("paper")), keep)
+    params = request.query_params
+    try:
+        offset = max(0, int(params.get("from") or 0))
+    except ValueError as exc:
+        raise InvalidField("from must be a number.", field="from") from exc
+    rows, total = list_attendees(
+        context,
+        slug,
+        ids=_ids(request),
+        query=params.get("q"),
+        offset=offset,
+        limit=badges.BADGES_PER_PAGE,
+    )
+    keep = urlencode([(k, v) for k, v in params.multi_items() if k not in ("paper", "from")])
+    paper = badges.paper(params.get("paper"))
+    return badges.badges_page(event, rows, paper, keep, offset=offset, total=total)
 
 
 @page
 async def badges_page(request: Request) -> Response:
-    """`GET /admin/events/{slug}/badges?paper=a4|letter&q=…&ids=…`: printable badges."""
+    """`GET /admin/events/{slug}/badges?paper=a4|letter&q=…&ids=…&from=…`: printable badges.
+
+    At most BADGES_PER_PAGE badges per page (`from` pages on): a print run stays a few seconds.
+    """
     return _html(await run_in_threadpool(_badges, request, _slug(request)))
 
 
