@@ -88,7 +88,8 @@ def _badge(event_name: str, row: dict[str, Any]) -> str:
     name = str(card.get("fn", ""))
     size = " long" if len(name) > LONG_NAME else ""
     parts = [
-        f'<article class="badge" data-attendee="{escape(row["id"])}"><div class="text">',
+        f'<article class="badge" data-attendee="{escape(row["id"])}" '
+        f'data-card-url="{escape(row["card_url"])}"><div class="text">',
         f'<p class="event">{escape(event_name)}</p>',
         f'<h2 class="name{size}">{escape(name)}</h2>',
     ]

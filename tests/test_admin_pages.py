@@ -281,6 +281,9 @@ def test_badges_filter_by_query_and_ids_and_switch_paper(
         assert page.status_code == 200
         return re.findall(r'data-attendee="([^"]+)"', page.text)
 
+    page = client.get("/admin/events/devconf/badges", headers=ADMIN).text
+    for person in people:
+        assert f'data-card-url="{person["card_url"]}"' in page
     everyone = shown("")
     assert everyone == [ids["Grace Hopper"], ids["Ada Lovelace"], ids["Alan Turing"]]
     assert shown("?q=navy") == [ids["Grace Hopper"]]
