@@ -178,7 +178,7 @@ def _logical_lines(lines: list[bytes], first: int) -> list[tuple[int, bytes]]:
                 if not _PROPERTY_START.match(line):
                     # vCard 2.1 (Android): a backslash at the end of a line escapes the break.
                     prev.drop_last_byte()
-                    prev.add(b"\\n")
+                    prev.add(b"\n")
                     prev.add(line)
                     continue
         if not line.strip():
@@ -309,6 +309,10 @@ def unescape(text: str) -> str:
     return "".join(out)
 
 
+def _as_written(text: str) -> str:
+    return text
+
+
 def split_structured(text: str) -> list[str]:
     """A structured value (N, ADR, ORG) split at unescaped semicolons, each part unescaped."""
     parts: list[str] = []
@@ -382,7 +386,11 @@ def _strip_scheme(value: str, scheme: str) -> str:
 def card_from_properties(props: list[_Prop], raw: str) -> ParsedCard:
     """The foreign card built from one vCard's properties."""
     warnings: list[str] = []
-    version = "3.0"
+    versions = [p.raw.decode("ascii", "replace").strip() for p in props if p.name == "VERSION"]
+    version = versions[0] if versions else "3.0"
+    # vCard 2.1 defines one escape, `\;` between the parts of N, ADR or ORG; its other text is
+    # taken as written (newlines come quoted-printable). 3.0 and 4.0 escape every text value.
+    text_value = _as_written if version == "2.1" else unescape
     fn = ""
     names: list[str] = []
     orgs: list[str] = []
@@ -400,9 +408,6 @@ def card_from_properties(props: list[_Prop], raw: str) -> ParsedCard:
             continue
         if name in {"KEY", "SOUND", "X-MS-CARDPICTURE", "AGENT"}:
             continue
-        if name == "VERSION":
-            version = prop.raw.decode("ascii", "replace").strip()
-            continue
         if name not in {"FN", "N", "ORG", "TITLE", "EMAIL", "TEL", "URL", "NOTE"}:
             continue
         text = _decode(prop, warnings)
@@ -413,19 +418,19 @@ def card_from_properties(props: list[_Prop], raw: str) -> ParsedCard:
             if org.strip():
                 orgs.append(org.strip())
         elif name == "FN":
-            fn = fn or unescape(text).strip()
+            fn = fn or text_value(text).strip()
         elif name == "TITLE":
-            title = unescape(text).strip()
+            title = text_value(text).strip()
             if title:
                 titles.append(title)
         elif name == "EMAIL":
-            emails.append(_strip_scheme(unescape(text).strip(), "mailto"))
+            emails.append(_strip_scheme(text_value(text).strip(), "mailto"))
         elif name == "TEL":
-            phones.append(_strip_scheme(unescape(text).strip(), "tel"))
+            phones.append(_strip_scheme(text_value(text).strip(), "tel"))
         elif name == "URL":
-            urls.append(unescape(text).strip())
+            urls.append(text_value(text).strip())
         elif name == "NOTE":
-            note = unescape(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+            note = text_value(text).replace("\r\n", "\n").replace("\r", "\n").strip()
             if note:
                 notes.append(note)
     has_n = bool(names)

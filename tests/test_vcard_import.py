@@ -39,10 +39,11 @@ CORPUS = {
             {"fn": "Unknown"},
         ],
     ),
+    # vCard 2.1 escapes only `\;` between parts: FN as written, N split (as AOSP reads it).
     "aosp-android/res_raw_v21_backslash.vcf": (
         1,
         [
-            {"fn": "A;B\\C;D:E\\", "given": "A;B\\"},
+            {"fn": "A;B\\C\\;D:E\\\\", "given": "A;B\\"},
         ],
     ),
     "aosp-android/res_raw_v21_base64_no_2_crlf.vcf": (
@@ -1410,3 +1411,14 @@ def test_charset_spellings(charset: str, encoded: bytes, text: str) -> None:
     body += b";ENCODING=QUOTED-PRINTABLE:" + qp + b"\r\nEND:VCARD\r\n"
     card = vcards.parse_foreign(body)
     assert card.card["title"] == text and card.warnings == []
+
+
+def test_vcard_21_text_is_taken_as_written_and_30_is_unescaped() -> None:
+    body = "FN:Dir\\, Ada\r\nN:Dir\\;ect;Ada;;;\r\nNOTE:C:\\new\\folder\r\nEND:VCARD\r\n"
+    v21 = vcards.parse_foreign("BEGIN:VCARD\r\nVERSION:2.1\r\n" + body).card
+    assert (v21["fn"], v21["note"], v21["family"]) == ("Dir\\, Ada", "C:\\new\\folder", "Dir;ect")
+    # VERSION may come last (it does in KDE and node-vcf files); it still decides.
+    late = vcards.parse_foreign("BEGIN:VCARD\r\n" + body.replace("END:", "VERSION:2.1\r\nEND:"))
+    assert late.card == v21
+    v30 = vcards.parse_foreign("BEGIN:VCARD\r\nVERSION:3.0\r\n" + body).card
+    assert (v30["fn"], v30["note"], v30["family"]) == ("Dir, Ada", "C:\new\\folder", "Dir;ect")
