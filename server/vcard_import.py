@@ -1,19 +1,20 @@
-"""Reading foreign vCards (2.1, 3.0, 4.0) and MECARD into the `card` shape, losing no text.
+"""Reading foreign vCards (2.1, 3.0, 4.0) into the `card` shape, losing no text.
 
 We tokenize the text ourselves instead of asking vobject 0.9.9, because its parser loses text on
 files real clients write: it cuts a text value at an unescaped comma (Gmail, Apple, Outlook, KDE),
 keeps the backslash of `http\\://`, needs a flag for quoted-printable, and aborts a whole file on
 one bad PHOTO. The steps, each where the RFCs put it:
 
-1. split physical lines on CRLF, LF or CR (iOS writes CR CR LF) and unfold at the byte level, so a
-   fold inside a multibyte UTF-8 character is rejoined before anything is decoded; quoted-printable
-   soft breaks (`=` at the end) and vCard 2.1 base64 blocks continue onto the next line too;
+1. unfold physical lines into logical ones at the byte level (`vcard_lines`);
 2. split each logical line into group, name, parameters (double quotes respected) and value;
 3. decode the value: quoted-printable, then the CHARSET (UTF-8 when absent, Windows-1252 when the
    bytes are not UTF-8), and only then unescape and split, so Shift_JIS bytes that look like `\\`
-   are never mistaken for escapes;
+   are never mistaken for escapes. vCard 3.0 and 4.0 escape every text value; vCard 2.1 only
+   `\\;` between the parts of N, ADR and ORG, so its other text is taken as written;
 4. build the card: FN (else derived from N, then ORG, then EMAIL, else "Unknown"), every EMAIL,
-   TEL and URL, the first ORG and TITLE, every NOTE.
+   TEL and URL, the first ORG (its units joined by `; `) and TITLE, every NOTE.
+
+MECARD lives in `mecard`; `vcards` is the public entry point.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from typing import Any
 
 from server.cards import MAX_FOREIGN_NOTE, normalize_card
 from server.errors import InvalidField
+from server.vcard_lines import BEGIN, END, logical_lines, physical_lines, property_head
 
 MAX_PHOTO_BYTES = 512 * 1024
-MAX_HEAD = 4096  # name and parameters of one property, in bytes
 
 
 class VCardError(InvalidField):
@@ -64,11 +65,6 @@ class _Prop:
     raw: bytes
 
 
-_BREAK = re.compile(rb"\r*\n|\r")
-_PROPERTY_START = re.compile(rb"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_/-]+)?[;:]")
-_BASE64_LINE = re.compile(rb"^[A-Za-z0-9+/=\s]+$")
-_BEGIN = re.compile(rb"^\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE)
-_END = re.compile(rb"^\s*END\s*:\s*VCARD\s*$", re.IGNORECASE)
 # RFC 2426/6350 escapes, plus `\:` (Apple, Gmail) and `\"` (Gmail) that real files write.
 _ESCAPES = {"n": "\n", "N": "\n", "\\": "\\", ",": ",", ";": ";", ":": ":", '"': '"'}
 _QP_WORDS = {"QUOTED-PRINTABLE", "QP"}
@@ -81,125 +77,7 @@ _IMAGE_MAGIC = (
 )
 
 
-# -- 1. lines ----------------------------------------------------------------------------------
-def _physical_lines(data: bytes) -> list[bytes]:
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    return _BREAK.split(data)
-
-
-def _is_qp(head: bytes) -> bool:
-    upper = head.upper()
-    return b"QUOTED-PRINTABLE" in upper
-
-
-def _is_b64(head: bytes) -> bool:
-    upper = head.upper()
-    return bool(re.search(rb";\s*(ENCODING\s*=\s*)?(B|BASE64)\s*[;:]", upper + b":"))
-
-
-def _head(line: bytes) -> bytes:
-    """The part of a logical line before its value's colon (quotes respected)."""
-    quoted = False
-    for index, byte in enumerate(line):
-        if byte == 0x22:
-            quoted = not quoted
-        elif byte == 0x3A and not quoted:
-            return line[:index]
-    return line
-
-
-class _Line:
-    """One logical line being unfolded: its physical pieces are joined once, at the end."""
-
-    def __init__(self, number: int, first: bytes) -> None:
-        self.number = number
-        self.chunks = [first]
-        self.qp = False
-        self.b64 = False
-        self.head_done = False
-        self._check_head()
-
-    def _check_head(self) -> None:
-        if self.head_done:
-            return
-        text = b"".join(self.chunks)
-        head = _head(text)
-        if head != text:  # the value's colon is here: the parameters are known
-            self.head_done = True
-            self.qp, self.b64 = _is_qp(head), _is_b64(head)
-        elif len(text) > MAX_HEAD:
-            self.head_done = True  # no property has parameters this long; it is refused later
-
-    def add(self, piece: bytes) -> None:
-        self.chunks.append(piece)
-        self._check_head()
-
-    def ends_with(self, suffix: bytes) -> bool:
-        last = next((c for c in reversed(self.chunks) if c), b"")
-        return last.endswith(suffix)
-
-    def drop_last_byte(self) -> None:
-        while self.chunks and not self.chunks[-1]:
-            self.chunks.pop()
-        self.chunks[-1] = self.chunks[-1][:-1]
-
-    def trailing_backslashes(self) -> int:
-        last = next((c for c in reversed(self.chunks) if c), b"")
-        return _trailing_backslashes(last)
-
-    def text(self) -> bytes:
-        return b"".join(self.chunks)
-
-
-def _logical_lines(lines: list[bytes], first: int) -> list[tuple[int, bytes]]:
-    """(1-based line number, unfolded bytes) for lines[first:] up to and including END:VCARD."""
-    out: list[_Line] = []
-    depth = 0
-    for offset, line in enumerate(lines[first:]):
-        number = first + offset + 1
-        if out:
-            prev = out[-1]
-            if line[:1] in (b" ", b"\t"):
-                if prev.qp and prev.ends_with(b"="):
-                    prev.drop_last_byte()  # a quoted-printable soft break: keep the space
-                    prev.add(line)
-                else:
-                    prev.add(line[1:])  # RFC 2425 fold
-                continue
-            if prev.qp and prev.ends_with(b"=") and line.strip():
-                prev.drop_last_byte()
-                prev.add(line)
-                continue
-            if prev.b64 and line.strip() and _BASE64_LINE.match(line):
-                prev.add(line)  # a vCard 2.1 base64 block
-                continue
-            if prev.trailing_backslashes() % 2 == 1 and line.strip():
-                if not _PROPERTY_START.match(line):
-                    # vCard 2.1 (Android): a backslash at the end of a line escapes the break.
-                    prev.drop_last_byte()
-                    prev.add(b"\n")
-                    prev.add(line)
-                    continue
-        if not line.strip():
-            if out and out[-1].qp and out[-1].ends_with(b"="):
-                out[-1].drop_last_byte()  # a soft break onto a blank line ends the value
-            continue
-        out.append(_Line(number, line))
-        if _BEGIN.match(line):
-            depth += 1  # a vCard 2.1 AGENT may nest a whole card
-        elif _END.match(line):
-            if not depth:
-                break
-            depth -= 1
-    return [(item.number, item.text()) for item in out]
-
-
-def _trailing_backslashes(line: bytes) -> int:
-    return len(line) - len(line.rstrip(b"\\"))
-
-
-# -- 2. properties -----------------------------------------------------------------------------
+# -- 1. properties -----------------------------------------------------------------------------
 def _split_outside_quotes(text: str, sep: str) -> list[str]:
     parts: list[str] = []
     current: list[str] = []
@@ -218,7 +96,7 @@ def _split_outside_quotes(text: str, sep: str) -> list[str]:
 
 
 def _parse_property(number: int, line: bytes) -> _Prop:
-    head = _head(line)
+    head = property_head(line)
     if head == line:
         preview = line[:40].decode("utf-8", "replace")
         raise VCardError(f"'{preview}' is not a vCard property (no ':').", number)
@@ -253,7 +131,7 @@ def _bare_param(word: str) -> tuple[str, str]:
     return "TYPE", word
 
 
-# -- 3. values ---------------------------------------------------------------------------------
+# -- 2. values ---------------------------------------------------------------------------------
 # IANA names Python's codecs do not know, seen in Japanese phones' and Mac exports.
 _CHARSET_ALIASES = {"x-sjis": "cp932", "windows-31j": "cp932", "x-mac-roman": "mac_roman"}
 
@@ -359,7 +237,7 @@ def _photo(prop: _Prop, warnings: list[str]) -> tuple[str, bytes] | None:
     return None
 
 
-# -- 4. cards ----------------------------------------------------------------------------------
+# -- 3. cards ----------------------------------------------------------------------------------
 def _join(parts: list[str], sep: str = " ") -> str:
     return sep.join(p.strip() for p in parts if p and p.strip())
 
@@ -484,17 +362,17 @@ def _as_bytes(text: str | bytes) -> bytes:
 
 def read_vcards(text: str | bytes) -> tuple[list[ParsedCard], list[VCardError]]:
     """Every BEGIN:VCARD ... END:VCARD block: the readable cards, and an error for each other."""
-    lines = _physical_lines(_as_bytes(text))
+    lines = physical_lines(_as_bytes(text))
     cards: list[ParsedCard] = []
     errors: list[VCardError] = []
     index = 0
     while index < len(lines):
         line = lines[index]
-        if not _BEGIN.match(line):
+        if not BEGIN.match(line):
             index += 1  # text between cards (blank lines, a mail header) is not a card
             continue
-        logical = _logical_lines(lines, index + 1)
-        if not logical or not _END.match(logical[-1][1]):
+        logical = logical_lines(lines, index + 1)
+        if not logical or not END.match(logical[-1][1]):
             errors.append(VCardError("The card has no END:VCARD.", index + 1))
             break
         end = logical[-1][0]
@@ -514,11 +392,11 @@ def _nested_free(logical: list[tuple[int, bytes]]) -> list[_Prop]:
     props: list[_Prop] = []
     depth = 0
     for number, line in logical:
-        if _BEGIN.match(line):
+        if BEGIN.match(line):
             depth += 1
             continue
         if depth:
-            if _END.match(line):
+            if END.match(line):
                 depth -= 1
             continue
         props.append(_parse_property(number, line))
