@@ -84,6 +84,19 @@ function mailto(to, subject, body) {
   return `mailto:${to.map(enc).join(',')}?subject=${enc(subject)}&body=${enc(body)}`;
 }
 
+// The share sheet with a real file (never a blob: link, which iOS cannot open).
+async function shareFile(id, name) {
+  try {
+    const response = await fetch(`/api/contacts/${encodeURIComponent(id)}.vcf`, { credentials: 'same-origin' });
+    if (!response.ok) throw new Error('the contact is not on the server yet');
+    const file = new File([await response.blob()], `${name.replace(/[^\p{L}\p{N} ._-]/gu, '') || 'contact'}.vcf`, { type: 'text/vcard' });
+    if (!navigator.canShare({ files: [file] })) throw new Error('this browser cannot share files');
+    await navigator.share({ files: [file], title: name });
+  } catch (err) {
+    if (err.name !== 'AbortError') toast(`Not shared: ${err.message}`);
+  }
+}
+
 export async function detail(ctx, rawId) {
   if (!ctx.session) return ctx.go('/', true);
   const id = decodeURIComponent(rawId);
@@ -145,6 +158,7 @@ export async function detail(ctx, rawId) {
     h('h2', {}, 'Actions'),
     h('p', { class: 'row' },
       h('a', { class: 'button secondary', href: `/api/contacts/${encodeURIComponent(id)}.vcf`, download: 'contact.vcf' }, 'Save to phone'),
+      navigator.canShare ? h('button', { type: 'button', class: 'secondary', onclick: () => shareFile(id, card.fn) }, 'Share…') : null,
       email ? h('a', { class: 'button secondary', href: mailto([email], `Great to meet you at ${event}`, followBody) }, 'Email follow-up') : null),
     others.length ? field('Introduce to', intro) : null, introLink,
     h('p', {}, h('button', { type: 'button', class: 'danger', onclick: async () => {
