@@ -105,6 +105,13 @@ def page(handler: Handler) -> Handler:
     return wrapped
 
 
+def _declared_length(request: Request) -> int:
+    try:
+        return int(request.headers.get("content-length") or 0)
+    except ValueError as exc:
+        raise Malformed("Content-Length is not a number.") from exc
+
+
 def _slug(request: Request) -> str:
     return str(request.path_params["slug"])
 
@@ -133,7 +140,7 @@ async def _form_or_json(request: Request) -> dict[str, Any]:
         return await read_json_object(request, limit=64 * 1024)
     if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise UnsupportedMediaType("Send a form or a JSON object.")
-    if int(request.headers.get("content-length") or 0) > 64 * 1024:
+    if _declared_length(request) > 64 * 1024:
         raise TooLarge("The form is too large.")
     form = await request.form(max_files=0, max_fields=20)
     return {k: v for k, v in form.items() if isinstance(v, str)}
@@ -295,7 +302,7 @@ async def import_form(request: Request) -> Response:
     event = await run_in_threadpool(get_event, context.store, slug)
     if request.headers.get("content-type", "").split(";")[0].strip() != "multipart/form-data":
         raise UnsupportedMediaType("Upload the CSV file with the form.")
-    if int(request.headers.get("content-length") or 0) > MAX_BODY + FORM_OVERHEAD:
+    if _declared_length(request) > MAX_BODY + FORM_OVERHEAD:
         raise TooLarge("The file is larger than 1 MiB.")
     async with request.form(max_files=1, max_fields=5) as form:  # closes the spooled upload
         upload = form.get("file")
