@@ -227,9 +227,16 @@ def test_exports_need_a_session(client: TestClient, path: str) -> None:
     error(client.get(path, headers={"Authorization": "Bearer forged"}), 401)
 
 
-def test_bad_ids_parameter_is_422(client: TestClient, register: Callable[..., Attendee]) -> None:
+def test_ids_select_nothing_or_too_much(
+    client: TestClient, register: Callable[..., Attendee]
+) -> None:
     ada = register("Ada Lovelace")
-    error(client.get("/api/contacts.vcf?ids=,,", headers=ada.headers), 422)
+    foreign(client, ada, TRICKY_VCARD)
+    for path in ("/api/contacts.vcf?ids=", "/api/contacts.vcf?ids=,,", "/api/contacts.zip?ids="):
+        response = client.get(path, headers=ada.headers)
+        assert response.status_code == 200 and b"BEGIN:VCARD" not in response.content
+    too_many = ",".join(f"x{n}" for n in range(1001))
+    error(client.get(f"/api/contacts.vcf?ids={too_many}", headers=ada.headers), 422)
 
 
 def test_zip_and_csv(client: TestClient, register: Callable[..., Attendee]) -> None:
@@ -399,3 +406,31 @@ def test_card_from_a_mecard_file(client: TestClient) -> None:
     card = response.json()["card"]
     assert (card["fn"], card["given"], card["family"]) == ("Jane Doe", "Jane", "Doe")
     assert card["phones"] == ["+1 555 0100"] and card["urls"] == ["https://example.com"]
+
+
+def test_exports_take_the_contact_list_filters(
+    client: TestClient, register: Callable[..., Attendee]
+) -> None:
+    ada = register("Ada Lovelace")
+    jane = foreign(client, ada, TRICKY_VCARD)
+    phil = foreign(client, ada, "MECARD:N:Plus,Phil;EMAIL:phil@example.com;;")
+    update(client, ada, jane["id"], tags=["lead"], follow_up="todo", starred=True)
+    update(client, ada, phil["id"], tags=["press"])
+    for query, names in [
+        ("tag=lead", {"Jane"}),
+        ("tag=press", {"Phil"}),
+        ("follow_up=todo", {"Jane"}),
+        ("starred=true", {"Jane"}),
+        ("q=phil%40example", {"Phil"}),
+        ("tag=lead&ids=" + quote(phil["id"]), set()),
+    ]:
+        for kind in ("vcf", "csv"):
+            response = client.get(f"/api/contacts.{kind}?{query}", headers=ada.headers)
+            assert response.status_code == 200, (query, response.text)
+            if kind == "vcf":
+                got = {c.card["given"] for c in vcards.parse_many(response.content)[0]}
+            else:
+                rows = csv.DictReader(io.StringIO(response.content.decode("utf-8")))
+                got = {row["First Name"] for row in rows}
+            assert got == names, (query, kind)
+    error(client.get("/api/contacts.vcf?follow_up=soon", headers=ada.headers), 422)

@@ -25,6 +25,7 @@ from server.tokens import InvalidToken
 VCARD_TYPE = "text/vcard; charset=utf-8"
 CSV_TYPE = "text/csv; charset=utf-8"
 ZIP_TYPE = "application/zip"
+MAX_IDS = 1000  # more would not fit in a URL anyway; filter with tag/follow_up/starred/q instead
 VCARD_UPLOAD_TYPES = frozenset({"text/vcard", "text/x-vcard", "text/directory"})
 _NOT_FOUND_PAGE = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -66,20 +67,27 @@ def _owner(request: Request) -> tuple[str, str]:
     return who.attendee_id, name
 
 
+def _selection(request: Request, owner: str) -> list[dict[str, Any]]:
+    """The owner's contacts, narrowed by `?ids=a,b` and by the list's own filters
+    (`follow_up`, `tag`, `starred`, `q`, as `GET /api/contacts`)."""
+    filters = contacts.parse_filters(dict(request.query_params))
+    return contacts.list_contacts(ctx(request).store, owner, filters, ids=_ids(request))
+
+
 def _ids(request: Request) -> list[str] | None:
     raw = request.query_params.get("ids")
     if raw is None:
         return None
     ids = [part.strip() for part in raw.split(",") if part.strip()]
-    if not ids or len(ids) > 10_000:
-        raise InvalidField("ids must list 1 to 10,000 contact ids, comma-separated.", field="ids")
-    return ids
+    if len(ids) > MAX_IDS:
+        raise InvalidField(f"ids may list at most {MAX_IDS} contact ids.", field="ids")
+    return ids  # `?ids=` with none selected exports nothing
 
 
 def contacts_vcf(request: Request) -> Response:
     """GET /api/contacts.vcf[?ids=a,b]: the caller's contacts as one vCard 3.0 file."""
     owner, event_name = _owner(request)
-    items = contacts.list_contacts(ctx(request).store, owner, ids=_ids(request))
+    items = _selection(request, owner)
     text = vcards.contacts_vcf(items, event_name, owner_id=owner)
     return _download(text, VCARD_TYPE, f"{vcards.file_stem(event_name)} contacts.vcf")
 
@@ -95,7 +103,7 @@ def contact_vcf(request: Request) -> Response:
 def contacts_csv(request: Request) -> Response:
     """GET /api/contacts.csv[?ids=a,b]: Google Contacts CSV."""
     owner, event_name = _owner(request)
-    items = contacts.list_contacts(ctx(request).store, owner, ids=_ids(request))
+    items = _selection(request, owner)
     text = vcards.contacts_csv(items, event_name)
     return _download(text, CSV_TYPE, f"{vcards.file_stem(event_name)} contacts.csv")
 
@@ -103,7 +111,7 @@ def contacts_csv(request: Request) -> Response:
 def contacts_zip(request: Request) -> Response:
     """GET /api/contacts.zip[?ids=a,b]: one .vcf per contact, for Outlook desktop."""
     owner, event_name = _owner(request)
-    items = contacts.list_contacts(ctx(request).store, owner, ids=_ids(request))
+    items = _selection(request, owner)
     data = vcards.contacts_zip(items, event_name, owner_id=owner)
     return _download(data, ZIP_TYPE, f"{vcards.file_stem(event_name)} contacts.zip")
 
