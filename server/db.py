@@ -7,6 +7,7 @@ single writer's transaction (BEGIN IMMEDIATE ... COMMIT, rolled back whole on an
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -17,6 +18,11 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("cardswap")
+log = logging.getLogger("cardswap.db")
+# SQLite's own auto-checkpoint runs inside the COMMIT that crosses 1000 WAL pages and fsyncs the
+# database there: every ~10th sync request paid 8-30 ms (scripts/bench/README.md). A thread of
+# the Store checkpoints instead, off the request path, at most this often.
+CHECKPOINT_INTERVAL = 0.25
 
 
 @migrations()
@@ -107,6 +113,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA wal_autocheckpoint=0")  # the Store's checkpointer thread does it
     return conn
 
 
@@ -119,6 +126,9 @@ class Store:
         self._write_lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._checkpointer: threading.Thread | None = None
 
     def migrate(self) -> None:
         """Apply every pending named migration (at start-up)."""
@@ -149,6 +159,35 @@ class Store:
                 raise
             else:
                 db.conn.execute("COMMIT")
+                self._after_commit()
+
+    def _after_commit(self) -> None:
+        """Wake the checkpointer (started on the first write, again if it ever died)."""
+        if self._checkpointer is None or not self._checkpointer.is_alive():
+            self._stop.clear()
+            self._checkpointer = threading.Thread(
+                target=self._checkpoint_loop, name="cardswap-checkpoint", daemon=True
+            )
+            self._checkpointer.start()
+        self._wake.set()
+
+    def _checkpoint_loop(self) -> None:
+        """Copy committed WAL pages into the database (PASSIVE: never blocks a reader or the
+        writer), so the WAL is rewound and stays small; the fsyncs happen here, not in COMMIT."""
+        conn = _connect(self.path)
+        try:
+            while not self._stop.is_set():
+                self._wake.wait()
+                self._wake.clear()
+                if self._stop.is_set():
+                    break
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:
+                    log.exception("WAL checkpoint failed; retrying on the next commit")
+                self._stop.wait(CHECKPOINT_INTERVAL)
+        finally:
+            conn.close()
 
     def next_seq(self, db: Database, count: int = 1) -> int:
         """Reserve `count` change sequence numbers inside the current write; returns the first."""
@@ -159,7 +198,12 @@ class Store:
         return int(row[0]) - count + 1
 
     def close(self) -> None:
-        """Close every connection this store opened (at shutdown)."""
+        """Stop the checkpointer and close every connection this store opened (at shutdown)."""
+        if self._checkpointer is not None:
+            self._stop.set()
+            self._wake.set()
+            self._checkpointer.join(timeout=10)
+            self._checkpointer = None
         with self._all_lock:
             for conn in self._all:
                 try:
