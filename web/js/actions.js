@@ -56,6 +56,11 @@ export async function swapFromToken(token, method) {
 
 // A foreign vCard or MECARD (from a QR or a file): an unverified external contact.
 export async function addExternal(text, card, method = 'qr') {
+  const same = (c) => c.id.startsWith('ext:') && !c.deleted && c.card.fn === card.fn
+    && (c.card.emails || [])[0] === card.emails[0] && (c.card.phones || [])[0] === card.phones[0];
+  const all = await tx(['contacts'], 'readonly', (s) => req(s.contacts.getAll()));
+  const held = all.find(same);
+  if (held) return { contact: held, isNew: false, already: true };
   const id = `ext:${crypto.randomUUID()}`;
   const at = nowIso();
   const op = { id: uuid7(), type: 'exchange', method, contact_id: id, vcard: text, at };

@@ -74,8 +74,8 @@ export async function handleScanText(text, method, result) {
       const { contact, already } = await swapFromToken(kind.token, method);
       result.replaceChildren(savedPanel(contact, performance.now() - started, already));
     } else if (kind.kind === 'vcard') {
-      const { contact } = await addExternal(kind.text, kind.card, method === 'nfc' ? 'manual' : 'qr');
-      result.replaceChildren(savedPanel(contact, performance.now() - started));
+      const { contact, already } = await addExternal(kind.text, kind.card, method === 'nfc' ? 'manual' : 'qr');
+      result.replaceChildren(savedPanel(contact, performance.now() - started, already));
     } else if (kind.kind === 'url') {
       result.replaceChildren(h('section', { class: 'other' }, h('p', {}, 'This code holds a link (not opened):'), h('p', { class: 'wrap' }, h('code', {}, kind.text))));
       return;
