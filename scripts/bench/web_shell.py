@@ -44,8 +44,9 @@ def post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) 
         return json.loads(response.read())
 
 
-def lighthouse(url: str, out: Path) -> dict[str, float]:
+def lighthouse(url: str, out: Path, cookie: str | None = None) -> dict[str, float]:
     env = {**os.environ, "CHROME_PATH": CHROMIUM}
+    extra = [f"--extra-headers={json.dumps({'Cookie': cookie})}"] if cookie else []
     subprocess.run(
         [
             str(ROOT / "node_modules/.bin/lighthouse"),
@@ -55,6 +56,7 @@ def lighthouse(url: str, out: Path) -> dict[str, float]:
             f"--output-path={out}",
             "--only-categories=performance,accessibility,best-practices",
             "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+            *extra,
         ],
         check=True,
         env=env,
@@ -187,6 +189,30 @@ def main() -> int:
                 ("join", f"/join/bench?code={event['join_code']}"),
             ):
                 figures[f"lighthouse_{name}"] = lighthouse(base + path, Path(tmp) / f"{name}.json")
+            # Signed-in screens: an attendee with a contact, the session as a cookie header.
+            join = {"join_code": event["join_code"]}
+            attendees = f"{base}/api/events/bench/attendees"
+            me = post(
+                attendees, {**join, "card": {"fn": "Lighthouse"}, "device_id": str(uuid.uuid4())}
+            )
+            other = post(
+                attendees, {**join, "card": {"fn": "Met Someone"}, "device_id": str(uuid.uuid4())}
+            )
+            swap = {
+                "id": str(uuid.uuid4()),
+                "type": "exchange",
+                "method": "qr",
+                "card_token": other["card_url"].rsplit("/c/", 1)[1],
+                "at": "2026-01-01T10:00:00+00:00",
+            }
+            body = {"device_id": str(uuid.uuid4()), "cursor": None, "ops": [swap]}
+            post(f"{base}/api/sync", body, {"Authorization": f"Bearer {me['token']}"})
+            cookie = f"cardswap_session={me['token']}"
+            for name in ("card", "contacts", "settings"):
+                out = Path(tmp) / f"{name}.json"
+                figures[f"lighthouse_{name}"] = lighthouse(f"{base}/{name}", out, cookie)
+            out = Path(tmp) / "public.json"
+            figures["lighthouse_public_card"] = lighthouse(other["card_url"], out)
             figures.update(browser_figures(base, event))
         finally:
             server.terminate()

@@ -23,6 +23,7 @@ _HEAD = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">'
     '<meta name="viewport" content="width=device-width, initial-scale=1">'
     '<meta name="color-scheme" content="light dark">'
+    '<link rel="icon" type="image/png" href="/icons/icon-192.png">'
     '<link rel="stylesheet" href="/css/public.css"><title>{title}</title></head><body>'
 )
 _NOT_FOUND = (
