@@ -1,0 +1,403 @@
+"""The OpenAPI component schemas (request and response bodies) of the cardswap API.
+
+Split from server/openapi.py, which assembles the paths: these are the contract's shapes and
+limits (DESIGN.md sections 4 and 5), written out once so the document, the fuzzer and the tests
+agree on them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.cards import MAX_EMAIL, MAX_ITEMS, MAX_NOTE, MAX_PHONE, MAX_TEXT, MAX_URL
+
+Schema = dict[str, Any]
+
+MAX_OPS = 500
+MAX_NOTES = 10_000
+MAX_TAGS = 50
+MAX_TAG = 64
+MAX_VCARD = 16 * 1024
+UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+SLUG_PATTERN = "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+# A time with an explicit offset: what `at` must be (a naive time is rejected).
+AT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _text(limit: int = MAX_TEXT) -> Schema:
+    # One line of text; the server strips surrounding spaces and counts what is left.
+    return {"type": ["string", "null"], "maxLength": limit, "pattern": r"^[^\x00-\x1f\x7f]*$"}
+
+
+def _list(item: Schema) -> Schema:
+    return {"type": ["array", "null"], "maxItems": MAX_ITEMS, "items": item}
+
+
+CARD: Schema = {
+    "type": "object",
+    "description": "A card (DESIGN.md section 4). Empty strings and null mean absent; unknown "
+    "keys are refused with 422.",
+    "additionalProperties": False,
+    "required": ["fn"],
+    "properties": {
+        "fn": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_TEXT,
+            "pattern": r"^[^\x00-\x1f\x7f]*[^\x00-\x20\x7f][^\x00-\x1f\x7f]*$",
+        },
+        "given": _text(),
+        "family": _text(),
+        "org": _text(),
+        "title": _text(),
+        "emails": _list(
+            {
+                "type": "string",
+                "maxLength": MAX_EMAIL,
+                "pattern": r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$",
+            }
+        ),
+        "phones": _list({"type": "string", "maxLength": MAX_PHONE, "pattern": r"^[0-9 +\-().x]+$"}),
+        "urls": _list(
+            {
+                "type": "string",
+                "maxLength": MAX_URL,
+                "pattern": r"^https?://[^\s/?#]+[^\x00-\x1f\x7f]*$",
+            }
+        ),
+        "note": {"type": ["string", "null"], "maxLength": MAX_NOTE},
+    },
+}
+# What the server returns: the same fields, lists always present, foreign cards uncapped.
+CARD_OUT: Schema = {
+    "type": "object",
+    "required": ["fn"],
+    "properties": {
+        **{k: {"type": "string"} for k in ("fn", "given", "family", "org", "title", "note")},
+        **{k: {"type": "array", "items": {"type": "string"}} for k in ("emails", "phones", "urls")},
+    },
+}
+ERROR: Schema = {
+    "type": "object",
+    "description": 'Every error: {"error": {"code", "message", "field"?}}.',
+    "additionalProperties": False,
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                "message": {"type": "string", "minLength": 1},
+                "field": {"type": "string"},
+            },
+        }
+    },
+}
+EVENT: Schema = {
+    "type": "object",
+    "required": ["slug", "name", "starts_on", "ends_on"],
+    "properties": {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "starts_on": {"type": ["string", "null"], "format": "date"},
+        "ends_on": {"type": ["string", "null"], "format": "date"},
+    },
+}
+ATTENDEE: Schema = {
+    "type": "object",
+    "required": ["id", "card"],
+    "properties": {"id": {"type": "string"}, "card": ref("CardOut")},
+}
+ME: Schema = {
+    "type": "object",
+    "required": ["attendee", "card_url", "event", "settings"],
+    "properties": {
+        "attendee": ref("Attendee"),
+        "card_url": {"type": "string"},
+        "event": ref("Event"),
+        "settings": {
+            "type": "object",
+            "required": ["share_back"],
+            "properties": {"share_back": {"type": "boolean"}},
+        },
+    },
+}
+CONTACT: Schema = {
+    "type": "object",
+    "required": [
+        "id",
+        "card",
+        "verified",
+        "met_at",
+        "methods",
+        "notes",
+        "tags",
+        "follow_up",
+        "follow_up_on",
+        "starred",
+        "deleted",
+        "updated_at",
+    ],
+    "properties": {
+        "id": {"type": "string"},
+        "card": ref("CardOut"),
+        "verified": {"type": "boolean"},
+        "met_at": {"type": ["string", "null"]},
+        "methods": {"type": "array", "items": {"type": "string"}},
+        "notes": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "follow_up": {"enum": ["none", "todo", "done"]},
+        "follow_up_on": {"type": ["string", "null"]},
+        "starred": {"type": "boolean"},
+        "deleted": {"type": "boolean"},
+        "updated_at": {"type": "string"},
+    },
+}
+_OP_BASE: Schema = {
+    "id": {"type": "string", "pattern": UUID_PATTERN, "description": "client UUID (v7 advised)"},
+    "at": {"type": "string", "pattern": AT_PATTERN, "description": "client time with offset"},
+}
+OPS: dict[str, Schema] = {
+    "ExchangeOp": {
+        "type": "object",
+        "description": "A swap with an attendee, verified by their signed card token.",
+        "required": ["id", "type", "at", "method", "card_token"],
+        "properties": {
+            **_OP_BASE,
+            "type": {"const": "exchange"},
+            "method": {"enum": ["qr", "nfc", "link"]},
+            "card_token": {"type": "string", "maxLength": 2000},
+            "note": {"type": "string", "maxLength": MAX_NOTES},
+        },
+    },
+    "ExternalExchangeOp": {
+        "type": "object",
+        "description": "A foreign vCard/MECARD card, unverified.",
+        "required": ["id", "type", "at", "method", "contact_id", "vcard"],
+        "properties": {
+            **_OP_BASE,
+            "type": {"const": "exchange"},
+            "method": {"enum": ["qr", "nfc", "manual"]},
+            "contact_id": {"type": "string", "pattern": "^ext:" + UUID_PATTERN[1:]},
+            "vcard": {"type": "string", "maxLength": MAX_VCARD},
+            "note": {"type": "string", "maxLength": MAX_NOTES},
+        },
+    },
+    "UpdateOp": {
+        "type": "object",
+        "description": "Each field is last-writer-wins by (at, device_id, op id).",
+        "required": ["id", "type", "at", "contact_id", "set"],
+        "properties": {
+            **_OP_BASE,
+            "type": {"const": "contact.update"},
+            "contact_id": {"type": "string", "minLength": 1, "maxLength": 200},
+            "set": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "notes": {"type": ["string", "null"], "maxLength": MAX_NOTES},
+                    "tags": {
+                        "type": "array",
+                        "maxItems": MAX_TAGS,
+                        "items": {"type": "string", "minLength": 1, "maxLength": MAX_TAG},
+                    },
+                    "follow_up": {"enum": ["none", "todo", "done"]},
+                    "follow_up_on": {"type": ["string", "null"], "format": "date"},
+                    "starred": {"type": "boolean"},
+                },
+            },
+        },
+    },
+    "DeleteOp": {
+        "type": "object",
+        "description": "A tombstone; a later exchange with the same person brings it back.",
+        "required": ["id", "type", "at", "contact_id"],
+        "properties": {
+            **_OP_BASE,
+            "type": {"const": "contact.delete"},
+            "contact_id": {"type": "string", "minLength": 1, "maxLength": 200},
+        },
+    },
+}
+SYNC_REQUEST: Schema = {
+    "type": "object",
+    "required": ["device_id", "ops"],
+    "properties": {
+        "device_id": {"type": "string", "pattern": UUID_PATTERN},
+        "cursor": {"type": ["string", "null"], "description": "opaque, from the last response"},
+        "ops": {
+            "type": "array",
+            "maxItems": MAX_OPS,
+            "description": f"applied in order; more than {MAX_OPS} is 413",
+            "items": {"anyOf": [ref(name) for name in OPS]},
+        },
+    },
+}
+SYNC_RESPONSE: Schema = {
+    "type": "object",
+    "required": ["acked", "rejected", "cursor", "changes", "more"],
+    "properties": {
+        "acked": {"type": "array", "items": {"type": "string"}},
+        "rejected": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "code", "message"],
+                "properties": {
+                    "id": {"type": ["string", "null"]},
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+        "cursor": {"type": "string"},
+        "changes": {"type": "array", "items": ref("Contact")},
+        "more": {"type": "boolean"},
+    },
+}
+
+
+def schemas() -> dict[str, Schema]:
+    return {
+        "Error": ERROR,
+        "Card": CARD,
+        "CardOut": CARD_OUT,
+        "Event": EVENT,
+        "EventCreate": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["slug", "name"],
+            "properties": {
+                "slug": {"type": "string", "pattern": SLUG_PATTERN},
+                "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+                "starts_on": {"type": ["string", "null"], "format": "date"},
+                "ends_on": {"type": ["string", "null"], "format": "date"},
+            },
+        },
+        "EventUpdate": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "slug": {"type": "string", "pattern": SLUG_PATTERN},
+                "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+                "starts_on": {"type": ["string", "null"], "format": "date"},
+                "ends_on": {"type": ["string", "null"], "format": "date"},
+            },
+        },
+        "EventCreated": {
+            "type": "object",
+            "required": ["slug", "name", "join_code", "join_url"],
+            "properties": {
+                k: {"type": "string"} for k in ("slug", "name", "join_code", "join_url")
+            },
+        },
+        "RegistrationRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["join_code", "card", "device_id"],
+            "properties": {
+                "join_code": {"type": "string", "maxLength": 64},
+                "card": ref("Card"),
+                "device_id": {"type": "string", "pattern": UUID_PATTERN},
+            },
+        },
+        "Registration": {
+            "type": "object",
+            "required": ["attendee", "token", "card_url"],
+            "properties": {
+                "attendee": ref("Attendee"),
+                "token": {"type": "string"},
+                "card_url": {"type": "string"},
+            },
+        },
+        "Attendee": ATTENDEE,
+        "CardFromVCard": {
+            "type": "object",
+            "required": ["card", "warnings"],
+            "properties": {
+                "card": ref("CardOut"),
+                "warnings": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "Me": ME,
+        "CardRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["card"],
+            "properties": {"card": ref("Card")},
+        },
+        "SettingsRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["share_back"],
+            "properties": {"share_back": {"type": "boolean"}},
+        },
+        "DeviceSignin": {
+            "type": "object",
+            "required": ["sign_in_url", "expires_at"],
+            "properties": {"sign_in_url": {"type": "string"}, "expires_at": {"type": "string"}},
+        },
+        **OPS,
+        "SyncRequest": SYNC_REQUEST,
+        "SyncResponse": SYNC_RESPONSE,
+        "Contact": CONTACT,
+        "ContactList": {
+            "type": "object",
+            "required": ["contacts"],
+            "properties": {"contacts": {"type": "array", "items": ref("Contact")}},
+        },
+        "ImportResult": {
+            "type": "object",
+            "required": ["created", "attendees", "errors"],
+            "properties": {
+                "created": {"type": "integer", "minimum": 0},
+                "attendees": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "fn", "sign_in_url", "card_url"],
+                        "properties": {
+                            k: {"type": "string"} for k in ("id", "fn", "sign_in_url", "card_url")
+                        },
+                    },
+                },
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["line", "message"],
+                        "properties": {
+                            "line": {"type": "integer", "minimum": 1},
+                            "message": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
+        "Stats": {
+            "type": "object",
+            "required": ["attendees", "active_attendees", "exchanges", "exchanges_by_hour"],
+            "properties": {
+                "attendees": {"type": "integer", "minimum": 0},
+                "active_attendees": {"type": "integer", "minimum": 0},
+                "exchanges": {"type": "integer", "minimum": 0},
+                "exchanges_by_hour": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["hour", "count"],
+                        "properties": {
+                            "hour": {"type": "string"},
+                            "count": {"type": "integer", "minimum": 0},
+                        },
+                    },
+                },
+            },
+        },
+    }
