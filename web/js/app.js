@@ -95,7 +95,7 @@ function interceptLinks() {
     if (url.origin !== location.origin || SERVER_PATHS.some((re) => re.test(url.pathname))) return;
     event.preventDefault();
     history.pushState(null, '', url.pathname + url.search);
-    render().then(() => document.getElementById('main').focus());
+    render().then(() => document.getElementById('main').focus({ preventScroll: true }));
   });
   window.addEventListener('popstate', render);
 }
