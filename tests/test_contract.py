@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import segno
 import vobject
 import zxingcpp
 from PIL import Image
@@ -348,6 +349,9 @@ def test_registration_for_unknown_event_is_404(api: Api, event: dict[str, Any]) 
         ({"fn": "X", "urls": ["javascript:alert(1)"]}, "card.urls"),
         ({"fn": "X", "urls": [f"https://e.com/{i}" for i in range(6)]}, "card.urls"),
         ({"fn": "X", "nickname": "unknown key"}, "card"),
+        ({"fn": 42}, "card.fn"),
+        ({"fn": "X", "emails": "a@example.com"}, "card.emails"),
+        ({"fn": "X", "urls": ["https://"]}, "card.urls"),
     ],
 )
 def test_invalid_cards_are_422_and_register_nobody(
@@ -1514,11 +1518,14 @@ def test_qr_svg_encodes_the_card_url(
         page.close()
     [result] = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     assert result.text.lower() == who.card_url.lower()  # the URL, or its upper-case twin
+    # the server resolves the QR's form to the same card
     path = "/" + result.text.split("/", 3)[3]
-    vcf = api.get(path + ".vcf") if not path.endswith(".vcf") else api.get(path)
-    if vcf.status_code == 404 and path[:3] == "/C/":
-        vcf = api.get("/c/" + path[3:] + ".vcf")  # the app maps the dense form back
+    page_response = api.get(path)
+    assert page_response.status_code == 200 and "Scannable Person" in page_response.text
+    vcf = api.get(path + ".vcf")
     assert vcf.status_code == 200 and "Scannable Person" in vcf.text
+    # a typical card's URL fits a QR of version 10 or below at error correction M
+    assert segno.make(result.text, error="m", micro=False, boost_error=False).version <= 10
 
 
 def test_ops_apply_in_request_order(api: Api, event: dict[str, Any]) -> None:
@@ -1695,3 +1702,86 @@ def test_event_end_before_start_is_422(api: Api) -> None:
     }
     assert_error(api.post("/api/admin/events", json=body, headers=api.admin), 422)
     assert api.get(f"/api/events/{body['slug']}").status_code == 404
+
+
+def test_reciprocal_contact_keeps_the_scanners_note_private(
+    api: Api, event: dict[str, Any]
+) -> None:
+    ada, bob = api.register(event, "Private Ada"), api.register(event, "Private Bob")
+    at = now() - minutes(7)
+    api.sync(ada, [exchange(bob.card_token, at=at, note="seems nervous, follow up")])
+    [contact] = api.sync(bob, [])["changes"]
+    assert contact["id"] == f"att:{ada.id}" and contact["verified"] is True
+    assert "nervous" not in (contact["notes"] or "")
+    assert abs(parse_time(contact["met_at"]) - at) < timedelta(seconds=1)
+
+
+def test_future_tombstone_counts_as_server_time(api: Api, event: dict[str, Any]) -> None:
+    ada, bob = api.register(event, "Future Delete"), api.register(event, "Deleted Bob")
+    api.sync(ada, [exchange(bob.card_token, at=now() - minutes(10))])
+    api.sync(ada, [delete(f"att:{bob.id}", at="2099-01-01T00:00:00Z")])
+    assert api.contacts(ada) == []
+    api.sync(ada, [exchange(bob.card_token, at=now() + minutes(1))])
+    assert [c["id"] for c in api.contacts(ada)] == [f"att:{bob.id}"]
+
+
+def test_unicode_text_survives_exports(api: Api, event: dict[str, Any]) -> None:
+    ada = api.register(event, "Export Ada")
+    zoe = api.register(event, "Zoë Ångström", org="Ünïcode Straße", title="漢字 😀")
+    api.sync(ada, [exchange(zoe.card_token)])
+    text = assert_vcard_download(api.get("/api/contacts.vcf", headers=ada.auth))
+    card = next(iter(vobject.readComponents(text)))
+    assert card.fn.value == "Zoë Ångström" and card.title.value == "漢字 😀"
+    rows = list(
+        csv.DictReader(
+            io.StringIO(api.get("/api/contacts.csv", headers=ada.auth).content.decode("utf-8-sig"))
+        )
+    )
+    assert rows[0]["Organization Name"] == "Ünïcode Straße"
+    assert rows[0]["Organization Title"] == "漢字 😀"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/api/sync"), ("POST", "/api/contacts"), ("DELETE", "/api/events/demo")],
+)
+def test_wrong_methods_still_answer_in_the_error_shape(api: Api, method: str, path: str) -> None:
+    response = api.request(method, path, headers=api.admin)
+    assert 400 <= response.status_code < 500
+    assert_error(response, response.status_code)
+
+
+def test_ops_that_are_not_objects_are_rejected_beside_good_ones(
+    api: Api, event: dict[str, Any]
+) -> None:
+    ada = api.register(event, "Odd Ops")
+    good = foreign("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Still Fine\r\nEND:VCARD\r\n")
+    data = api.sync(ada, ["not an object", 5, good])  # type: ignore[list-item]
+    assert data["acked"] == [good["id"]]
+    assert len(data["rejected"]) == 2
+    assert all(set(r) == {"id", "code", "message"} for r in data["rejected"])
+
+
+def test_secret_key_rotation_keeps_old_tokens_valid(live_server: LiveServer) -> None:
+    """CARDSWAP_SECRET_KEY is a comma-separated list, newest first; old keys still verify."""
+    live_server.stop()
+    live_server.env = {"CARDSWAP_SECRET_KEY": "old-key"}
+    live_server.start()
+    api = Api(live_server.url, ADMIN_TOKEN)
+    try:
+        event = api.create_event()
+        ada, bob = api.register(event, "Rotating Ada"), api.register(event, "Rotating Bob")
+        live_server.stop()
+        live_server.env = {"CARDSWAP_SECRET_KEY": "new-key,old-key"}
+        live_server.start()
+        assert api.me(ada)["attendee"]["id"] == ada.id
+        assert api.get(f"/c/{bob.card_token}.vcf").status_code == 200
+        assert api.sync(ada, [exchange(bob.card_token)])["rejected"] == []
+        fresh = api.register(event, "Fresh Cy")
+        live_server.stop()
+        live_server.env = {"CARDSWAP_SECRET_KEY": "new-key"}
+        live_server.start()
+        assert api.me(fresh)["attendee"]["id"] == fresh.id  # signed with the newest key
+        assert_error(api.get("/api/me", headers=ada.auth), 401)  # the retired key is gone
+    finally:
+        api.close()
