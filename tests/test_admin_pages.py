@@ -508,3 +508,13 @@ def test_long_badge_runs_come_in_pages(
     assert client.get("/admin/events/devconf/badges?from=x", headers=ADMIN).status_code == 422
     event_page = client.get("/admin/events/devconf", headers=ADMIN).text
     assert "Showing the first 2 of 3 attendees" in event_page
+
+
+def test_sign_in_attempts_are_limited_per_address(client: TestClient) -> None:
+    for _ in range(10):
+        assert client.post("/admin/signin", data={"token": "guess"}).status_code == 401
+    refused = client.post("/admin/signin", data={"token": ADMIN_TOKEN}, follow_redirects=False)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["retry-after"]) >= 1
+    assert "set-cookie" not in refused.headers
