@@ -1060,12 +1060,17 @@ def test_another_attendees_cursor_is_no_window_into_their_contacts(
         assert_error(response, 400, code="invalid_cursor")
 
 
+DEVICE = "6f1c0c4e-58a4-4b43-9a5e-6d3f2b1a0c9d"
+
+
 @pytest.mark.parametrize(
     "body",
     [
         {"cursor": None, "ops": []},
-        {"device_id": "dev", "cursor": None, "ops": "not a list"},
-        {"device_id": "dev", "cursor": None},
+        {"device_id": "not-a-uuid", "cursor": None, "ops": []},
+        {"device_id": DEVICE, "cursor": None, "ops": "not a list"},
+        {"device_id": DEVICE, "cursor": 42, "ops": []},
+        {"device_id": DEVICE, "cursor": None, "ops": {"id": "x"}},
     ],
 )
 def test_sync_request_fields_are_checked(
@@ -1075,6 +1080,16 @@ def test_sync_request_fields_are_checked(
     response = api.post("/api/sync", json=body, headers=ada.auth)
     assert response.status_code in (400, 422)
     assert_error(response, response.status_code)
+
+
+def test_sync_without_ops_is_a_pull_or_a_refusal(api: Api, event: dict[str, Any]) -> None:
+    """Interpretation: a body without `ops` may be read as "no ops" or refused; never a 5xx."""
+    ada = api.register(event, "Pull Only")
+    response = api.post("/api/sync", json={"device_id": DEVICE, "cursor": None}, headers=ada.auth)
+    if response.status_code == 200:
+        assert set(response.json()) == {"acked", "rejected", "cursor", "changes", "more"}
+    else:
+        assert_error(response, 422, field_prefix="ops")
 
 
 def test_changes_page_with_more(api: Api, event: dict[str, Any]) -> None:
@@ -1785,3 +1800,19 @@ def test_secret_key_rotation_keeps_old_tokens_valid(live_server: LiveServer) -> 
         assert_error(api.get("/api/me", headers=ada.auth), 401)  # the retired key is gone
     finally:
         api.close()
+
+
+def test_contact_ids_may_be_percent_encoded_in_paths(
+    api: Api, address_book: tuple[Attendee, dict[str, str]]
+) -> None:
+    owner, ids = address_book
+    encoded = ids["Plain Pat"].replace(":", "%3A")
+    text = assert_vcard_download(api.get(f"/api/contacts/{encoded}.vcf", headers=owner.auth))
+    assert [c.fn.value for c in vobject.readComponents(text)] == ["Plain Pat"]
+
+
+def test_settings_response_carries_the_card_url(api: Api, event: dict[str, Any]) -> None:
+    who = api.register(event, "Settings Url")
+    data = api.put("/api/me/settings", json={"share_back": True}, headers=who.auth).json()
+    assert re.fullmatch(re.escape(api.base) + r"/c/[^/?#]+", data["card_url"])
+    assert data["attendee"] == {"id": who.id, "card": who.card}
