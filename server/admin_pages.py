@@ -49,6 +49,9 @@ def signin_page(next_path: str = "/admin", message: str | None = None) -> str:
         f"{_error(message)}"
         '<form method="post" action="/admin/signin" class="stack">'
         f'<input type="hidden" name="next" value="{escape(next_path)}">'
+        # a fixed user name lets password managers offer to keep the token
+        '<input type="text" name="username" value="organizer" autocomplete="username" '
+        'hidden readonly aria-hidden="true" tabindex="-1">'
         '<label for="token">Admin token</label>'
         '<input id="token" name="token" type="password" autocomplete="current-password" '
         "required autofocus>"
