@@ -255,3 +255,24 @@ def test_badge_pdf_keeps_long_names_and_the_qr_whole(live_server: LiveServer, de
         a["card_url"].lower() for a in result["attendees"]
     )
     assert "Hohenzollern" in page.text_content("article.badge h2.name.long")
+
+
+def test_an_imported_attendee_signs_in_on_a_phone_with_the_personal_link(
+    live_server: LiveServer, browser_context: Callable[..., Any]
+) -> None:
+    create_live_event(live_server, slug="gala", name="Gala")
+    person = import_roster(live_server, "gala", roster_csv(3))["attendees"][1]
+    phone = browser_context()
+    page = phone.new_page()
+    page.goto(person["sign_in_url"])
+    page.wait_for_url("**/card")
+    page.wait_for_selector("img.qr")
+    assert person["fn"] in page.inner_text("main")
+    me = phone.request.get(f"{live_server.url}/api/me").json()
+    assert me["attendee"]["id"] == person["id"]
+    assert me["card_url"].lower() == person["card_url"].lower()
+
+    again = browser_context().new_page()  # the link works once
+    response = again.goto(person["sign_in_url"])
+    assert response is not None and response.status == 401
+    assert again.context.request.get(f"{live_server.url}/api/me").status == 401
