@@ -181,7 +181,8 @@ def _attendee_section(slug: str, attendees: list[dict[str, Any]], total: int) ->
         f'aria-label="Select {escape(a["card"]["fn"])}"></td>'
         f"<td>{escape(a['card']['fn'])}</td><td>{escape(a['card'].get('org', ''))}</td>"
         f"<td>{escape(a['card'].get('title', ''))}</td><td>{escape(a.get('email') or '')}</td>"
-        f'<td><a href="{escape(a["card_url"])}">card</a></td></tr>'
+        f'<td><a href="{escape(a["card_url"])}">card</a> · '
+        f'<a href="/admin/events/{s}/attendees/{escape(a["id"])}/signin">sign-in QR</a></td></tr>'
         for a in attendees
     )
     papers = "".join(f'<option value="{k}">{escape(v)}</option>' for k, v in PAPERS.items())
@@ -202,7 +203,7 @@ def _attendee_section(slug: str, attendees: list[dict[str, Any]], total: int) ->
         + (
             '<table class="list"><thead><tr><th scope="col"><span class="sr">Select</span></th>'
             '<th scope="col">Name</th><th scope="col">Organisation</th>'
-            '<th scope="col">Title</th><th scope="col">Email</th><th scope="col">Card</th>'
+            '<th scope="col">Title</th><th scope="col">Email</th><th scope="col">Links</th>'
             f"</tr></thead><tbody>{rows}</tbody></table>"
             '<p class="hint">Tick attendees to print only their badges.</p>' + more
             if attendees
@@ -277,3 +278,22 @@ def import_result_page(event: dict[str, Any], result: Any) -> str:
         + "</section>"
     )
     return layout("Import", body)
+
+
+def desk_signin_page(event: dict[str, Any], person: dict[str, Any]) -> str:
+    """The help desk's screen: a large QR that signs one attendee's phone in (once)."""
+    slug = escape(event["slug"])
+    name = escape(person["card"]["fn"])
+    body = (
+        f'<nav class="crumbs"><a href="/admin">Events</a> / '
+        f'<a href="/admin/events/{slug}">{escape(event["slug"])}</a> / sign-in</nav>'
+        f'<section class="card desk"><h1>Sign in {name}</h1>'
+        "<p>Let them scan this with their phone camera: it signs the phone in to their card "
+        "and contacts. The code works once; reload the page for another.</p>"
+        f'<div class="qr-box large">{qr_svg(person["sign_in_url"], f"Sign-in code for {name}")}'
+        "</div>"
+        f'<p class="hint">Valid until {escape(_day(person["expires_at"]))} UTC. Do not share '
+        "a screenshot of it: whoever scans it first is signed in as this attendee.</p>"
+        "</section>"
+    )
+    return layout(f"Sign in {person['card']['fn']}", body)

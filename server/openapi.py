@@ -198,6 +198,13 @@ def _admin_pages() -> dict[str, Schema]:
                 ],
             )
         },
+        "/admin/events/{slug}/attendees/{attendee_id}/signin": {
+            "get": _page(
+                "A fresh single-use sign-in QR for one attendee (the help desk)",
+                {**seen, "404": "no such event or attendee"},
+                params=[SLUG, _path("attendee_id", {"type": "string", "maxLength": 64})],
+            )
+        },
         "/admin/events/{slug}/poster": {
             "get": _page(
                 "The printable join poster",

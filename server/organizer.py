@@ -20,6 +20,7 @@ from typing import Any
 from server.attendee_import import parse_attendee_csv
 from server.attendees import card_url, create_attendee, set_card
 from server.context import AppContext
+from server.errors import NotFound
 from server.events import get_event
 
 SIGNIN_DAYS_AFTER_END = 30
@@ -121,6 +122,32 @@ def import_attendees(
     attendees = [_entry(ctx, row, expires_at) for row in rows]
     emails = [item.email for item in parsed.rows]
     return ImportResult(created, updated, unchanged, attendees, parsed.errors, emails, expires_at)
+
+
+def desk_signin(ctx: AppContext, slug: str, attendee_id: str) -> dict[str, Any]:
+    """A fresh personal sign-in link for one live attendee of the event (the help desk's QR).
+
+    Returns the attendee's `card`, the `sign_in_url` and `expires_at`; 404 when the attendee is
+    unknown, deleted, or belongs to another event.
+    """
+    event = get_event(ctx.store, slug)
+    row = (
+        ctx.store.read()
+        .execute(
+            "SELECT card FROM attendees WHERE id = ? AND event_slug = ? AND deleted_at IS NULL",
+            [attendee_id, slug],
+        )
+        .fetchone()
+    )
+    if row is None:
+        raise NotFound("There is no such attendee in this event.", code="attendee_not_found")
+    expires_at = signin_expiry(event)
+    return {
+        "id": attendee_id,
+        "card": json.loads(row[0]),
+        "sign_in_url": signin_url(ctx, attendee_id, expires_at),
+        "expires_at": expires_at,
+    }
 
 
 def list_attendees(

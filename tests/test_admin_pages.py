@@ -518,3 +518,27 @@ def test_sign_in_attempts_are_limited_per_address(client: TestClient) -> None:
     assert refused.json()["error"]["code"] == "rate_limited"
     assert int(refused.headers["retry-after"]) >= 1
     assert "set-cookie" not in refused.headers
+
+
+def test_the_help_desk_shows_a_fresh_single_use_sign_in_qr(
+    client: TestClient, event: dict[str, Any], register: Callable[..., Attendee]
+) -> None:
+    ada = import_csv(client)["attendees"][0]
+    client.post("/api/admin/events", json={"slug": "other", "name": "Other"}, headers=ADMIN)
+    url = f"/admin/events/devconf/attendees/{ada['id']}/signin"
+    page = client.get(url, headers={**ADMIN, **HTML})
+    assert page.status_code == 200 and "Sign in Ada Lovelace" in page.text
+    assert "<svg" in page.text and inline_code(page.text) == []
+    event_page = client.get("/admin/events/devconf", headers=ADMIN).text
+    assert f'href="{url}"' in event_page
+    links = re.findall(r"http://testserver/signin/[A-Za-z0-9_.\-]+", page.text)
+    assert links == []  # only in the QR: not copyable from the page
+    assert client.get(url, headers=ADMIN).text != page.text  # a fresh link every time
+
+    for wrong in (
+        f"/admin/events/other/attendees/{ada['id']}/signin",
+        "/admin/events/devconf/attendees/nobody/signin",
+        f"/admin/events/nope/attendees/{ada['id']}/signin",
+    ):
+        assert client.get(wrong, headers=ADMIN).status_code == 404, wrong
+    assert client.get(url).status_code == 401

@@ -45,7 +45,7 @@ from server.http import (
     read_json_object,
     require_admin,
 )
-from server.organizer import import_attendees, list_attendees, signin_links_csv
+from server.organizer import desk_signin, import_attendees, list_attendees, signin_links_csv
 from server.ratelimit import RateLimiter
 from server.stats import attendee_counts, event_stats, registrations_by_hour
 from server.tokens import ADMIN_SESSION_MAX_AGE
@@ -332,6 +332,16 @@ async def import_form(request: Request) -> Response:
     return _html(admin_pages.import_result_page(event, result))
 
 
+@page
+async def desk_signin_page(request: Request) -> Response:
+    """`GET /admin/events/{slug}/attendees/{attendee_id}/signin`: a fresh sign-in QR (help desk)."""
+    person = await run_in_threadpool(
+        desk_signin, ctx(request), _slug(request), str(request.path_params["attendee_id"])
+    )
+    event = await run_in_threadpool(get_event, ctx(request).store, _slug(request))
+    return _html(admin_pages.desk_signin_page(event, person))
+
+
 # -- printables --------------------------------------------------------------------------------
 def _ids(request: Request) -> list[str] | None:
     ids = [i for v in request.query_params.getlist("ids") for i in v.split(",")]
@@ -418,6 +428,7 @@ routes: list[BaseRoute] = [
     Route("/admin/events/{slug}", event_page, methods=["GET"]),
     Route("/admin/events/{slug}", edit_event, methods=["POST"]),
     Route("/admin/events/{slug}/import", import_form, methods=["POST"]),
+    Route("/admin/events/{slug}/attendees/{attendee_id}/signin", desk_signin_page, methods=["GET"]),
     Route("/admin/events/{slug}/badges", badges_page, methods=["GET"]),
     Route("/admin/events/{slug}/poster", poster_page, methods=["GET"]),
     Route("/admin/events/{slug}/swaps.svg", swaps_chart, methods=["GET"]),
