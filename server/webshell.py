@@ -20,7 +20,7 @@ VENDOR = {
     "qrcode-generator/qrcode.js": "qrcode-generator/qrcode.js",
 }
 # The app's client-side routes: each serves index.html (the router then draws the screen).
-APP_ROUTES = ("/", "/card", "/scan", "/contacts", "/settings", "/export", "/problems")
+APP_ROUTES = ("/", "/card", "/scan", "/contacts", "/settings", "/problems")
 _SKIP_DIRS = {"admin"}
 _SKIP_FILES = {"sw.js"}
 _PLACEHOLDER_VERSION = '"__SHELL_VERSION__"'

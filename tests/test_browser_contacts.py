@@ -16,6 +16,7 @@ from tests.conftest import (
     create_live_event,
     join_in_browser,
     register_in_context,
+    wait_for_worker,
     wait_synced,
 )
 
@@ -56,6 +57,7 @@ def test_follow_up_list_contact_actions_settings_and_deleting_my_data(
     context = browser_context()
     page = context.new_page()
     join_in_browser(page, event["join_url"], "Ann Analyst", emails="ann@x.test")
+    wait_for_worker(page)
     for person in people.values():
         page.goto(person["card_url"])
         page.wait_for_selector("section.saved")

@@ -14,6 +14,7 @@ from tests.conftest import (
     create_live_event,
     join_in_browser,
     register_in_context,
+    wait_for_worker,
     wait_synced,
 )
 
@@ -57,6 +58,7 @@ def test_a_forged_card_is_refused_and_the_reason_stays_visible(
     bea = register_in_context(browser_context(), live_server, event, "Bea Builder")
     page = browser_context().new_page()
     join_in_browser(page, event["join_url"], "Ann Analyst")
+    wait_for_worker(page)  # the installed app decodes the link itself
     token = bea["card_url"].rsplit("/c/", 1)[1]
     page.goto(f"{live_server.url}/c/{forge(token)}")
     expect(page.locator("section.saved")).to_contain_text("Bea Builder")

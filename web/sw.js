@@ -8,6 +8,8 @@ const FILES = [] /*__SHELL_FILES__*/;
 const PREFIX = 'cardswap-shell-';
 const CACHE = PREFIX + VERSION;
 const PASS_THROUGH = [/^\/api\//, /^\/shell\//, /^\/admin(\/|$)/, /^\/signin\//, /\.(vcf|csv|svg)$/i];
+// The app's own pages (js/app.js routes them); any other navigation goes to the network.
+const APP_PAGES = /^\/(|card|scan|contacts(\/.+)?|settings|problems|join\/[^/]+|[cC]\/[A-Za-z2-7]+\/?)$/;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) =>
@@ -34,6 +36,7 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (PASS_THROUGH.some((re) => re.test(url.pathname))) return;
   if (request.mode === 'navigate') {
+    if (!APP_PAGES.test(url.pathname)) return;
     event.respondWith((async () => {
       const cache = await caches.open(CACHE);
       return (await cache.match('/')) || fetch(request);
