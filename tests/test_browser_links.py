@@ -68,3 +68,21 @@ def test_a_forged_card_is_refused_and_the_reason_stays_visible(
     expect(page.locator("ul.problems")).to_contain_text("exchange")
     page.click("nav >> text=Contacts")
     expect(page.locator("ul.contacts .badge.problem")).to_be_visible()
+
+
+def test_a_phone_whose_session_is_gone_says_so_and_can_join_again(
+    live_server: LiveServer, browser_context: Callable[..., Any]
+) -> None:
+    event = create_live_event(live_server)
+    context = browser_context()
+    page = context.new_page()
+    join_in_browser(page, event["join_url"], "Ann Analyst")
+    wait_synced(page)
+    context.clear_cookies()  # e.g. the data was deleted from another device
+    page.goto(event["join_url"])
+    expect(page.locator("#status")).to_contain_text("signed out")
+    expect(page.locator("input[name=fn]")).to_be_visible()
+    page.fill("input[name=fn]", "Ann Again")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/card")
+    expect(page.locator("main h1").first).to_have_text("Ann Again")

@@ -77,7 +77,7 @@ async function updateStatus() {
   if (syncState.syncing) parts.push('syncing…');
   parts.push(pending ? `${pending} saved on this phone, not yet synced` : 'all synced');
   if (last) parts.push(`last sync ${fmtTime(last)}`);
-  if (syncState.signedOut) parts.push('signed out on this phone');
+  if (syncState.signedOut) parts.push('signed out: open your join link or sign in again');
   else if (syncState.error && navigator.onLine) parts.push(`retrying: ${syncState.error}`);
   if (problems) parts.push(`${problems} problem${problems > 1 ? 's' : ''}`);
   el.textContent = parts.join(' · ');
@@ -135,7 +135,13 @@ async function start() {
     const fresh = await session.refresh();
     if (fresh) ctx.session = fresh;
   } else if (navigator.onLine) {
-    session.refresh().then((fresh) => { if (fresh) ctx.session = fresh; });
+    session.refresh().then((fresh) => {
+      if (fresh) ctx.session = fresh;
+      if (fresh === null) { // the server no longer knows this phone's session
+        syncState.signedOut = true;
+        if (location.pathname.startsWith('/join/')) render(); else updateStatus();
+      }
+    });
   }
   onSyncChange(() => { updateStatus(); for (const fn of syncHooks) fn(); });
   window.addEventListener('online', () => { updateStatus(); requestSync(); });

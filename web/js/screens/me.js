@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { allProblems, getMeta } from '../db.js';
 import { parseVcard } from '../parse.js';
 import * as session from '../session.js';
+import { state as syncState } from '../sync.js';
 
 const lines = (text) => text.split('\n').map((s) => s.trim()).filter(Boolean);
 
@@ -75,7 +76,7 @@ export async function home(ctx) {
 
 export async function join(ctx, slug) {
   const code = new URLSearchParams(location.search).get('code') || '';
-  if (ctx.session) {
+  if (ctx.session && !syncState.signedOut) {
     return h('section', {}, h('h1', {}, 'You have joined'),
       h('p', {}, 'This phone already holds your card.'), h('p', {}, h('a', { href: '/card', class: 'button' }, 'Show my card')));
   }

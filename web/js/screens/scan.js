@@ -49,6 +49,9 @@ export function savedPanel(contact, elapsedMs, already = false) {
     h('p', { class: 'saved-badge', role: 'status' }, already ? 'Already in your contacts' : 'Saved on this phone'),
     h('h2', { class: 'saved-name' }, contact.card.fn),
     h('p', { class: 'role' }, [contact.card.title, contact.card.org].filter(Boolean).join(' · ')),
+    contact.verified ? null : h('p', { class: 'small' }, contact.id.startsWith('att:')
+      ? 'Pending verification: the server confirms this card at the next sync.'
+      : 'From a card outside cardswap (unverified).'),
     h('form', { class: 'quick', onsubmit: async (e) => {
       e.preventDefault();
       const set = {};
