@@ -91,3 +91,33 @@ def test_other_links_are_shown_and_not_followed(
     assert link in shown[0] and "not opened" in shown[0]
     assert shown[1] == 0
     assert shown[2].startswith(live_server.url)
+
+
+def test_a_paper_card_typed_in_by_hand_syncs_as_a_manual_contact(
+    live_server: LiveServer, browser_context: Callable[..., Any]
+) -> None:
+    event = create_live_event(live_server)
+    context = browser_context()
+    page = context.new_page()
+    join_in_browser(page, event["join_url"], "Ann Analyst")
+    wait_for_worker(page)
+    context.set_offline(True)
+    page.click("nav >> text=Scan")
+    page.click("summary")
+    form = page.locator("form.manual")
+    form.get_by_label("Name").fill("Kim; Lee, Jr.")
+    form.get_by_label("Organisation").fill("Paper & Ink")
+    form.get_by_label("Email").fill("kim@paper.test")
+    form.get_by_role("button", name="Add contact").click()
+    expect(page.locator("section.saved h2")).to_have_text("Kim; Lee, Jr.")
+    context.set_offline(False)
+    wait_synced(page)
+    response = context.request.post(
+        f"{live_server.url}/api/sync",
+        data={"device_id": "00000000-0000-4000-8000-000000000003", "cursor": None, "ops": []},
+        headers={"Origin": live_server.url},
+    )
+    (contact,) = response.json()["changes"]
+    assert (contact["card"]["fn"], contact["card"]["org"]) == ("Kim; Lee, Jr.", "Paper & Ink")
+    assert contact["card"]["emails"] == ["kim@paper.test"]
+    assert contact["methods"] == ["manual"]

@@ -24,7 +24,8 @@ export async function list(ctx) {
   const q = h('input', { type: 'search', id: 'search', value: params.get('q') || '', placeholder: 'Name, org, note, tag' });
   const filter = h('select', { id: 'filter' });
   const sort = h('select', { id: 'sort' },
-    h('option', { value: 'met' }, 'Met (newest first)'), h('option', { value: 'name' }, 'Name'));
+    h('option', { value: 'met' }, 'Met (newest first)'), h('option', { value: 'name' }, 'Name'),
+    h('option', { value: 'due' }, 'Follow-up date'));
   const ul = h('ul', { class: 'contacts' });
   const count = h('p', { class: 'small', role: 'status' });
   const exports = h('p', { class: 'row' });
@@ -44,9 +45,10 @@ export async function list(ctx) {
       const hay = [c.card.fn, c.card.org, c.card.title, c.notes, ...(c.tags || []), ...(c.card.emails || [])].join(' ').toLowerCase();
       return hay.includes(term);
     });
-    shown = shown.sort(sort.value === 'name'
-      ? (a, b) => a.card.fn.localeCompare(b.card.fn)
-      : (a, b) => String(b.met_at || '').localeCompare(String(a.met_at || '')));
+    const byName = (a, b) => a.card.fn.localeCompare(b.card.fn);
+    const byMet = (a, b) => String(b.met_at || '').localeCompare(String(a.met_at || ''));
+    const byDue = (a, b) => String(a.follow_up_on || '9999').localeCompare(String(b.follow_up_on || '9999')) || byName(a, b);
+    shown = shown.sort({ name: byName, due: byDue }[sort.value] || byMet);
     ul.replaceChildren(...shown.map((c) => h('li', {},
       h('a', { href: `/contacts/${encodeURIComponent(c.id)}`, class: 'contact-link' },
         h('span', { class: 'name' }, c.starred ? '★ ' : '', c.card.fn),

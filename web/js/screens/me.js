@@ -109,8 +109,12 @@ export async function card(ctx) {
     h('p', { class: 'role' }, [s.attendee.card.title, s.attendee.card.org].filter(Boolean).join(' · ')),
     h('div', { class: 'qr-box' }, qr),
     h('p', { class: 'small' }, 'Let them scan this. Their phone camera opens your card; with the app, it is a swap.'),
+    h('p', { class: 'small wrap' }, h('a', { href: s.card_url, class: 'card-url' }, s.card_url)),
     h('div', { class: 'row' },
       h('button', { type: 'button', onclick: () => { edit.hidden = !edit.hidden; } }, 'Edit my card'),
+      navigator.share ? h('button', { type: 'button', class: 'secondary', onclick: () => {
+        navigator.share({ title: s.attendee.card.fn, url: s.card_url }).catch(() => {});
+      } }, 'Share my card link') : null,
       'NDEFReader' in window ? h('button', { type: 'button', onclick: async () => {
         try {
           await new window.NDEFReader().write({ records: [{ recordType: 'url', data: s.card_url }] });

@@ -1,7 +1,7 @@
 // Scan: rear camera, continuous. BarcodeDetector where present, else jsQR on canvas frames.
 // Our card URLs become verified swaps; vCard/MECARD QR codes external contacts; other links are
 // shown, never followed. Repeats of the same code are ignored for a few seconds.
-import { h, loadScript, toast } from '../dom.js';
+import { field, h, loadScript, toast } from '../dom.js';
 import { getMeta } from '../db.js';
 import { classify } from '../parse.js';
 import { addExternal, swapFromToken, updateContact } from '../actions.js';
@@ -143,5 +143,30 @@ export async function scan(ctx) {
       };
     } catch (err) { toast(`NFC: ${err.message}`); }
   } }, 'Tap a badge (NFC)') : null;
-  return h('section', { class: 'scan' }, h('h1', {}, 'Scan a card'), h('div', { class: 'video-box' }, video), status, nfc, result);
+  return h('section', { class: 'scan' }, h('h1', {}, 'Scan a card'), h('div', { class: 'video-box' }, video), status, nfc, result,
+    manualForm(result));
+}
+
+const vEscape = (v) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/([,;])/g, '\\$1');
+
+// No camera, or a paper card: type it in (an unverified contact, method `manual`).
+function manualForm(result) {
+  const fields = { fn: h('input', { required: true, maxlength: 200 }), org: h('input', { maxlength: 200 }),
+    email: h('input', { type: 'email' }), phone: h('input', { type: 'tel' }) };
+  const body = h('form', { class: 'manual', onsubmit: async (e) => {
+    e.preventDefault();
+    const v = Object.fromEntries(Object.entries(fields).map(([k, el]) => [k, el.value.trim()]));
+    const lines = ['BEGIN:VCARD', 'VERSION:3.0', `FN:${vEscape(v.fn)}`];
+    if (v.org) lines.push(`ORG:${vEscape(v.org)}`);
+    if (v.email) lines.push(`EMAIL:${vEscape(v.email)}`);
+    if (v.phone) lines.push(`TEL:${vEscape(v.phone)}`);
+    lines.push('END:VCARD');
+    const card = { fn: v.fn, org: v.org, title: '', emails: v.email ? [v.email] : [], phones: v.phone ? [v.phone] : [], urls: [], note: '' };
+    const { contact, already } = await addExternal(`${lines.join('\r\n')}\r\n`, card, 'manual');
+    result.replaceChildren(savedPanel(contact, null, already));
+    body.reset();
+    result.scrollIntoView({ block: 'start' });
+  } }, field('Name', fields.fn), field('Organisation', fields.org), field('Email', fields.email),
+  field('Phone', fields.phone), h('button', { type: 'submit' }, 'Add contact'));
+  return h('details', { class: 'manual-box' }, h('summary', {}, 'No QR code? Add a contact by hand'), body);
 }
