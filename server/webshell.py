@@ -73,9 +73,16 @@ def shell_version(web_dir: Path, node_modules: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def service_worker(web_dir: Path, node_modules: Path) -> str:
-    """sw.js with its cache version and precache list stamped in."""
+def service_worker(web_dir: Path, node_modules: Path, *, classic: bool = False) -> str:
+    """sw.js with its cache version and precache list stamped in.
+
+    `classic` drops the lines marked `// module-only` (the import and Background Sync), for
+    browsers that cannot run a module service worker.
+    """
     source = (web_dir / "sw.js").read_text(encoding="utf-8")
+    if classic:
+        lines = source.splitlines(keepends=True)
+        source = "".join(line for line in lines if not line.rstrip().endswith("// module-only"))
     version = json.dumps(shell_version(web_dir, node_modules))
     urls = json.dumps(precache_urls(web_dir, node_modules))
     return source.replace(_PLACEHOLDER_VERSION, version).replace(_PLACEHOLDER_FILES, urls)

@@ -153,3 +153,22 @@ def test_session_probe_says_whether_the_cookie_is_valid(
     response = client.get("/shell/session")
     assert response.json() == {"signed_in": True}
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_classic_service_worker_copy_has_no_module_syntax(
+    client: TestClient, tmp_path: Path
+) -> None:
+    import shutil as sh
+    import subprocess
+
+    module = client.get("/sw.js").text
+    classic = client.get("/sw.js?classic=1").text
+    assert "import " in module and "'sync'" in module
+    assert "import " not in classic and "'sync'" not in classic
+    assert "module-only" not in classic and "addEventListener('fetch'" in classic
+    script = tmp_path / "sw.cjs"
+    script.write_text(classic)
+    node = sh.which("node")
+    assert node, "node is needed to parse the classic worker"
+    done = subprocess.run([node, "--check", str(script)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -1,7 +1,7 @@
 // The service worker: precache the whole shell under one content-hashed version (stamped in by
 // the server), delete old caches on activate, serve the cached shell for every app navigation
 // (so /c/<token> and /join/... open offline), and run Background Sync.
-import { requestSync } from '/js/sync.js';
+import { requestSync } from '/js/sync.js'; // module-only
 
 const VERSION = "__SHELL_VERSION__";
 const FILES = [] /*__SHELL_FILES__*/;
@@ -49,6 +49,8 @@ self.addEventListener('fetch', (event) => {
   })());
 });
 
-self.addEventListener('sync', (event) => {
-  if (event.tag === 'cardswap-sync') event.waitUntil(requestSync());
-});
+// Background Sync (Chromium, where module workers exist too); a classic copy of this file, for
+// browsers without module workers, is served as /sw.js?classic=1 without these lines.
+self.addEventListener('sync', (event) => { // module-only
+  if (event.tag === 'cardswap-sync') event.waitUntil(requestSync()); // module-only
+}); // module-only

@@ -3,6 +3,8 @@ worker, the manifest, and whitelisted third-party JavaScript from node_modules."
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -26,8 +28,11 @@ def shell(request: Request) -> Response:
 
 async def service_worker(request: Request) -> Response:
     settings = ctx(request).settings
+    classic = request.query_params.get("classic") == "1"
     body = await run_in_threadpool(
-        webshell.service_worker, settings.web_dir, settings.node_modules_dir
+        partial(webshell.service_worker, classic=classic),
+        settings.web_dir,
+        settings.node_modules_dir,
     )
     headers = {**NO_CACHE, "Service-Worker-Allowed": "/"}
     return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)

@@ -115,7 +115,10 @@ function registerWorker() {
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     if (reloading) window.location.reload();
   });
-  navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' }).then((reg) => {
+  // A module worker (it runs Background Sync with the app's own sync module); browsers without
+  // module workers get the classic copy.
+  navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' })
+    .catch(() => navigator.serviceWorker.register('/sw.js?classic=1', { scope: '/' })).then((reg) => {
     if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
     reg.addEventListener('updatefound', () => {
       const worker = reg.installing;
