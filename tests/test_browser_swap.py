@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.conftest import (
     FAKE_CAMERA_ARGS,
     LiveServer,
@@ -65,7 +67,8 @@ def test_offline_qr_scan_is_saved_then_synced_and_mutual(
     saved = ann.wait_for_selector("section.saved")
     assert "Bea Builder" in saved.inner_text()
     assert "Saved on this phone" in saved.inner_text()
-    assert ann.get_attribute("#status", "data-pending") == "1"
+    expect(ann.locator("#status")).to_have_attribute("data-pending", "1")
+    expect(ann.locator("#status")).to_contain_text("Offline")
     assert applied_exchanges(live_server) == 0
 
     ann.reload()
