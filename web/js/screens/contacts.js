@@ -59,6 +59,10 @@ export async function list(ctx) {
     const filtered = shown.length !== contacts.length;
     const ids = shown.filter((c) => !pending.has(c.id)).map((c) => encodeURIComponent(c.id)).join(',');
     const qs = filtered ? `?ids=${ids}` : '';
+    if ((filtered && !ids) || !shown.length) {
+      exports.replaceChildren(h('span', { class: 'small' }, 'Nothing synced to export yet.'));
+      return;
+    }
     exports.replaceChildren(
       h('a', { class: 'button secondary', href: `/api/contacts.vcf${qs}`, download: 'contacts.vcf' }, filtered ? 'Export these (.vcf)' : 'Export all (.vcf)'),
       h('a', { class: 'button secondary', href: `/api/contacts.csv${qs}`, download: 'contacts.csv' }, filtered ? 'Export these (CSV)' : 'Export all (CSV)'));
