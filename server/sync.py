@@ -229,7 +229,10 @@ def _decode(values: tuple[Any, ...]) -> Row:
         row[name] = json.loads(row[name])
     for name in _BOOL_COLUMNS:
         row[name] = bool(row[name])
-    row["versions"] = {k: tuple(v) for k, v in row["versions"].items()}
+    row["versions"] = {
+        k: tuple(tuple(x) if isinstance(x, list) else x for x in v)
+        for k, v in row["versions"].items()
+    }
     return row
 
 
@@ -374,9 +377,41 @@ def _version(row: Row, name: str) -> Version:
 
 def _lww(row: Row, name: str, value: Any, ver: Version) -> None:
     """Set a field when this write's version is greater than the field's."""
-    if ver > _version(row, name):
+    if name == "notes":
+        _edit_notes(row, value, ver)
+    elif ver > _version(row, name):
         row[name] = value
         row["versions"][name] = ver
+
+
+# Notes come from two writers: explicit edits (last-writer-wins) and the note typed with a swap,
+# which fills the notes "only when it has none". To make that independent of arrival order the
+# row keeps both: versions["notes"] = (at, device, op id, text) of the winning edit, and
+# versions["swap_notes"] = every swap note as (at, device, op id, text). Notes are then a
+# function of that set: a non-empty edit wins; otherwise the earliest swap note made after the
+# edit (a cleared note can be filled again by a later swap); otherwise the edit's text or "".
+def _edit_notes(row: Row, text: str, ver: Version) -> None:
+    if ver > _version(row, "notes"):
+        row["versions"]["notes"] = (*ver, text)
+        _settle_notes(row)
+
+
+def _swap_note(row: Row, text: str, ver: Version) -> None:
+    notes = list(row["versions"].get("swap_notes", ()))
+    if all(tuple(n[:3]) != ver for n in notes):
+        notes.append((*ver, text))
+    row["versions"]["swap_notes"] = sorted(tuple(n) for n in notes)
+    _settle_notes(row)
+
+
+def _settle_notes(row: Row) -> None:
+    edit = row["versions"].get("notes")
+    if edit and len(edit) > 3 and edit[3]:
+        row["notes"] = edit[3]
+        return
+    after = _version(row, "notes")
+    later = [n for n in row["versions"].get("swap_notes", ()) if tuple(n[:3]) > after]
+    row["notes"] = later[0][3] if later else (edit[3] if edit and len(edit) > 3 else "")
 
 
 def _meet(
@@ -390,11 +425,11 @@ def _meet(
         batch.put(key, row)
         if not reciprocal:
             row["versions"]["deleted"] = ver
-    elif reciprocal and row["deleted"]:
-        return  # the owner deleted this contact; someone else's swap does not bring it back
     elif not reciprocal and ver > _version(row, "deleted"):
         row["deleted"] = False
         row["versions"]["deleted"] = ver
+    # A reciprocal swap never touches `deleted`: a contact its owner deleted stays deleted, but
+    # still records the meeting, so the result does not depend on which arrived first.
     if linked is not None:
         row["card"], row["linked_attendee_id"] = card, linked
     elif ver >= _version(row, "card"):
@@ -405,8 +440,8 @@ def _meet(
         row["met_at"] = ver[0]
     if method not in row["methods"]:
         row["methods"] = sorted([*row["methods"], method])
-    if op.note and not reciprocal and not row["notes"]:
-        _lww(row, "notes", op.note, ver)
+    if op.note and not reciprocal:
+        _swap_note(row, op.note, ver)
 
 
 def _apply(batch: Batch, op: Op) -> None:

@@ -3,8 +3,10 @@ from DESIGN.md section 5 (not from server/sync.py), for the state-machine and me
 
 Per contact and field: last-writer-wins by (at clamped to server time + 5 min, device id, op id);
 deletes are tombstones in the same order; an owner's later exchange brings a contact back, a
-reciprocal never does; met_at is the earliest exchange; verified contacts show the linked
-attendee's current card; op ids are global and each is applied at most once.
+reciprocal never does (but still records the meeting); a swap's note fills the notes only while
+no non-empty edit exists (the earliest swap note after the last edit); met_at is the earliest
+exchange; verified contacts show the linked attendee's current card; op ids are global and
+each is applied at most once.
 """
 
 from __future__ import annotations
@@ -41,10 +43,26 @@ class Contact:
     deleted: bool = False
     versions: dict[str, Version] = field(default_factory=dict)
 
+    edit_note: tuple[Version, str] | None = None
+    swap_notes: dict[Version, str] = field(default_factory=dict)
+
     def lww(self, name: str, value: Any, ver: Version) -> None:
-        if ver > self.versions.get(name, ZERO):
+        if name == "notes":
+            if self.edit_note is None or ver > self.edit_note[0]:
+                self.edit_note = (ver, value)
+            self.settle_notes()
+        elif ver > self.versions.get(name, ZERO):
             setattr(self, name, value)
             self.versions[name] = ver
+
+    def settle_notes(self) -> None:
+        """A non-empty edit wins; else the earliest swap note after the edit; else the edit."""
+        if self.edit_note and self.edit_note[1]:
+            self.notes = self.edit_note[1]
+            return
+        after = self.edit_note[0] if self.edit_note else ZERO
+        later = sorted(v for v in self.swap_notes if v > after)
+        self.notes = self.swap_notes[later[0]] if later else ""
 
 
 @dataclass
@@ -120,8 +138,6 @@ class Model:
             contact = self.contacts[key] = Contact()
             if not reciprocal:
                 contact.versions["deleted"] = ver
-        elif reciprocal and contact.deleted:
-            return  # a reciprocal swap does not bring back a contact its owner deleted
         elif not reciprocal and ver > contact.versions.get("deleted", ZERO):
             contact.deleted = False
             contact.versions["deleted"] = ver
@@ -134,8 +150,9 @@ class Model:
         if contact.met_at is None or ver[0] < contact.met_at:
             contact.met_at = ver[0]
         contact.methods.add(method)
-        if note and not reciprocal and not contact.notes:
-            contact.lww("notes", note, ver)
+        if note and not reciprocal:
+            contact.swap_notes[ver] = note
+            contact.settle_notes()
 
     def view(self, owner: str) -> dict[str, dict[str, Any]]:
         """The owner's contacts (tombstones included) in the API's `contact` shape."""

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
@@ -218,13 +217,6 @@ def test_replayed_exchange_notes_and_edits_are_idempotent() -> None:
     assert once[("C", "att:B")]["notes"] == "mine"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (server/sync.py _meet): an exchange's note is applied only when the contact has "
-    "no notes *at apply time*, so the result depends on which op the server receives first: "
-    "edit notes='mine'@09:05 then swap note@09:09 keeps 'mine'; the reverse order ends with the "
-    "swap's note (it wins LWW against the older edit). The merge is not commutative for notes.",
-)
 def test_an_exchange_note_does_not_depend_on_arrival_order() -> None:
     edit = _op("C", 5, "contact.update", ("att", "B"), 1, set={"notes": "mine"})
     swap = _op("C", 9, "exchange", ("att", "B"), 2, note="from the swap")
@@ -240,15 +232,6 @@ def _state_after(ops: list[dict[str, Any]]) -> dict[Any, Any]:
         return w.state()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (server/sync.py _meet): a reciprocal swap that meets a contact its owner deleted "
-    "returns early, so whether the tombstone records the meeting (methods gains 'reciprocal', "
-    "met_at the earlier time) depends on whether the other person's swap or the owner's delete "
-    "reached the server first; after a later re-swap brings the contact back the two orders "
-    "show different met_at/methods. Fix: keep the contact deleted but merge the meeting "
-    "(replace the early `return` by falling through without touching `deleted`).",
-)
 def test_a_reciprocal_meets_a_deleted_contact_the_same_in_either_order() -> None:
     bob_scans_ada = _op("B", 10, "exchange", ("att", "A"), 1)
     bob_deletes = _op("B", 20, "contact.delete", ("att", "A"), 2)
