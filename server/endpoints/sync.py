@@ -1,14 +1,36 @@
-"""`POST /api/sync`: a device sends its queued ops and gets back what changed since its cursor."""
+"""`POST /api/sync`: a device sends its queued ops and gets back what changed since its cursor.
+
+Syncs run in at most SYNC_THREADS threads, admitted first come, first served. Each sync is CPU
+work under the GIL around one write under the single writer lock; with Starlette's 40-thread
+pool a crowd of syncs fought over both (the lock holder got a slice of the GIL among dozens of
+threads, and the lock is not fair), which doubled the reconnect storm's p99. Two threads keep one
+sync checking its ops while another writes (scripts/bench/README.md, storm).
+"""
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
+import anyio
+import anyio.to_thread
+from anyio.lowlevel import RunVar
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server import sync as engine
 from server.http import JSON, ctx, read_json_object, session
+
+SYNC_THREADS = 2
+_threads: RunVar[anyio.CapacityLimiter] = RunVar("cardswap_sync_threads")
+
+
+def _sync_threads() -> anyio.CapacityLimiter:
+    """This event loop's FIFO limiter for sync threads (one per loop, as anyio's own)."""
+    try:
+        return _threads.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(SYNC_THREADS)
+        _threads.set(limiter)
+        return limiter
 
 
 async def sync(request: Request) -> Response:
@@ -18,7 +40,9 @@ async def sync(request: Request) -> Response:
     body = await read_json_object(request)
     parsed = engine.parse_request(context.tokens, who.attendee_id, body)
     context.sync_limiter.hit(f"{who.attendee_id}:{parsed.device_id}")
-    result = await run_in_threadpool(engine.run_sync, context, who.attendee_id, parsed)
+    result = await anyio.to_thread.run_sync(
+        engine.run_sync, context, who.attendee_id, parsed, limiter=_sync_threads()
+    )
     return JSON(result)
 
 
