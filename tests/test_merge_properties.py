@@ -62,8 +62,7 @@ def abstract_op(draw: st.DrawFn) -> dict[str, Any]:
         "id": str(uuid.UUID(int=draw(st.integers(1, 2**120)))),
     }
     if kind == "exchange":
-        # No exchange notes here: "notes only when it has none" depends on arrival order, see
-        # test_an_exchange_note_does_not_depend_on_arrival_order below.
+        op["note"] = draw(st.sampled_from([None, "n1", "n2"]))
         op["name"] = draw(st.sampled_from(["Ext One", "Ext Two"]))
     if kind == "contact.update":
         op["set"] = draw(FIELDS)
