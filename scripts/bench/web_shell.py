@@ -1,7 +1,9 @@
 """Measure the web shell: Lighthouse (mobile) scores, bytes on first load, QR-decoded-to-saved.
 
 Run: `.venv/bin/python scripts/bench/web_shell.py`. Starts its own `cardswap serve` on a temp
-database, runs Lighthouse 12.2.3 (node_modules) with Debian Chromium, then Playwright:
+database, runs Lighthouse 12.2.3 (installed on first use into scripts/bench/lighthouse/ from its
+own package.json and lock file, so the app's node_modules stay small) with Debian Chromium, then
+Playwright:
 - first load: every byte the page and its service worker fetch until the shell is precached;
 - save: the time from a decoded QR text to the swap committed to IndexedDB ("saved on this
   phone"), median of 30 swaps, as a ratio to a bare IndexedDB write measured in the same page.
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+LIGHTHOUSE_DIR = Path(__file__).resolve().parent / "lighthouse"
 CHROMIUM = "/usr/bin/chromium"
 ADMIN = "bench-admin-token"
 
@@ -44,12 +47,21 @@ def post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) 
         return json.loads(response.read())
 
 
+def lighthouse_bin() -> Path:
+    """Lighthouse from its own lock file, installed with `npm ci` the first time."""
+    binary = LIGHTHOUSE_DIR / "node_modules/.bin/lighthouse"
+    if not binary.exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                       cwd=LIGHTHOUSE_DIR, check=True)  # fmt: skip
+    return binary
+
+
 def lighthouse(url: str, out: Path, cookie: str | None = None) -> dict[str, float]:
     env = {**os.environ, "CHROME_PATH": CHROMIUM}
     extra = [f"--extra-headers={json.dumps({'Cookie': cookie})}"] if cookie else []
     subprocess.run(
         [
-            str(ROOT / "node_modules/.bin/lighthouse"),
+            str(lighthouse_bin()),
             url,
             "--quiet",
             "--output=json",
