@@ -306,7 +306,9 @@ def card_from_properties(props: list[_Prop], raw: str) -> ParsedCard:
         elif name == "TEL":
             phones.append(_strip_scheme(text_value(text).strip(), "tel"))
         elif name == "URL":
-            urls.append(text_value(text).strip())
+            # A backslash before `:` or `,` is never part of a URL: undo it in 2.1 files too
+            # (Outlook and Apple write `http\://` whatever the version says).
+            urls.append(unescape(text).strip())
         elif name == "NOTE":
             note = text_value(text).replace("\r\n", "\n").replace("\r", "\n").strip()
             if note:

@@ -1422,3 +1422,13 @@ def test_vcard_21_text_is_taken_as_written_and_30_is_unescaped() -> None:
     assert late.card == v21
     v30 = vcards.parse_foreign("BEGIN:VCARD\r\nVERSION:3.0\r\n" + body).card
     assert (v30["fn"], v30["note"], v30["family"]) == ("Dir, Ada", "C:\new\\folder", "Dir;ect")
+
+
+@pytest.mark.parametrize("version", ["2.1", "3.0", "4.0"])
+def test_escaped_colon_in_a_url_is_undone_in_every_version(version: str) -> None:
+    text = (f"BEGIN:VCARD\r\nVERSION:{version}\r\nFN:Jane Doe\r\n"
+            "URL:https\\://example.com/a\\,b\r\nEND:VCARD\r\n")  # fmt: skip
+    parsed = vcards.parse_foreign(text)
+    assert parsed.card["urls"] == ["https://example.com/a,b"]
+    card, warnings = vcards.own_card(parsed)
+    assert card["urls"] == ["https://example.com/a,b"] and warnings == []
