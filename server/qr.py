@@ -16,14 +16,22 @@ def qr_text(url: str) -> str:
     return url.upper() if "/c/" in url and "?" not in url else url
 
 
-def svg(text: str, *, scale: int = 8, border: int = 4, title: str | None = None) -> str:
-    """An SVG QR code at error correction M."""
+def svg(
+    text: str,
+    *,
+    scale: int = 8,
+    border: int = 4,
+    title: str | None = None,
+    scalable: bool = False,
+) -> str:
+    """An SVG QR code at error correction M; `scalable` drops the fixed size (print layouts)."""
     code = segno.make(text, error="m", micro=False, boost_error=False)
     out = io.BytesIO()
+    options: dict[str, object] = {"omitsize": True, "svgclass": "qr", "lineclass": None}
     code.save(
         out,
         kind="svg",
-        scale=scale,
+        scale=1 if scalable else scale,
         border=border,
         xmldecl=False,
         svgns=True,
@@ -31,6 +39,7 @@ def svg(text: str, *, scale: int = 8, border: int = 4, title: str | None = None)
         unit=None,
         dark="#000",
         light="#fff",
+        **(options if scalable else {}),
     )
     return out.getvalue().decode("utf-8")
 
