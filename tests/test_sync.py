@@ -219,6 +219,24 @@ def test_exchange_note_becomes_notes_only_when_there_are_none(client, register):
     assert contacts_of(client, bob)[f"att:{ada.id}"]["notes"] == ""
 
 
+def test_a_cleared_note_is_filled_by_a_later_swap_note_but_not_an_earlier_one(client, register):
+    ada, bob = register("Ada Lovelace"), register("Bob Babbage")
+    contact = f"att:{bob.id}"
+    sync(client, ada, [exchange(bob, 0, note="first"), update(contact, 1, notes="")])
+    assert contacts_of(client, ada)[contact]["notes"] == ""
+    sync(client, ada, [exchange(bob, 2, note="met again")])
+    assert contacts_of(client, ada)[contact]["notes"] == "met again"
+
+
+def test_an_edit_arriving_after_a_later_swap_note_still_wins(client, register):
+    """Explicit notes beat a swap's note whatever the arrival order (an offline second phone)."""
+    ada, bob = register("Ada Lovelace"), register("Bob Babbage")
+    contact = f"att:{bob.id}"
+    sync(client, ada, [exchange(bob, 0), exchange(bob, 9, note="from the swap")])
+    sync(client, ada, [update(contact, 5, notes="typed offline")])
+    assert contacts_of(client, ada)[contact]["notes"] == "typed offline"
+
+
 # -- idempotency ---------------------------------------------------------------------------------
 def test_replaying_a_batch_acks_again_and_applies_once(client, register):
     ada, bob = register("Ada Lovelace"), register("Bob Babbage")
