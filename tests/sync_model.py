@@ -5,8 +5,9 @@ Per contact and field: last-writer-wins by (at clamped to server time + 5 min, d
 deletes are tombstones in the same order; an owner's later exchange brings a contact back, a
 reciprocal never does (but still records the meeting); a swap's note fills the notes only while
 no non-empty edit exists (the earliest swap note after the last edit); met_at is the earliest
-exchange; verified contacts show the linked attendee's current card; op ids are global and
-each is applied at most once.
+exchange; verified contacts show the linked attendee's current card, and the last captured one
+after that attendee deletes their data (a swap with their card is then `card_withdrawn`); op ids
+are global and each is applied at most once.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class Contact:
 
 @dataclass
 class Model:
-    cards: dict[str, dict[str, Any]] = field(default_factory=dict)  # attendee -> current card
+    cards: dict[str, Any] = field(default_factory=dict)  # attendee -> current card (None: gone)
     share_back: dict[str, bool] = field(default_factory=dict)
     contacts: dict[tuple[str, str], Contact] = field(default_factory=dict)
     log: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
@@ -98,6 +99,8 @@ class Model:
             other = meaning["other"]
             if other == owner:
                 return "rejected", "self_exchange"
+            if self.cards.get(other) is None:
+                return "rejected", "card_withdrawn"
             self._meet((owner, f"att:{other}"), ver, linked=other, method=op["method"],
                        note=(op.get("note") or "").strip())  # fmt: skip
             if self.share_back[other]:
@@ -153,6 +156,16 @@ class Model:
         if note and not reciprocal:
             contact.swap_notes[ver] = note
             contact.settle_notes()
+
+    def delete_attendee(self, gone: str) -> None:
+        """DELETE /api/me: their contacts go; cards they gave stay as last captured, unlinked."""
+        for key in [k for k in self.contacts if k[0] == gone]:
+            del self.contacts[key]
+        for contact in self.contacts.values():
+            if contact.linked == gone:
+                contact.card, contact.linked = self.cards[gone], None
+        self.mutual = {(holder, other) for holder, other in self.mutual if holder != gone}
+        self.cards[gone] = None
 
     def view(self, owner: str) -> dict[str, dict[str, Any]]:
         """The owner's contacts (tombstones included) in the API's `contact` shape."""

@@ -88,6 +88,7 @@ class Attendee:
         self.token: str = data["token"]
         self.card_token: str = data["card_url"].rsplit("/c/", 1)[1]
         self.devices: list[Device] = []
+        self.deleted = False
 
     @property
     def headers(self) -> dict[str, str]:
@@ -154,17 +155,26 @@ class SyncMachine(RuleBasedStateMachine):
         response = self.client.put(
             "/api/me/settings", json={"share_back": value}, headers=person.headers
         )
+        if person.deleted:
+            assert response.status_code == 401
+            return
         assert response.status_code == 200, response.text
         assert response.json()["settings"]["share_back"] is value
         self.model.share_back[person.id] = value
 
-    def _send(self, device: Device, body: dict[str, Any]) -> dict[str, Any]:
+    def _send(self, device: Device, body: dict[str, Any]) -> dict[str, Any] | None:
         """POST /api/sync and advance the model over the same ops in the same order."""
         owner = device.attendee
         before = datetime.now(UTC)
+        logged = len(self._sql("SELECT id FROM ops"))
         response = self.client.post("/api/sync", json=body, headers=owner.headers)
         after = datetime.now(UTC)
         RUNS["requests"] += 1
+        if owner.deleted:  # the data is gone, and so is this session: nothing is applied
+            assert response.status_code == 401, response.text
+            assert response.json()["error"]["code"]
+            assert len(self._sql("SELECT id FROM ops")) == logged
+            return None
         assert response.status_code == 200, response.text
         data = response.json()
         outcome = {r["id"]: ("rejected", r) for r in data["rejected"]}
@@ -194,8 +204,10 @@ class SyncMachine(RuleBasedStateMachine):
         assert utc(before) <= stored <= utc(after), (stored, before, after)
         return stored
 
-    def _process(self, device: Device, data: dict[str, Any]) -> None:
+    def _process(self, device: Device, data: dict[str, Any] | None) -> None:
         """The device takes a response: acked and rejected ops leave the outbox."""
+        if data is None:
+            return
         done = set(data["acked"]) | {r["id"] for r in data["rejected"]}
         device.outbox = [op for op in device.outbox if op["id"] not in done]
         for contact in data["changes"]:
@@ -206,6 +218,7 @@ class SyncMachine(RuleBasedStateMachine):
         if not data["more"]:
             assert self._replica(device) == self._server(device.attendee.id)
             idle = self._send(device, {"device_id": device.id, "cursor": device.cursor, "ops": []})
+            assert idle is not None
             assert idle["changes"] == [] and not idle["more"], "spurious changes"
             device.cursor = idle["cursor"]
 
@@ -330,8 +343,23 @@ class SyncMachine(RuleBasedStateMachine):
         response = self.client.put(
             "/api/me/card", json={"card": {"fn": fn}}, headers=person.headers
         )
+        if person.deleted:
+            assert response.status_code == 401
+            return
         assert response.status_code == 200, response.text
         self.model.cards[person.id] = response.json()["attendee"]["card"]
+
+    @precondition(lambda self: self.attendees and not any(a.deleted for a in self.attendees))
+    @rule(a=st.integers(0, 2), roll=st.integers(0, 3))
+    def delete_my_data(self, a: int, roll: int) -> None:
+        if roll:
+            return  # rarely: most runs keep all three people
+        person = self.attendees[a]
+        response = self.client.delete("/api/me", headers=person.headers)
+        assert response.status_code == 204, response.text
+        person.deleted = True
+        self.model.delete_attendee(person.id)
+        assert self.client.get(f"/c/{person.card_token}").status_code == 404
 
     @rule(a=st.integers(0, 2), value=st.booleans())
     def toggle_share_back(self, a: int, value: bool) -> None:
@@ -357,8 +385,9 @@ class SyncMachine(RuleBasedStateMachine):
         response = self._send(device, body)
         if fault == "drop_response":
             return  # applied on the server, but the device never hears of it
-        if fault == "duplicate":
+        if fault == "duplicate" and response is not None:
             again = self._send(device, body)
+            assert again is not None
             assert sorted(again["acked"]) == sorted(response["acked"])
             response = again
         self._process(device, response)
@@ -409,6 +438,8 @@ class SyncMachine(RuleBasedStateMachine):
                 for device in person.devices:
                     body = {"device_id": device.id, "cursor": device.cursor, "ops": device.outbox}
                     data = self._send(device, body)
+                    if data is None:
+                        continue  # deleted their data: the outbox has nowhere to go
                     busy = busy or data["more"] or bool(device.outbox)
                     self._process(device, data)
             if not busy:
@@ -416,12 +447,18 @@ class SyncMachine(RuleBasedStateMachine):
         for person in self.attendees:
             server = self._server(person.id)
             assert server == self.model.view(person.id)
+            if person.deleted:
+                assert server == {}
+                continue
             for device in person.devices:
                 assert device.outbox == [] and device.held == []
                 assert self._replica(device) == server  # both devices converge to the server
         logged = {row[0] for row in self._sql("SELECT id FROM ops")}
+        unsent = {op["id"] for a in self.attendees if a.deleted for d in a.devices
+                  for op in d.outbox}  # fmt: skip
         for op_id in self.all_ops:
-            assert op_id.lower() in logged  # applied or rejected, with its reason in the log
+            if op_id not in unsent:
+                assert op_id.lower() in logged  # applied or rejected, reason in the log
 
 
 SyncMachine.TestCase.settings = settings(
