@@ -50,12 +50,14 @@ class Device:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
     cut_off: int = 0  # requests whose connection died with the server
+    in_flight: bool = False
 
     def sync_once(self, client: httpx.Client) -> bool:
         """One request with the head of the outbox; False when the server was unreachable."""
         batch = self.outbox[:BATCH]
         body = {"device_id": self.device_id, "cursor": self.cursor, "ops": batch}
         self.requests += 1
+        self.in_flight = bool(batch)
         try:
             response = client.post(
                 "/api/sync", json=body, headers={"Authorization": f"Bearer {self.token}"}
@@ -63,6 +65,8 @@ class Device:
         except httpx.TransportError:
             self.cut_off += 1
             return False
+        finally:
+            self.in_flight = False
         if response.status_code == 429:
             time.sleep(float(response.headers.get("retry-after", "1")))
             return True
@@ -161,7 +165,11 @@ def test_sigkill_mid_batch_loses_nothing_and_applies_each_op_once(tmp_path: Path
             ]
             for thread in threads:
                 thread.start()
-            time.sleep(rng.uniform(0.02, 0.6))  # somewhere inside the batches being applied
+            time.sleep(rng.uniform(0.0, 0.3))
+            wait_until = time.monotonic() + 5
+            while not any(d.in_flight for d in devices) and time.monotonic() < wait_until:
+                time.sleep(0.001)
+            time.sleep(rng.uniform(0.0, 0.05))  # somewhere inside a batch being applied
             server.stop(kill=True)
             assert _integrity(server.db_path) == "ok"
             server.start()
