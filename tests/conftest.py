@@ -29,8 +29,13 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 def make_settings(db_path: Path, base_url: str = BASE_URL, **overrides: Any) -> Settings:
-    return Settings(db_path=db_path, secret_keys=(SECRET,), admin_token=ADMIN_TOKEN,
-                    base_url=base_url, **overrides)
+    return Settings(
+        db_path=db_path,
+        secret_keys=(SECRET,),
+        admin_token=ADMIN_TOKEN,
+        base_url=base_url,
+        **overrides,
+    )
 
 
 @pytest.fixture
@@ -57,8 +62,9 @@ def client(app: Starlette) -> Iterator[TestClient]:
 @pytest.fixture
 def event(client: TestClient) -> dict[str, Any]:
     """An event `devconf` created through the admin API; includes its join_code."""
-    response = client.post("/api/admin/events", json={"slug": "devconf", "name": "DevConf"},
-                           headers=ADMIN)
+    response = client.post(
+        "/api/admin/events", json={"slug": "devconf", "name": "DevConf"}, headers=ADMIN
+    )
     assert response.status_code == 201, response.text
     return dict(response.json())
 
@@ -88,14 +94,18 @@ def register(client: TestClient, event: dict[str, Any]) -> Callable[..., Attende
 
     def _register(fn: str = "Ada Lovelace", **card: Any) -> Attendee:
         device_id = str(uuid.uuid4())
-        body = {"join_code": event["join_code"], "card": {"fn": fn, **card},
-                "device_id": device_id}
+        body = {"join_code": event["join_code"], "card": {"fn": fn, **card}, "device_id": device_id}
         response = client.post(f"/api/events/{event['slug']}/attendees", json=body)
         assert response.status_code == 201, response.text
         data = response.json()
         client.cookies.clear()  # tests authenticate explicitly with Bearer headers
-        return Attendee(data["attendee"]["id"], data["token"], data["card_url"], device_id,
-                        data["attendee"]["card"])
+        return Attendee(
+            data["attendee"]["id"],
+            data["token"],
+            data["card_url"],
+            device_id,
+            data["attendee"]["card"],
+        )
 
     return _register
 
@@ -120,13 +130,33 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        env = {**os.environ, "CARDSWAP_SECRET_KEY": SECRET, "CARDSWAP_ADMIN_TOKEN": ADMIN_TOKEN,
-               "CARDSWAP_BASE_URL": self.url, **(self.env or {})}
+        env = {
+            **os.environ,
+            "CARDSWAP_SECRET_KEY": SECRET,
+            "CARDSWAP_ADMIN_TOKEN": ADMIN_TOKEN,
+            "CARDSWAP_BASE_URL": self.url,
+            **(self.env or {}),
+        }
         log = open(self.db_path.with_suffix(".log"), "ab")  # noqa: SIM115 (kept for the process)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--db", str(self.db_path), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "server.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--db",
+                str(self.db_path),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()  # the child has its own copy of the descriptor (no ResourceWarning here)
         deadline = time.monotonic() + 30
@@ -164,16 +194,23 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
 # --- Browser fixtures (web app): one Chromium per session, a fresh context per test. ---------
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 
 def _require_chromium() -> str:
     if not CHROMIUM.exists():
-        raise RuntimeError(f"{CHROMIUM} is missing: browser tests need Debian chromium "
-                           "(scripts/test installs it with apt)")
+        raise RuntimeError(
+            f"{CHROMIUM} is missing: browser tests need Debian chromium "
+            "(scripts/test installs it with apt)"
+        )
     return str(CHROMIUM)
 
 
@@ -188,8 +225,9 @@ def playwright_driver() -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def chromium(playwright_driver: Any) -> Iterator[Any]:
     """The session's one Chromium (Debian's); a missing browser fails, never skips."""
-    browser = playwright_driver.chromium.launch(executable_path=_require_chromium(),
-                                                args=CHROMIUM_ARGS)
+    browser = playwright_driver.chromium.launch(
+        executable_path=_require_chromium(), args=CHROMIUM_ARGS
+    )
     yield browser
     browser.close()
 
@@ -220,9 +258,11 @@ def persistent_context(playwright_driver: Any, tmp_path: Path) -> Iterator[Calla
     def launch(extra_args: list[str] | None = None, **options: Any) -> Any:
         profile = tmp_path / f"profile-{len(contexts)}"
         context = playwright_driver.chromium.launch_persistent_context(
-            str(profile), executable_path=_require_chromium(),
+            str(profile),
+            executable_path=_require_chromium(),
             args=[*CHROMIUM_ARGS, *(extra_args or [])],
-            viewport={"width": 360, "height": 740}, **options,
+            viewport={"width": 360, "height": 740},
+            **options,
         )
         context.set_default_timeout(15000)
         contexts.append(context)
@@ -239,7 +279,8 @@ def create_live_event(server: LiveServer, slug: str = "expo", name: str = "Expo 
     import urllib.request
 
     request = urllib.request.Request(
-        f"{server.url}/api/admin/events", method="POST",
+        f"{server.url}/api/admin/events",
+        method="POST",
         data=json.dumps({"slug": slug, "name": name}).encode(),
         headers={**ADMIN, "Content-Type": "application/json"},
     )
@@ -306,12 +347,19 @@ def write_qr_y4m(text: str, path: Path, width: int = 640, height: int = 480) -> 
     return path
 
 
-def register_in_context(context: Any, server: LiveServer, event: Any, fn: str,
-                        **card: Any) -> dict[str, Any]:
+def register_in_context(
+    context: Any, server: LiveServer, event: Any, fn: str, **card: Any
+) -> dict[str, Any]:
     """Register through the API inside a browser context (its cookie jar gets the session)."""
-    body = {"join_code": event["join_code"], "card": {"fn": fn, **card},
-            "device_id": str(uuid.uuid4())}
-    response = context.request.post(f"{server.url}/api/events/{event['slug']}/attendees",
-                                    data=body, headers={"Origin": server.url})
+    body = {
+        "join_code": event["join_code"],
+        "card": {"fn": fn, **card},
+        "device_id": str(uuid.uuid4()),
+    }
+    response = context.request.post(
+        f"{server.url}/api/events/{event['slug']}/attendees",
+        data=body,
+        headers={"Origin": server.url},
+    )
     assert response.status == 201, response.text()
     return dict(response.json())

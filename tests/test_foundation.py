@@ -12,8 +12,11 @@ from server.errors import InvalidField
 from server.tokens import InvalidToken, Tokens
 
 TYPICAL_CARD = {
-    "fn": "Jane Doe", "org": "Acme Corporation", "title": "Head of Engineering",
-    "emails": ["jane.doe@acme-corp.example"], "phones": ["+1 415 555 0100"],
+    "fn": "Jane Doe",
+    "org": "Acme Corporation",
+    "title": "Head of Engineering",
+    "emails": ["jane.doe@acme-corp.example"],
+    "phones": ["+1 415 555 0100"],
     "urls": ["https://acme-corp.example/jane"],
 }
 
@@ -33,16 +36,22 @@ def test_card_token_round_trips_in_any_letter_case():
     for variant in (token, token.upper()):
         payload = tokens.read_card_token(variant)
         assert (payload.attendee_id, payload.event_slug, payload.card_version) == (
-            "abc123", "devconf", 3)
+            "abc123",
+            "devconf",
+            3,
+        )
         assert payload.fn == "Jane Doe" and payload.email == "jane.doe@acme-corp.example"
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda t: t[:-1] + ("a" if t[-1] != "a" else "b"),
-    lambda t: t[:20] + ("a" if t[20] != "a" else "b") + t[21:],
-    lambda t: t[:-4],
-    lambda t: "zz" + t,
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda t: t[:-1] + ("a" if t[-1] != "a" else "b"),
+        lambda t: t[:20] + ("a" if t[20] != "a" else "b") + t[21:],
+        lambda t: t[:-4],
+        lambda t: "zz" + t,
+    ],
+)
 def test_altered_card_tokens_are_rejected(mutate):
     tokens = Tokens(["k"])
     token = tokens.card_token("abc123", "devconf", 1, TYPICAL_CARD)
@@ -102,8 +111,14 @@ def test_card_validation_rejects_unknown_keys_and_bad_values():
 
 def test_card_derives_given_and_family_and_drops_empty_fields():
     card = normalize_card({"fn": "Ada King Lovelace", "org": "", "title": None})
-    assert card == {"fn": "Ada King Lovelace", "given": "Ada King", "family": "Lovelace",
-                    "emails": [], "phones": [], "urls": []}
+    assert card == {
+        "fn": "Ada King Lovelace",
+        "given": "Ada King",
+        "family": "Lovelace",
+        "emails": [],
+        "phones": [],
+        "urls": [],
+    }
 
 
 def test_unknown_paths_answer_in_the_error_shape(client: TestClient):
