@@ -238,7 +238,8 @@ def browser_context(chromium: Any) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
 
     def new_context(**options: Any) -> Any:
-        context = chromium.new_context(viewport={"width": 360, "height": 740}, **options)
+        options.setdefault("viewport", {"width": 360, "height": 740})
+        context = chromium.new_context(**options)
         context.set_default_timeout(15000)
         contexts.append(context)
         return context

@@ -16,12 +16,34 @@ function syncBadge(contact, pending) {
   return h('span', { class: 'badge synced' }, contact.verified ? 'Synced' : 'Synced · unverified');
 }
 
+// The same search as the server's `q` (card fields, notes, tags), so exports match the list.
+function haystack(c) {
+  const card = Object.values(c.card || {}).flatMap((v) => (Array.isArray(v) ? v : [String(v ?? '')]));
+  return [c.notes || '', ...(c.tags || []), ...card].join('\n').toLowerCase();
+}
+
+// `?tag=…&follow_up=…&starred=true&q=…` for a filtered list ('' when nothing is filtered); a
+// hand-picked selection (`ids`) is the only export that names contacts one by one.
+export function exportQuery(filter, term, ids = null) {
+  const p = new URLSearchParams();
+  if (ids) p.set('ids', ids.join(','));
+  if (filter === 'todo' || filter === 'done') p.set('follow_up', filter);
+  else if (filter === 'starred') p.set('starred', 'true');
+  else if (filter && filter.startsWith('tag:')) p.set('tag', filter.slice(4));
+  if (term) p.set('q', term);
+  const text = p.toString();
+  return text ? `?${text}` : '';
+}
+
+// Children for replaceChildren, which neither flattens arrays nor skips nulls as h() does.
+const kids = (...xs) => xs.flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false);
+
 const role = (card) => [card.title, card.org].filter(Boolean).join(' · ');
 
 export async function list(ctx) {
   if (!ctx.session) return ctx.go('/', true);
   const params = new URLSearchParams(location.search);
-  const q = h('input', { type: 'search', id: 'search', value: params.get('q') || '', placeholder: 'Name, org, note, tag' });
+  const q = h('input', { type: 'search', id: 'search', value: params.get('q') || '', placeholder: 'Name, org, note, tag', maxlength: 200 });
   const filter = h('select', { id: 'filter' });
   const sort = h('select', { id: 'sort' },
     h('option', { value: 'met' }, 'Met (newest first)'), h('option', { value: 'name' }, 'Name'),
@@ -31,8 +53,11 @@ export async function list(ctx) {
   const exports = h('p', { class: 'row' });
   let contacts = [];
 
+  let drawn = 0;
   const draw = async () => {
+    const turn = ++drawn;
     const pending = await pendingIds();
+    if (turn !== drawn) return; // a newer draw (the user typed on) owns the list
     const term = q.value.trim().toLowerCase();
     const f = filter.value;
     let shown = contacts.filter((c) => !c.deleted).filter((c) => {
@@ -40,11 +65,7 @@ export async function list(ctx) {
       if (f === 'starred') return c.starred;
       if (f.startsWith('tag:')) return (c.tags || []).includes(f.slice(4));
       return true;
-    }).filter((c) => {
-      if (!term) return true;
-      const hay = [c.card.fn, c.card.org, c.card.title, c.notes, ...(c.tags || []), ...(c.card.emails || [])].join(' ').toLowerCase();
-      return hay.includes(term);
-    });
+    }).filter((c) => !term || haystack(c).includes(term));
     const byName = (a, b) => a.card.fn.localeCompare(b.card.fn);
     const byMet = (a, b) => String(b.met_at || '').localeCompare(String(a.met_at || ''));
     const byDue = (a, b) => String(a.follow_up_on || '9999').localeCompare(String(b.follow_up_on || '9999')) || byName(a, b);
@@ -56,16 +77,19 @@ export async function list(ctx) {
       syncBadge(c, pending),
       c.follow_up === 'todo' ? h('span', { class: 'badge' }, `Follow up${c.follow_up_on ? ` by ${c.follow_up_on}` : ''}`) : null)));
     count.textContent = `${shown.length} of ${contacts.filter((c) => !c.deleted).length} contacts`;
-    const filtered = shown.length !== contacts.length;
-    const ids = shown.filter((c) => !pending.has(c.id)).map((c) => encodeURIComponent(c.id)).join(',');
-    const qs = filtered ? `?ids=${ids}` : '';
-    if ((filtered && !ids) || !shown.length) {
+    // The export names the list's filters (the server applies the same ones), never the ids:
+    // a filtered list of thousands would not fit in a URL.
+    const qs = exportQuery(f, q.value.trim());
+    const filtered = Boolean(qs);
+    const unsynced = shown.filter((c) => pending.has(c.id)).length;
+    if (!shown.length || unsynced === shown.length) {
       exports.replaceChildren(h('span', { class: 'small' }, 'Nothing synced to export yet.'));
       return;
     }
-    exports.replaceChildren(
+    exports.replaceChildren(...kids(
       h('a', { class: 'button secondary', href: `/api/contacts.vcf${qs}`, download: 'contacts.vcf' }, filtered ? 'Export these (.vcf)' : 'Export all (.vcf)'),
-      h('a', { class: 'button secondary', href: `/api/contacts.csv${qs}`, download: 'contacts.csv' }, filtered ? 'Export these (CSV)' : 'Export all (CSV)'));
+      h('a', { class: 'button secondary', href: `/api/contacts.csv${qs}`, download: 'contacts.csv' }, filtered ? 'Export these (CSV)' : 'Export all (CSV)'),
+      unsynced ? h('span', { class: 'small' }, `${unsynced} saved on this phone join the export once synced.`) : null));
   };
   const load = async () => {
     contacts = await allContacts();
@@ -103,72 +127,109 @@ async function shareFile(id, name) {
   }
 }
 
+// The form's value for each editable field, as the contact holds it.
+const FORM_FIELDS = {
+  notes: (c) => c.notes || '',
+  tags: (c) => (c.tags || []).join(', '),
+  follow: (c) => c.follow_up || 'none',
+  due: (c) => c.follow_up_on || '',
+  star: (c) => Boolean(c.starred),
+};
+
+// A contact's page. After a sync it redraws what it shows from the fresh contact, and puts
+// incoming changes into the form fields the user has not touched; typed input is never lost.
 export async function detail(ctx, rawId) {
   if (!ctx.session) return ctx.go('/', true);
   const id = decodeURIComponent(rawId);
-  const c = await getContact(id);
+  let c = await getContact(id);
   if (!c) return h('section', {}, h('h1', {}, 'Contact not found'), h('p', {}, h('a', { href: '/contacts' }, 'Back to contacts')));
-  const pending = await pendingIds();
   const event = (ctx.session.event && ctx.session.event.name) || 'the event';
   const me = ctx.session.attendee.card;
-  const notes = h('textarea', { rows: 4, value: c.notes || '' });
-  notes.value = c.notes || '';
-  const tags = h('input', { value: (c.tags || []).join(', ') });
-  const follow = h('select', {}, h('option', { value: 'none' }, 'No follow-up'), h('option', { value: 'todo' }, 'To follow up'), h('option', { value: 'done' }, 'Done'));
-  follow.value = c.follow_up || 'none';
-  const due = h('input', { type: 'date', value: c.follow_up_on || '' });
-  const star = h('input', { type: 'checkbox', id: 'star', checked: c.starred });
-  const others = (await allContacts()).filter((o) => o.id !== id && !o.deleted && (o.card.emails || []).length);
-  const intro = h('select', { id: 'introduce' }, h('option', { value: '' }, 'Choose a contact'), others.map((o) => h('option', { value: o.id }, o.card.fn)));
+  const inputs = {
+    notes: h('textarea', { rows: 4, name: 'notes' }),
+    tags: h('input', { name: 'tags' }),
+    follow: h('select', { name: 'follow_up' }, h('option', { value: 'none' }, 'No follow-up'), h('option', { value: 'todo' }, 'To follow up'), h('option', { value: 'done' }, 'Done')),
+    due: h('input', { type: 'date', name: 'follow_up_on' }),
+    star: h('input', { type: 'checkbox', id: 'star', name: 'starred' }),
+  };
+  const prop = (k) => (k === 'star' ? 'checked' : 'value');
+  for (const [k, view] of Object.entries(FORM_FIELDS)) inputs[k][prop(k)] = view(c);
+  const top = h('div', { class: 'contact-head' });
+  const actions = h('p', { class: 'row' });
+  const introBox = h('div', {});
   const introLink = h('p', {});
-  intro.addEventListener('change', () => {
+  const gone = h('p', { class: 'error', role: 'alert', hidden: true }, 'This contact was deleted on another device.');
+  const intro = h('select', { id: 'introduce' });
+  let others = [];
+  const drawIntro = () => {
     const o = others.find((x) => x.id === intro.value);
     if (!o || !(c.card.emails || []).length) { introLink.replaceChildren(); return; }
     const body = `Hi ${c.card.fn} and ${o.card.fn},\n\nI met you both at ${event} and think you should talk.\n\nBest,\n${me.fn}`;
     introLink.replaceChildren(h('a', { class: 'button', href: mailto([c.card.emails[0], o.card.emails[0]], `Introduction: ${c.card.fn} and ${o.card.fn}`, body) }, 'Write the introduction email'));
-  });
-  let dirty = false;
+  };
+  intro.addEventListener('change', drawIntro);
+
+  const draw = async () => {
+    const pending = await pendingIds();
+    const card = c.card;
+    top.replaceChildren(...kids(h('h1', {}, card.fn), h('p', { class: 'role' }, role(card)), syncBadge(c, pending),
+      c.verified ? null : h('p', { class: 'small' }, id.startsWith('att:') ? 'Pending verification: confirmed at the next sync.' : 'From a foreign card (unverified).'),
+      h('ul', { class: 'card-lines' },
+        (card.emails || []).map((e) => h('li', {}, h('a', { href: `mailto:${encodeURIComponent(e)}` }, e))),
+        (card.phones || []).map((p) => h('li', {}, h('a', { href: `tel:${p.replace(/[^0-9+]/g, '')}` }, p))),
+        (card.urls || []).map((u) => h('li', {}, /^https?:\/\//i.test(u) ? h('a', { href: u, rel: 'noopener nofollow', target: '_blank' }, u) : u)),
+        card.note ? h('li', { class: 'note' }, card.note) : null),
+      h('p', { class: 'small' }, `Met ${fmtTime(c.met_at)}${(c.methods || []).length ? ` · ${c.methods.join(', ')}` : ''}`)));
+    const email = (card.emails || [])[0];
+    const followBody = `Hi ${card.fn},\n\nGreat to meet you at ${event}. \n\nBest,\n${me.fn}`;
+    actions.replaceChildren(...kids(
+      h('a', { class: 'button secondary', href: `/api/contacts/${encodeURIComponent(id)}.vcf`, download: 'contact.vcf' }, 'Save to phone'),
+      navigator.canShare ? h('button', { type: 'button', class: 'secondary', onclick: () => shareFile(id, card.fn) }, 'Share…') : null,
+      email ? h('a', { class: 'button secondary', href: mailto([email], `Great to meet you at ${event}`, followBody) }, 'Email follow-up') : null));
+    // The chosen person stays chosen while the list of others refreshes.
+    others = (await allContacts()).filter((o) => o.id !== id && !o.deleted && (o.card.emails || []).length);
+    const chosen = intro.value; // read after the wait: the user may have just chosen
+    intro.replaceChildren(h('option', { value: '' }, 'Choose a contact'), ...others.map((o) => h('option', { value: o.id }, o.card.fn)));
+    intro.value = others.some((o) => o.id === chosen) ? chosen : '';
+    introBox.replaceChildren(others.length ? field('Introduce to', intro) : '');
+    drawIntro();
+  };
+  await draw();
+  let turns = 0;
   ctx.onSync(async () => {
+    const turn = ++turns;
     const fresh = await getContact(id);
-    if (!dirty && JSON.stringify(fresh) !== JSON.stringify(c)) await ctx.reload(location.pathname);
+    if (turn !== turns) return; // a later sync's read is newer
+    if (!fresh || fresh.deleted) { gone.hidden = false; return; }
+    for (const [k, view] of Object.entries(FORM_FIELDS)) {
+      const el = inputs[k];
+      if (el[prop(k)] === view(c)) el[prop(k)] = view(fresh); // untouched: take the new value
+    }
+    c = fresh;
+    await draw();
   });
-  const card = c.card;
-  const email = (card.emails || [])[0];
-  const followBody = `Hi ${card.fn},\n\nGreat to meet you at ${event}. \n\nBest,\n${me.fn}`;
-  return h('section', { class: 'contact' },
-    h('h1', {}, card.fn), h('p', { class: 'role' }, role(card)), syncBadge(c, pending),
-    c.verified ? null : h('p', { class: 'small' }, id.startsWith('att:') ? 'Pending verification: confirmed at the next sync.' : 'From a foreign card (unverified).'),
-    h('ul', { class: 'card-lines' },
-      (card.emails || []).map((e) => h('li', {}, h('a', { href: `mailto:${encodeURIComponent(e)}` }, e))),
-      (card.phones || []).map((p) => h('li', {}, h('a', { href: `tel:${p.replace(/[^0-9+]/g, '')}` }, p))),
-      (card.urls || []).map((u) => h('li', {}, /^https?:\/\//i.test(u) ? h('a', { href: u, rel: 'noopener nofollow', target: '_blank' }, u) : u)),
-      card.note ? h('li', { class: 'note' }, card.note) : null),
-    h('p', { class: 'small' }, `Met ${fmtTime(c.met_at)}${(c.methods || []).length ? ` · ${c.methods.join(', ')}` : ''}`),
-    h('form', { class: 'edit', oninput: () => { dirty = true; }, onsubmit: async (e) => {
+  return h('section', { class: 'contact' }, top, gone,
+    h('form', { class: 'edit', onsubmit: async (e) => {
       e.preventDefault();
       const set = {};
-      const t = tags.value.split(',').map((x) => x.trim()).filter(Boolean);
-      if (notes.value !== (c.notes || '')) set.notes = notes.value;
+      const t = inputs.tags.value.split(',').map((x) => x.trim()).filter(Boolean);
+      if (inputs.notes.value !== (c.notes || '')) set.notes = inputs.notes.value;
       if (JSON.stringify(t) !== JSON.stringify(c.tags || [])) set.tags = t;
-      if (follow.value !== (c.follow_up || 'none')) set.follow_up = follow.value;
-      if ((due.value || null) !== (c.follow_up_on || null)) set.follow_up_on = due.value || null;
-      if (star.checked !== Boolean(c.starred)) set.starred = star.checked;
+      if (inputs.follow.value !== (c.follow_up || 'none')) set.follow_up = inputs.follow.value;
+      if ((inputs.due.value || null) !== (c.follow_up_on || null)) set.follow_up_on = inputs.due.value || null;
+      if (inputs.star.checked !== Boolean(c.starred)) set.starred = inputs.star.checked;
       if (!Object.keys(set).length) { toast('Nothing changed.'); return; }
       Object.assign(c, await updateContact(id, set));
       toast('Saved on this phone.');
       await ctx.reload(location.pathname);
     } },
-    field('Notes', notes), field('Tags (comma separated)', tags), field('Follow-up', follow), field('Follow up by', due),
-    h('div', { class: 'check' }, star, h('label', { for: 'star' }, 'Starred')),
+    field('Notes', inputs.notes), field('Tags (comma separated)', inputs.tags), field('Follow-up', inputs.follow),
+    field('Follow up by', inputs.due),
+    h('div', { class: 'check' }, inputs.star, h('label', { for: 'star' }, 'Starred')),
     h('button', { type: 'submit' }, 'Save')),
-    h('h2', {}, 'Actions'),
-    h('p', { class: 'row' },
-      h('a', { class: 'button secondary', href: `/api/contacts/${encodeURIComponent(id)}.vcf`, download: 'contact.vcf' }, 'Save to phone'),
-      navigator.canShare ? h('button', { type: 'button', class: 'secondary', onclick: () => shareFile(id, card.fn) }, 'Share…') : null,
-      email ? h('a', { class: 'button secondary', href: mailto([email], `Great to meet you at ${event}`, followBody) }, 'Email follow-up') : null),
-    others.length ? field('Introduce to', intro) : null, introLink,
+    h('h2', {}, 'Actions'), actions, introBox, introLink,
     h('p', {}, h('button', { type: 'button', class: 'danger', onclick: async () => {
-      if (!window.confirm(`Delete ${card.fn} from your contacts?`)) return;
+      if (!window.confirm(`Delete ${c.card.fn} from your contacts?`)) return;
       await deleteContact(id);
       toast('Deleted.');
       await ctx.reload('/contacts');

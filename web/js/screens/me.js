@@ -6,6 +6,12 @@ import { parseVcard } from '../parse.js';
 import * as session from '../session.js';
 import { state as syncState } from '../sync.js';
 
+function decodeOffline(bytes) {
+  try { return new TextDecoder('utf-8', { fatal: true }).decode(bytes); } catch {
+    return new TextDecoder('windows-1252').decode(bytes);
+  }
+}
+
 const lines = (text) => text.split('\n').map((s) => s.trim()).filter(Boolean);
 
 function cardForm(card, submitLabel, onSubmit) {
@@ -27,24 +33,34 @@ function cardForm(card, submitLabel, onSubmit) {
     for (const k of ['fn', 'org', 'title', 'note']) inputs[k].value = x[k] || '';
     for (const k of ['emails', 'phones', 'urls']) inputs[k].value = (x[k] || []).join('\n');
   };
+  // The server reads the file's own charset (Shift_JIS, Latin-1, quoted-printable...), so it gets
+  // the raw bytes; only when it cannot be reached does the app's small reader guess (UTF-8, else
+  // Windows-1252).
   const file = h('input', { type: 'file', accept: '.vcf,text/vcard,text/x-vcard', onchange: async () => {
     const f = file.files[0];
     if (!f) return;
-    const text = await f.text();
-    let warnings = [];
+    const bytes = await f.arrayBuffer();
+    let response;
     try {
-      const response = await fetch('/api/cards/from-vcard', {
-        method: 'POST', credentials: 'same-origin', body: text,
-        headers: { 'Content-Type': 'text/vcard; charset=utf-8', Accept: 'application/json' },
+      response = await fetch('/api/cards/from-vcard', {
+        method: 'POST', credentials: 'same-origin', body: bytes,
+        headers: { 'Content-Type': 'text/vcard', Accept: 'application/json' },
       });
-      const out = await response.json();
-      if (!response.ok) throw new Error(out.error ? out.error.message : 'unreadable');
-      fill(out.card);
-      warnings = out.warnings || [];
     } catch {
-      fill(parseVcard(text)); // offline: the app's own small reader
+      response = null; // offline: the app's own small reader
     }
-    toast(['Card filled in from the contact file: check it, then save.', ...warnings].join(' '));
+    if (!response || response.status >= 500) {
+      fill(parseVcard(decodeOffline(bytes)));
+      toast('Card filled in from the contact file (read on this phone): check it, then save.');
+      return;
+    }
+    const out = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      toast(`Could not read the contact file: ${out.error ? out.error.message : response.status}`);
+      return;
+    }
+    fill(out.card);
+    toast(['Card filled in from the contact file: check it, then save.', ...(out.warnings || [])].join(' '));
   } });
   const error = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit' }, submitLabel);
