@@ -127,6 +127,19 @@ def test_a_filtered_list_exports_by_its_filters_not_by_ids(
     href = page.locator("a", has_text="Export all (.vcf)").get_attribute("href")
     assert href == "/api/contacts.vcf"
 
+    # A hand-picked selection is the one export that names contacts by id.
+    page.get_by_label("Select Cy Coder for export").check()
+    page.get_by_label("Select Fay Founder for export").check()
+    picked = page.locator("a", has_text="Export 2 selected (.vcf)")
+    expect(picked).to_be_visible()
+    query = parse_qs(urlsplit(picked.get_attribute("href") or "").query)
+    assert query == {"ids": [f"{ids['Cy Coder']},{ids['Fay Founder']}"]}
+    exported = context.request.get(live_server.url + (picked.get_attribute("href") or ""))
+    assert _names_in(exported.text()) == ["Cy Coder", "Fay Founder"]
+    page.get_by_role("button", name="Clear selection").click()
+    expect(page.locator("a", has_text="Export all (.vcf)")).to_be_visible()
+    expect(page.get_by_label("Select Cy Coder for export")).not_to_be_checked()
+
 
 def test_contact_page_keeps_typed_input_and_takes_changes_from_another_device(
     live_server: LiveServer, browser_context: Callable[..., Any]

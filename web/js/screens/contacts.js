@@ -51,6 +51,7 @@ export async function list(ctx) {
   const ul = h('ul', { class: 'contacts' });
   const count = h('p', { class: 'small', role: 'status' });
   const exports = h('p', { class: 'row' });
+  const picked = new Set(); // contacts ticked by hand for export
   let contacts = [];
 
   let drawn = 0;
@@ -71,14 +72,33 @@ export async function list(ctx) {
     const byDue = (a, b) => String(a.follow_up_on || '9999').localeCompare(String(b.follow_up_on || '9999')) || byName(a, b);
     shown = shown.sort({ name: byName, due: byDue }[sort.value] || byMet);
     ul.replaceChildren(...shown.map((c) => h('li', {},
-      h('a', { href: `/contacts/${encodeURIComponent(c.id)}`, class: 'contact-link' },
-        h('span', { class: 'name' }, c.starred ? '★ ' : '', c.card.fn),
-        h('span', { class: 'role' }, role(c.card))),
+      h('div', { class: 'pick-row' },
+        h('input', { type: 'checkbox', class: 'pick', 'aria-label': `Select ${c.card.fn} for export`, checked: picked.has(c.id),
+          onchange: (e) => { if (e.target.checked) picked.add(c.id); else picked.delete(c.id); drawExports(); } }),
+        h('a', { href: `/contacts/${encodeURIComponent(c.id)}`, class: 'contact-link' },
+          h('span', { class: 'name' }, c.starred ? '★ ' : '', c.card.fn),
+          h('span', { class: 'role' }, role(c.card)))),
       syncBadge(c, pending),
       c.follow_up === 'todo' ? h('span', { class: 'badge' }, `Follow up${c.follow_up_on ? ` by ${c.follow_up_on}` : ''}`) : null)));
     count.textContent = `${shown.length} of ${contacts.filter((c) => !c.deleted).length} contacts`;
-    // The export names the list's filters (the server applies the same ones), never the ids:
-    // a filtered list of thousands would not fit in a URL.
+    last = { shown, pending, f };
+    drawExports();
+  };
+  // The export of a filtered list names the list's filters (the server applies the same ones),
+  // never the ids: a filtered list of thousands would not fit in a URL. Only contacts picked by
+  // hand are named one by one (`ids=`).
+  let last = { shown: [], pending: new Set(), f: '' };
+  const drawExports = () => {
+    const { shown, pending, f } = last;
+    const live = new Set(contacts.filter((c) => !c.deleted).map((c) => c.id));
+    for (const id of picked) if (!live.has(id)) picked.delete(id);
+    const link = (qs, text, kind) => h('a', { class: 'button secondary', href: `/api/contacts.${kind}${qs}`, download: `contacts.${kind}` }, text);
+    if (picked.size) {
+      const qs = exportQuery('', '', [...picked]);
+      exports.replaceChildren(link(qs, `Export ${picked.size} selected (.vcf)`, 'vcf'), link(qs, `Export ${picked.size} selected (CSV)`, 'csv'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => { picked.clear(); draw(); } }, 'Clear selection'));
+      return;
+    }
     const qs = exportQuery(f, q.value.trim());
     const filtered = Boolean(qs);
     const unsynced = shown.filter((c) => pending.has(c.id)).length;
@@ -87,8 +107,8 @@ export async function list(ctx) {
       return;
     }
     exports.replaceChildren(...kids(
-      h('a', { class: 'button secondary', href: `/api/contacts.vcf${qs}`, download: 'contacts.vcf' }, filtered ? 'Export these (.vcf)' : 'Export all (.vcf)'),
-      h('a', { class: 'button secondary', href: `/api/contacts.csv${qs}`, download: 'contacts.csv' }, filtered ? 'Export these (CSV)' : 'Export all (CSV)'),
+      link(qs, filtered ? 'Export these (.vcf)' : 'Export all (.vcf)', 'vcf'),
+      link(qs, filtered ? 'Export these (CSV)' : 'Export all (CSV)', 'csv'),
       unsynced ? h('span', { class: 'small' }, `${unsynced} saved on this phone join the export once synced.`) : null));
   };
   const load = async () => {
