@@ -211,7 +211,11 @@ def test_nfc_buttons_are_hidden_without_web_nfc_and_fail_soft_with_it(
     event = create_live_event(live_server)
     context = browser_context()
     page = context.new_page()
+    errors: list[str] = []  # uncaught errors and rejections (Background Sync included)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     join_in_browser(page, event["join_url"], "Ann Analyst")
+    wait_for_worker(page)
+    wait_synced(page)
     assert page.evaluate("() => 'NDEFReader' in window") is False  # desktop Chromium
     expect(page.get_by_role("button", name="Edit my card")).to_be_visible()
     expect(page.get_by_role("button", name="Write my card to an NFC tag")).to_have_count(0)
@@ -227,3 +231,4 @@ def test_nfc_buttons_are_hidden_without_web_nfc_and_fail_soft_with_it(
     page.goto(f"{live_server.url}/scan")
     page.get_by_role("button", name="Tap a badge (NFC)").click()
     expect(page.locator("#toast")).to_have_text("NFC: NFC is off")
+    assert errors == []
