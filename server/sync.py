@@ -16,18 +16,19 @@ with a greater version brings the contact back; a reciprocal never touches it.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlite_utils import Database
 
 from server import clock, contacts, vcards
 from server.context import AppContext
 from server.db import Store
 from server.errors import CardswapError, InvalidCursor, InvalidField, TooLarge, Unauthorized
+from server.http import dumps
 from server.tokens import InvalidToken, Tokens
 
 MAX_OPS = 500
@@ -226,7 +227,7 @@ _BOOL_COLUMNS = ("verified", "starred", "deleted")
 def _decode(values: tuple[Any, ...]) -> Row:
     row = dict(zip(_COLUMNS, values, strict=True))
     for name in _JSON_COLUMNS:
-        row[name] = json.loads(row[name])
+        row[name] = orjson.loads(row[name])
     for name in _BOOL_COLUMNS:
         row[name] = bool(row[name])
     row["versions"] = {
@@ -236,27 +237,9 @@ def _decode(values: tuple[Any, ...]) -> Row:
     return row
 
 
-def _not_json(value: Any) -> Any:
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-# Compact UTF-8 JSON text, the same as json.dumps(ensure_ascii=False, separators=(",", ":")).
-# json.dumps builds a JSONEncoder and a C encoder on every call; holding one C encoder halves the
-# cost of the ~3 small texts each op writes (scripts/bench/README.md). Our values are never
-# circular, so it runs without the cycle check.
-_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
-_ENCODER = (
-    None
-    if _C_ENCODER is None
-    else _C_ENCODER(None, _not_json, json.encoder.encode_basestring, None, ":", ",", False,
-                    False, True)
-)  # fmt: skip
-
-
 def _dumps(value: Any) -> str:
-    if _ENCODER is None:  # pragma: no cover (CPython has the C encoder)
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return "".join(_ENCODER(value, 0))
+    """Compact UTF-8 JSON text (server.http.dumps: orjson, the json module where it refuses)."""
+    return dumps(value).decode("utf-8")
 
 
 def _encode(row: Row, memo: dict[Any, str]) -> list[Any]:
@@ -331,7 +314,7 @@ class Batch:
             for aid, card, deleted_at, share_back in cursor.fetchall():
                 alive = card is not None and deleted_at is None
                 self.attendees[aid] = (
-                    {"id": aid, "card": json.loads(card), "share_back": bool(share_back)}
+                    {"id": aid, "card": orjson.loads(card), "share_back": bool(share_back)}
                     if alive
                     else None
                 )
@@ -562,7 +545,7 @@ def _owner(db: Database, attendee_id: str) -> Row:
     ).fetchone()
     if found is None or found[1] is None:
         raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
-    return {"id": attendee_id, "event_slug": found[0], "card": json.loads(found[1])}
+    return {"id": attendee_id, "event_slug": found[0], "card": orjson.loads(found[1])}
 
 
 def _touch_device(db: Database, attendee_id: str, device_id: str, now: str) -> None:
@@ -590,6 +573,6 @@ def run_sync(context: AppContext, attendee_id: str, request: SyncRequest) -> dic
         "acked": outcome.acked,
         "rejected": outcome.rejected,
         "cursor": context.tokens.cursor(attendee_id, int(last)),
-        "changes": [contacts.contact_dict(row) for row in rows],
+        "changes": [contacts.feed_dict(row) for row in rows],
         "more": more,
     }

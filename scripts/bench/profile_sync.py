@@ -21,7 +21,7 @@ from _common import SECRET, card_of, edit_op, swap_op, temp_dir
 from server import attendees, events
 from server import sync as engine
 from server.app import create_app
-from server.http import JSON
+from server.http import JSON, loads
 from server.settings import Settings
 
 
@@ -76,7 +76,7 @@ def main() -> None:
 
         def one(token: str, raw: bytes) -> bytes:
             who, _ = context.tokens.read_session(token)  # what session() does per request
-            body = json.loads(raw)
+            body = loads(raw)  # what read_json_object does
             body["cursor"] = cursors.get(who)
             parsed = engine.parse_request(context.tokens, who, body)
             result = engine.run_sync(context, who, parsed)
