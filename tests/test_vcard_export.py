@@ -12,7 +12,6 @@ import io
 import json
 import re
 import subprocess
-import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -256,7 +255,8 @@ def test_csv_has_google_columns_and_defuses_formulas_but_not_phones() -> None:
             assert not (value or "").startswith(("=", "@", "\t", "\r")) or value.startswith("'")
 
 
-def test_ten_thousand_contacts_export_within_a_second() -> None:
+def test_ten_thousand_contacts_export_whole() -> None:
+    """Every one of 10,000 contacts is written (the one-second goal is scripts/bench/export.py)."""
     items = [
         contact(
             n,
@@ -266,16 +266,9 @@ def test_ten_thousand_contacts_export_within_a_second() -> None:
         )
         for n in range(10_000)
     ]
-    best = min(_timed(items) for _ in range(3))
-    assert best < 1.0, f"10,000 contacts took {best:.2f} s"
-
-
-def _timed(items: list[dict[str, Any]]) -> float:
-    start = time.perf_counter()
     text = vcards.contacts_vcf(items, "DevConf", owner_id="o")
-    elapsed = time.perf_counter() - start
-    assert text.count("BEGIN:VCARD") == 10_000
-    return elapsed
+    assert text.count("BEGIN:VCARD") == text.count("END:VCARD") == 10_000
+    assert "FN:Person 0\r\n" in text and "FN:Person 9999\r\n" in text
 
 
 # -- properties ----------------------------------------------------------------------------------
