@@ -327,19 +327,26 @@ def wait_synced(page: Any, timeout: float = 15.0) -> None:
 
 def write_qr_y4m(text: str, path: Path, width: int = 640, height: int = 480) -> Path:
     """A one-frame Y4M video of `text` as a QR code, for Chromium's fake camera."""
+    import io
+
     import segno
     from PIL import Image
 
     code = segno.make(text, error="m", micro=False)
     size = min(width, height) - 40
     scale = max(1, size // (code.symbol_size(border=4)[0]))
-    import io
-
     buffer = io.BytesIO()
     code.save(buffer, kind="png", scale=scale, border=4)
-    qr = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+    return write_y4m(Image.open(io.BytesIO(buffer.getvalue())), path, width, height)
+
+
+def write_y4m(image: Any, path: Path, width: int = 640, height: int = 480) -> Path:
+    """A one-frame Y4M video of `image` (grey, as sized) centred on white, for the fake camera."""
+    from PIL import Image
+
+    grey = image.convert("L")
     frame = Image.new("L", (width, height), 255)
-    frame.paste(qr, ((width - qr.width) // 2, (height - qr.height) // 2))
+    frame.paste(grey, ((width - grey.width) // 2, (height - grey.height) // 2))
     chroma = bytes([128]) * ((width // 2) * (height // 2) * 2)
     with open(path, "wb") as out:
         out.write(f"YUV4MPEG2 W{width} H{height} F15:1 Ip A1:1 C420jpeg\n".encode())

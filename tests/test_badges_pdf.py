@@ -30,6 +30,7 @@ from tests.conftest import (
     poll,
     wait_for_worker,
     wait_synced,
+    write_y4m,
 )
 
 RENDER_SCALE = 2.0  # 144 dpi: a 0.8 mm module is 4.5 px
@@ -120,19 +121,12 @@ def assert_paper(pages: list[dict[str, Any]], expected: tuple[float, float]) -> 
         assert abs(width - expected[0]) < 1.5 and abs(height - expected[1]) < 1.5, page["size"]
 
 
-def write_y4m(image: Image.Image, path: Path, width: int = 640, height: int = 480) -> Path:
-    """A one-frame Y4M video of `image` (grey) centred on white, for Chromium's fake camera."""
+def badge_y4m(image: Image.Image, path: Path, width: int = 640, height: int = 480) -> Path:
+    """A one-frame Y4M video of `image` scaled to fit, for Chromium's fake camera."""
     image = image.convert("L")
     scale = min((width - 40) / image.width, (height - 40) / image.height)
-    image = image.resize((int(image.width * scale), int(image.height * scale)))
-    frame = Image.new("L", (width, height), 255)
-    frame.paste(image, ((width - image.width) // 2, (height - image.height) // 2))
-    chroma = bytes([128]) * ((width // 2) * (height // 2) * 2)
-    with open(path, "wb") as out:
-        out.write(f"YUV4MPEG2 W{width} H{height} F15:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(2):
-            out.write(b"FRAME\n" + frame.tobytes() + chroma)
-    return path
+    resized = image.resize((int(image.width * scale), int(image.height * scale)))
+    return write_y4m(resized, path, width, height)
 
 
 @pytest.fixture
@@ -188,7 +182,7 @@ def test_done_when_300_badges_print_decode_scan_and_show_live(
     badge = pages[0]["image"].crop(
         (min(xs) - margin, min(ys) - margin, max(xs) + margin, max(ys) + margin)
     )
-    video = write_y4m(badge, tmp_path / "badge.y4m")
+    video = badge_y4m(badge, tmp_path / "badge.y4m")
     phone = persistent_context([*FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={video}"])
     scanner = phone.new_page()
     join_in_browser(scanner, event["join_url"], "Walk In", org="Visitors Inc")
