@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from server.cards import MAX_FOREIGN_NOTE, normalize_card
@@ -13,54 +14,44 @@ from server.vcard_import import ParsedCard, VCardError
 
 
 # -- MECARD ------------------------------------------------------------------------------------
-def _mecard_fields(body: str) -> list[tuple[str, str]]:
-    fields: list[tuple[str, str]] = []
-    current: list[str] = []
-    index = 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\" and index + 1 < len(body):
-            current.append(body[index + 1])
+def _split(text: str, sep: str, limit: int = -1) -> list[str]:
+    """`text` cut at each unescaped `sep` (at most `limit` cuts), escapes still in place."""
+    parts: list[str] = []
+    start = index = 0
+    while index < len(text):
+        if text[index] == "\\":
             index += 2
             continue
-        if char == ";":
-            item = "".join(current)
-            current = []
-            if item:
-                key, sep, value = item.partition(":")
-                if sep:
-                    fields.append((key.strip().upper(), value))
-        else:
-            current.append(char)
+        if text[index] == sep and limit != 0:
+            parts.append(text[start:index])
+            start = index + 1
+            limit -= 1
         index += 1
-    item = "".join(current)
-    key, sep, value = item.partition(":")
-    if sep:
-        fields.append((key.strip().upper(), value))
+    parts.append(text[start:])
+    return parts
+
+
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPED.sub(r"\1", text)
+
+
+def _mecard_fields(body: str) -> list[tuple[str, str]]:
+    """(KEY, raw value) of each `KEY:value` field; the value keeps its escapes."""
+    fields: list[tuple[str, str]] = []
+    for item in _split(body, ";"):
+        key, sep, _ = _unescape(item).partition(":")
+        if sep:  # the first `:`, escaped or not, ends the key
+            fields.append((key.strip().upper(), item.partition(":")[2]))
     return fields
 
 
 def _mecard_n(raw_value: str) -> tuple[str, str]:
     """(family, given) of a MECARD N value written `Family,Given` (escaped commas kept)."""
-    parts: list[str] = []
-    current: list[str] = []
-    index = 0
-    while index < len(raw_value):
-        char = raw_value[index]
-        if char == "\\" and index + 1 < len(raw_value):
-            current.append(raw_value[index + 1])
-            index += 2
-            continue
-        if char == "," and not parts:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-        index += 1
-    parts.append("".join(current))
-    if len(parts) == 1:
-        return parts[0].strip(), ""
-    return parts[0].strip(), parts[1].strip()
+    parts = [_unescape(part).strip() for part in _split(raw_value, ",", 1)]
+    return parts[0], parts[1] if len(parts) == 2 else ""
 
 
 def parse_mecard(text: str) -> ParsedCard:
@@ -68,15 +59,14 @@ def parse_mecard(text: str) -> ParsedCard:
     body = text.strip()
     if not body[:7].upper() == "MECARD:":
         raise VCardError("This is not a MECARD.", 1)
-    raw_n = _mecard_raw_n(body[7:])
     data: dict[str, Any] = {"emails": [], "phones": [], "urls": []}
     notes: list[str] = []
-    for key, value in _mecard_fields(body[7:]):
-        value = value.strip()
+    for key, raw_value in _mecard_fields(body[7:]):
+        value = _unescape(raw_value).strip()
         if not value:
             continue
-        if key == "N":
-            family, given = _mecard_n(raw_n) if raw_n is not None else (value, "")
+        if key == "N" and "fn" not in data:  # the first named N wins
+            family, given = _mecard_n(raw_value)
             if given:
                 data["given"], data["family"] = given, family
                 data["fn"] = f"{given} {family}".strip()
@@ -104,23 +94,3 @@ def parse_mecard(text: str) -> ParsedCard:
         card.pop("given", None)
         card.pop("family", None)
     return ParsedCard(card=card, raw=text)
-
-
-def _mecard_raw_n(body: str) -> str | None:
-    """The N field's value with its escapes still in place (commas matter there)."""
-    index = 0
-    start = 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == ";":
-            start = index + 1
-        elif char == ":" and body[start:index].strip().upper() == "N":
-            end = index + 1
-            while end < len(body) and body[end] != ";":
-                end += 2 if body[end] == "\\" else 1
-            return body[index + 1 : end]
-        index += 1
-    return None
