@@ -20,6 +20,13 @@ MAX_TAG = 64
 MAX_VCARD = 16 * 1024
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 SLUG_PATTERN = "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+# What an organizer may set on an event: all of it on create (slug, name required), any on update.
+EVENT_FIELDS: Schema = {
+    "slug": {"type": "string", "pattern": SLUG_PATTERN},
+    "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+    "starts_on": {"type": ["string", "null"], "format": "date"},
+    "ends_on": {"type": ["string", "null"], "format": "date"},
+}
 # A time with an explicit offset: what `at` must be (a naive time is rejected).
 AT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
 
@@ -273,22 +280,12 @@ def schemas() -> dict[str, Schema]:
             "type": "object",
             "additionalProperties": False,
             "required": ["slug", "name"],
-            "properties": {
-                "slug": {"type": "string", "pattern": SLUG_PATTERN},
-                "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
-                "starts_on": {"type": ["string", "null"], "format": "date"},
-                "ends_on": {"type": ["string", "null"], "format": "date"},
-            },
+            "properties": EVENT_FIELDS,
         },
         "EventUpdate": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {
-                "slug": {"type": "string", "pattern": SLUG_PATTERN},
-                "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
-                "starts_on": {"type": ["string", "null"], "format": "date"},
-                "ends_on": {"type": ["string", "null"], "format": "date"},
-            },
+            "properties": EVENT_FIELDS,
         },
         "EventCreated": {
             "type": "object",
