@@ -45,7 +45,6 @@ from tests.conftest import ADMIN, BASE_URL, make_settings
 from tests.sync_model import SKEW, Model, comparable, parse, utc
 
 SOAK = os.environ.get("CARDSWAP_SOAK") == "1"
-RUNS = {"examples": 0, "steps": 0, "requests": 0, "ops": 0}
 
 CLOCKS = {
     "right": timedelta(0),
@@ -108,7 +107,6 @@ class SyncMachine(RuleBasedStateMachine):
         self.model = Model()
         self.attendees: list[Attendee] = []
         self.all_ops: dict[str, Device] = {}
-        RUNS["examples"] += 1
 
     @initialize(
         clocks=st.lists(st.sampled_from(sorted(CLOCKS)), min_size=6, max_size=6),
@@ -149,7 +147,6 @@ class SyncMachine(RuleBasedStateMachine):
         device.outbox.append(op)
         device.meaning[op["id"]] = meaning
         self.all_ops.setdefault(op["id"], device)
-        RUNS["ops"] += 1
 
     def _set_share_back(self, person: Attendee, value: bool) -> None:
         response = self.client.put(
@@ -169,7 +166,6 @@ class SyncMachine(RuleBasedStateMachine):
         logged = len(self._sql("SELECT id FROM ops"))
         response = self.client.post("/api/sync", json=body, headers=owner.headers)
         after = datetime.now(UTC)
-        RUNS["requests"] += 1
         if owner.deleted:  # the data is gone, and so is this session: nothing is applied
             assert response.status_code == 401, response.text
             assert response.json()["error"]["code"]
@@ -405,7 +401,6 @@ class SyncMachine(RuleBasedStateMachine):
     # -- invariants ----------------------------------------------------------------------------
     @invariant()
     def server_equals_model(self) -> None:
-        RUNS["steps"] += 1
         for person in self.attendees:
             assert self._server(person.id) == self.model.view(person.id)
 
@@ -468,8 +463,3 @@ SyncMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestSyncStateMachine = SyncMachine.TestCase
-
-
-def test_zz_report_runs() -> None:
-    """Prints how much the state machine exercised (runs after it in this module)."""
-    print(f"\nstate machine: {RUNS}")
