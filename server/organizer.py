@@ -20,6 +20,7 @@ from typing import Any
 from server.attendee_import import parse_attendee_csv
 from server.attendees import card_url, create_attendee, set_card
 from server.context import AppContext
+from server.csv_export import safe_cell
 from server.errors import NotFound
 from server.events import get_event
 
@@ -214,11 +215,6 @@ def _sort_key(row: dict[str, Any]) -> tuple[str, str, str]:
 SIGNIN_CSV_COLUMNS = ("name", "email", "org", "title", "sign_in_url", "card_url")
 
 
-def _cell(value: str) -> str:
-    """Guard spreadsheet formula injection: a leading = + - @ (or tab/CR) becomes text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def signin_links_csv(ctx: AppContext, slug: str) -> str:
     """A mail-merge CSV of every live attendee with a fresh personal sign-in link."""
     event = get_event(ctx.store, slug)
@@ -231,10 +227,10 @@ def signin_links_csv(ctx: AppContext, slug: str) -> str:
         email = row["email"] or next(iter(card.get("emails", [])), "")
         writer.writerow(
             [
-                _cell(card.get("fn", "")),
-                _cell(email),
-                _cell(card.get("org", "")),
-                _cell(card.get("title", "")),
+                safe_cell(card.get("fn", "")),
+                safe_cell(email),
+                safe_cell(card.get("org", "")),
+                safe_cell(card.get("title", "")),
                 signin_url(ctx, row["id"], expires_at),
                 row["card_url"],
             ]
@@ -249,6 +245,12 @@ def import_result_csv(result: ImportResult) -> str:
     writer.writerow(("id", "name", "email", "sign_in_url", "card_url"))
     for entry, email in zip(result.attendees, result.emails, strict=True):
         writer.writerow(
-            [entry["id"], _cell(entry["fn"]), _cell(email), entry["sign_in_url"], entry["card_url"]]
+            [
+                entry["id"],
+                safe_cell(entry["fn"]),
+                safe_cell(email),
+                entry["sign_in_url"],
+                entry["card_url"],
+            ]
         )
     return out.getvalue()
