@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server import attendees, contacts, events, vcards
+from server import attendees, contacts, events, vcards, webshell
+from server.endpoints.public import CARD_NOT_FOUND
 from server.errors import InvalidField, NotFound, UnsupportedMediaType
 from server.http import JSON, ctx, read_body, session
 from server.tokens import InvalidToken
@@ -27,12 +28,6 @@ CSV_TYPE = "text/csv; charset=utf-8"
 ZIP_TYPE = "application/zip"
 MAX_IDS = 1000  # more would not fit in a URL anyway; filter with tag/follow_up/starred/q instead
 VCARD_UPLOAD_TYPES = frozenset({"text/vcard", "text/x-vcard", "text/directory"})
-_NOT_FOUND_PAGE = (
-    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-    '<meta name="viewport" content="width=device-width, initial-scale=1">'
-    "<title>Card not found</title></head><body><main><h1>Card not found</h1>"
-    "<p>This card link is not valid, or its owner has withdrawn it.</p></main></body></html>"
-)
 
 
 def content_disposition(filename: str) -> str:
@@ -122,12 +117,12 @@ def public_card_vcf(request: Request) -> Response:
     try:
         payload = context.tokens.read_card_token(request.path_params["token"])
     except InvalidToken:
-        return HTMLResponse(_NOT_FOUND_PAGE, status_code=404)
-    row = attendees.get_attendee(context.store.read(), payload.attendee_id)
-    if row is None or row["deleted_at"] is not None or not row["card"]:
-        return HTMLResponse(_NOT_FOUND_PAGE, status_code=404)
-    card: dict[str, Any] = row["card"]
-    text = vcards.card_vcard(card, vcards.stable_uid("attendee", str(row["id"])))
+        return HTMLResponse(CARD_NOT_FOUND, status_code=404)
+    found = webshell.public_card(context.store, payload)
+    if found is None:
+        return HTMLResponse(CARD_NOT_FOUND, status_code=404)
+    card: dict[str, Any] = found["card"]
+    text = vcards.card_vcard(card, vcards.stable_uid("attendee", payload.attendee_id))
     response = _download(text, VCARD_TYPE, f"{vcards.file_stem(str(card['fn']))}.vcf")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -26,7 +26,8 @@ _HEAD = (
     '<link rel="icon" type="image/png" href="/icons/icon-192.png">'
     '<link rel="stylesheet" href="/css/public.css"><title>{title}</title></head><body>'
 )
-_NOT_FOUND = (
+# Also the answer of /c/{token}.vcf (endpoints/exports.py) for a forged or withdrawn card.
+CARD_NOT_FOUND = (
     _HEAD.format(title="Card not found") + '<main class="card"><h1>Card not found</h1>'
     "<p>This card link is not valid, or its owner has withdrawn it.</p></main></body></html>"
 )
@@ -91,10 +92,10 @@ async def card_page(request: Request) -> Response:
     try:
         payload = context.tokens.read_card_token(token)
     except InvalidToken:
-        return HTMLResponse(_NOT_FOUND, status_code=404)
+        return HTMLResponse(CARD_NOT_FOUND, status_code=404)
     found = await run_in_threadpool(webshell.public_card, context.store, payload)
     if found is None:
-        return HTMLResponse(_NOT_FOUND, status_code=404)
+        return HTMLResponse(CARD_NOT_FOUND, status_code=404)
     return HTMLResponse(
         render_card_page(token, found), headers={"Cache-Control": "private, no-cache"}
     )
