@@ -18,12 +18,14 @@ class AppContext:
     sync_limiter: RateLimiter = field(init=False)
     register_limiter: RateLimiter = field(init=False)
     ip_limiter: RateLimiter = field(init=False)
+    admin_signin_limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
         self.sync_limiter = RateLimiter(s.sync_rate_per_minute, 60.0)
         self.register_limiter = RateLimiter(s.register_rate_per_minute, 60.0)
         self.ip_limiter = RateLimiter(s.ip_flood_per_minute, 60.0)
+        self.admin_signin_limiter = RateLimiter(s.admin_signin_per_minute, 60.0)
 
     def card_url(self, token: str) -> str:
         return f"{self.settings.base_url}/c/{token}"

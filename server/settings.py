@@ -23,6 +23,8 @@ class Settings:
     # Rate limits: generous enough that a venue's NAT never throttles real attendees.
     sync_rate_per_minute: int = 120
     register_rate_per_minute: int = 600
+    # Admin sign-in attempts per client address, right or wrong: guessing a token stays hopeless.
+    admin_signin_per_minute: int = 10
     # Per IP, /api/ only: 2,000 requests/s sustained (a burst of 120,000). A venue's whole crowd
     # shares one address and this server answers ~150-300 syncs/s on 2 cores, so the guard only
     # ever meets floods of cheap requests; 20,000/min would have refused a health-check or

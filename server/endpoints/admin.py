@@ -46,7 +46,6 @@ from server.http import (
     require_admin,
 )
 from server.organizer import desk_signin, import_attendees, list_attendees, signin_links_csv
-from server.ratelimit import RateLimiter
 from server.stats import attendee_counts, event_stats, registrations_by_hour
 from server.tokens import ADMIN_SESSION_MAX_AGE
 
@@ -59,7 +58,6 @@ NO_STORE = {"Cache-Control": "no-store"}
 # tokens, so their pages may send the origin to themselves (never to other sites).
 PAGE_HEADERS = {**NO_STORE, "Referrer-Policy": "same-origin"}
 EVENT_PAGE_ROWS = 2000
-SIGNIN_ATTEMPTS_PER_MINUTE = 10  # per client address: guessing a token stays hopeless
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -149,15 +147,6 @@ async def _form_or_json(request: Request) -> dict[str, Any]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-def _signin_limiter(request: Request) -> RateLimiter:
-    """The app's limiter of sign-in attempts (made on first use, one per app)."""
-    state = request.app.state
-    if not hasattr(state, "admin_signin_limiter"):
-        state.admin_signin_limiter = RateLimiter(SIGNIN_ATTEMPTS_PER_MINUTE, 60.0)
-    limiter: RateLimiter = state.admin_signin_limiter
-    return limiter
-
-
 async def signin(request: Request) -> Response:
     """`POST /admin/signin` with the admin token: sets the signed, HttpOnly admin cookie.
 
@@ -168,7 +157,7 @@ async def signin(request: Request) -> Response:
     origin = request.headers.get("origin")
     if origin and origin.rstrip("/").lower() != context.settings.origin:
         raise Forbidden("Sign in from the cardswap admin page itself.", code="bad_origin")
-    _signin_limiter(request).hit(f"admin-signin:{client_ip(request)}")
+    context.admin_signin_limiter.hit(client_ip(request))
     data = await _form_or_json(request)
     token = data.get("token") or data.get("admin_token")
     next_path = _safe_next(data.get("next"))
