@@ -119,6 +119,15 @@ def join_url(base_url: str, event: dict[str, Any]) -> str:
     return f"{base_url}/join/{event['slug']}?code={event['join_code']}"
 
 
+def organizer_event(base_url: str, event: dict[str, Any]) -> dict[str, Any]:
+    """What the organizer sees of an event: its public face, the join code and the join link."""
+    return {
+        **public_event(event),
+        "join_code": event["join_code"],
+        "join_url": join_url(base_url, event),
+    }
+
+
 def ensure_demo_event(store: Store) -> dict[str, Any] | None:
     """On an empty database, create the `demo` event; returns it when it was created."""
     if store.read().execute("SELECT 1 FROM events LIMIT 1").fetchone():

@@ -33,7 +33,14 @@ from server.errors import (
     UnsupportedMediaType,
 )
 from server.events import create_event as create_event_row
-from server.events import get_event, join_url, list_events, update_event, validate_event_fields
+from server.events import (
+    get_event,
+    join_url,
+    list_events,
+    organizer_event,
+    update_event,
+    validate_event_fields,
+)
 from server.http import (
     ADMIN_COOKIE,
     JSON,
@@ -245,17 +252,6 @@ async def edit_event(request: Request) -> Response:
     return RedirectResponse(f"/admin/events/{slug}", status_code=303)
 
 
-def _admin_event(request: Request, event: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "slug": event["slug"],
-        "name": event["name"],
-        "starts_on": event["starts_on"],
-        "ends_on": event["ends_on"],
-        "join_code": event["join_code"],
-        "join_url": join_url(ctx(request).settings.base_url, event),
-    }
-
-
 async def patch_event(request: Request) -> Response:
     """`PATCH /api/admin/events/{slug}` `{"name"?, "starts_on"?, "ends_on"?}` -> the event."""
     require_admin(request)
@@ -267,7 +263,7 @@ async def patch_event(request: Request) -> Response:
         raise InvalidField("An event's slug cannot change (it is in every link).", field="slug")
     checked = validate_event_fields({k: v for k, v in data.items() if k != "slug"}, partial=True)
     event = await run_in_threadpool(update_event, store, slug, checked)
-    return JSON(_admin_event(request, event))
+    return JSON(organizer_event(ctx(request).settings.base_url, event))
 
 
 # -- attendees ---------------------------------------------------------------------------------
