@@ -128,6 +128,8 @@ def _contact_id(raw: dict[str, Any]) -> str:
 
 def _token_of(text: str) -> str:
     """The token itself, also when a client sends the whole card URL (any letter case)."""
+    if "/" not in text:  # a bare token (the usual case): no URL to take it from
+        return text
     found = re.search(r"/c/([A-Za-z0-9]+)/?$", text.strip(), re.IGNORECASE)
     return found.group(1) if found else text
 
@@ -242,31 +244,25 @@ def _dumps(value: Any) -> str:
     return dumps(value).decode("utf-8")
 
 
+def _memo_text(memo: dict[Any, str], key: Any, value: Any) -> str:
+    text = memo.get(key)
+    if text is None:
+        text = memo[key] = _dumps(value)
+    return text
+
+
 def _encode(row: Row, memo: dict[Any, str]) -> list[Any]:
-    """The row's column values; `memo` reuses the text of a card object or list seen before in
-    this write (a swap's reciprocal rows all share the owner's card, and most rows have the same
-    few methods and tags lists)."""
-    out: list[Any] = []
-    for name in _COLUMNS:
-        value = row[name]
-        if name == "versions":
-            value = _dumps(value)
-        elif name == "card":
-            key: Any = id(value)
-            text = memo.get(key)
-            if text is None:
-                text = memo[key] = _dumps(value)
-            value = text
-        elif name in _JSON_COLUMNS:  # methods, tags: lists of strings
-            key = tuple(value)
-            text = memo.get(key)
-            if text is None:
-                text = memo[key] = _dumps(value)
-            value = text
-        elif name in _BOOL_COLUMNS:
-            value = int(value)
-        out.append(value)
-    return out
+    """The row's values in _COLUMNS order; `memo` reuses the text of a card object or list seen
+    before in this write (a swap's reciprocal rows all share the owner's card, and most rows have
+    the same few methods and tags lists). Spelled out column by column: it runs for every
+    changed row."""
+    card, methods, tags = row["card"], row["methods"], row["tags"]
+    return [row["owner_id"], row["contact_id"], _memo_text(memo, id(card), card),
+            int(row["verified"]), row["linked_attendee_id"], row["met_at"],
+            _memo_text(memo, tuple(methods), methods), row["notes"],
+            _memo_text(memo, tuple(tags), tags), row["follow_up"], row["follow_up_on"],
+            int(row["starred"]), int(row["deleted"]), row["vcard"],
+            _dumps(row["versions"])]  # fmt: skip
 
 
 def _new_row(owner_id: str, contact_id: str) -> Row:
