@@ -3,7 +3,9 @@ worker, the manifest, and whitelisted third-party JavaScript from node_modules."
 
 from __future__ import annotations
 
+import functools
 from functools import partial
+from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -68,10 +70,15 @@ def vendor(request: Request) -> Response:
     return FileResponse(path, media_type="text/javascript; charset=utf-8", headers=NO_CACHE)
 
 
+@functools.cache
+def _files(directory: Path) -> StaticFiles:
+    """One StaticFiles per folder (the web_dir comes from each app's settings)."""
+    return StaticFiles(directory=directory, check_dir=False)
+
+
 def _static(sub: str) -> Mount:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        directory = ctx(Request(scope)).settings.web_dir / sub
-        await StaticFiles(directory=directory, check_dir=False)(scope, receive, send)
+        await _files(ctx(Request(scope)).settings.web_dir / sub)(scope, receive, send)
 
     return Mount(f"/{sub}", app=app)
 
