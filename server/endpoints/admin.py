@@ -93,21 +93,16 @@ def page(handler: Handler) -> Handler:
     """An admin HTML page: sign-in form (401) when not signed in, domain errors as HTML pages."""
 
     async def wrapped(request: Request) -> Response:
+        signed_in = False
         try:
             require_admin(request)
-        except Unauthorized:
-            if not _wants_html(request):
-                raise
-            return _html(admin_pages.signin_page(_safe_next(_here(request))), 401)
-        except Forbidden as exc:
-            if not _wants_html(request):
-                raise
-            return _html(admin_pages.error_page(exc.status, exc.message), exc.status)
-        try:
+            signed_in = True
             return await handler(request)
         except CardswapError as exc:
             if not _wants_html(request):
                 raise
+            if isinstance(exc, Unauthorized) and not signed_in:
+                return _html(admin_pages.signin_page(_safe_next(_here(request))), 401)
             return _html(admin_pages.error_page(exc.status, exc.message), exc.status)
 
     return wrapped
