@@ -23,6 +23,16 @@ function emptyCard() {
   return { fn: '', given: '', family: '', org: '', title: '', emails: [], phones: [], urls: [], note: '' };
 }
 
+// The fields vCard and MECARD write alike (N differs in both, ORG in vCard: read before this).
+function addCommon(card, name, v) {
+  if (name === 'ORG') card.org = v;
+  else if (name === 'TITLE') card.title = v;
+  else if (name === 'EMAIL' && v) card.emails.push(v);
+  else if (name === 'TEL' && v) card.phones.push(v);
+  else if (name === 'URL' && v) card.urls.push(v);
+  else if (name === 'NOTE') card.note = v;
+}
+
 function finish(card) {
   if (!card.fn) card.fn = [card.given, card.family].filter(Boolean).join(' ');
   if (!card.fn) card.fn = card.org || card.emails[0] || 'Unknown';
@@ -43,11 +53,7 @@ export function parseVcard(text) {
       const [family = '', given = ''] = splitUnescaped(value, ';').map((p) => unescape(p).trim());
       card.family = family; card.given = given;
     } else if (name === 'ORG') card.org = unescape(splitUnescaped(value, ';')[0]).trim();
-    else if (name === 'TITLE') card.title = v;
-    else if (name === 'EMAIL' && v) card.emails.push(v);
-    else if (name === 'TEL' && v) card.phones.push(v);
-    else if (name === 'URL' && v) card.urls.push(v);
-    else if (name === 'NOTE') card.note = v;
+    else addCommon(card, name, v);
   }
   return finish(card);
 }
@@ -64,12 +70,7 @@ export function parseMecard(text) {
     if (name === 'N') {
       const [family = '', given = ''] = splitUnescaped(value, ',').map((p) => unescape(p).trim());
       card.family = family; card.given = given;
-    } else if (name === 'ORG') card.org = v;
-    else if (name === 'TITLE') card.title = v;
-    else if (name === 'EMAIL' && v) card.emails.push(v);
-    else if (name === 'TEL' && v) card.phones.push(v);
-    else if (name === 'URL' && v) card.urls.push(v);
-    else if (name === 'NOTE') card.note = v;
+    } else addCommon(card, name, v);
   }
   return finish(card);
 }
