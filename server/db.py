@@ -107,6 +107,35 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_vcard_cache(db: Database) -> None:
+    """Each exported contact's vCard text, reused while the contact's seq and event name hold.
+
+    vobject writes ~4.4k cards a second (DESIGN.md section 8); an export renders only the contacts
+    changed since the last one. A changed or deleted contact's text goes with it (triggers), so
+    no note outlives its contact.
+    """
+    db.executescript(
+        """
+        CREATE TABLE vcard_cache (
+            owner_id TEXT NOT NULL,
+            contact_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,           -- contacts.seq the text was written from
+            event_name TEXT NOT NULL,       -- the NOTE says where we met
+            fmt INTEGER NOT NULL,           -- server.vcard_export.FORMAT
+            text TEXT NOT NULL,
+            PRIMARY KEY (owner_id, contact_id)
+        );
+        CREATE TRIGGER vcard_cache_contact_changed AFTER UPDATE OF seq ON contacts BEGIN
+            DELETE FROM vcard_cache WHERE owner_id = old.owner_id AND contact_id = old.contact_id;
+        END;
+        CREATE TRIGGER vcard_cache_contact_deleted AFTER DELETE ON contacts BEGIN
+            DELETE FROM vcard_cache WHERE owner_id = old.owner_id AND contact_id = old.contact_id;
+        END;
+        """
+    )
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")

@@ -2,7 +2,8 @@
 
 The one public entry point other modules call. The work is split by direction:
 `vcard_import` reads foreign cards losing no text (it handles the traps vobject 0.9.9 falls into),
-`vcard_export` writes vCard 3.0 fast and by the RFC, `csv_export` writes Google Contacts CSV.
+`vcard_export` writes vCard 3.0 through vobject by the RFC (and keeps each contact's text until the
+contact changes), `csv_export` writes Google Contacts CSV.
 """
 
 from __future__ import annotations
@@ -10,22 +11,26 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from server import csv_export, vcard_export
 from server.cards import MAX_ITEMS, MAX_NOTE, MAX_TEXT, normalize_card
+from server.db import Store
 from server.errors import InvalidField
 from server.mecard import parse_mecard
 from server.vcard_import import ParsedCard, VCardError, read_vcards
 
 __all__ = [
     "ParsedCard",
+    "cached_vcards",
     "VCardError",
     "card_vcard",
     "contacts_csv",
     "contacts_vcf",
     "contacts_zip",
+    "export_vcf",
+    "export_zip",
     "file_stem",
     "own_card",
     "parse_foreign",
@@ -34,6 +39,7 @@ __all__ = [
 ]
 
 stable_uid = vcard_export.stable_uid
+cached_vcards = vcard_export.cached_vcards
 _MECARD = re.compile(r"^[\s\ufeff]*MECARD:", re.IGNORECASE)
 
 
@@ -86,17 +92,36 @@ def contacts_zip(
     contacts: Iterable[dict[str, Any]], event_name: str | None = None, owner_id: str = ""
 ) -> bytes:
     """A zip with one .vcf per contact (Outlook desktop imports one contact per file)."""
+    return _zip((c, vcard_export.contact_vcard(c, event_name, owner_id)) for c in contacts)
+
+
+def export_vcf(
+    store: Store, owner_id: str, event_name: str, load: Callable[[], list[dict[str, Any]]]
+) -> str:
+    """contacts_vcf of the owner's contacts `load` returns, unchanged ones from the cache."""
+    return "".join(
+        text for _, text in vcard_export.cached_vcards(store, owner_id, event_name, load)
+    )
+
+
+def export_zip(
+    store: Store, owner_id: str, event_name: str, load: Callable[[], list[dict[str, Any]]]
+) -> bytes:
+    """contacts_zip of the owner's contacts `load` returns, unchanged ones from the cache."""
+    return _zip(vcard_export.cached_vcards(store, owner_id, event_name, load))
+
+
+def _zip(items: Iterable[tuple[dict[str, Any], str]]) -> bytes:
     buffer = io.BytesIO()
     used: set[str] = set()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for contact in contacts:
+        for contact, text in items:
             stem = file_stem(str((contact.get("card") or {}).get("fn") or "contact"))
             name, n = f"{stem}.vcf", 1
             while name.lower() in used:
                 n += 1
                 name = f"{stem} ({n}).vcf"
             used.add(name.lower())
-            text = vcard_export.render(vcard_export.contact_lines(contact, event_name, owner_id))
             archive.writestr(name, text.encode("utf-8"))
     return buffer.getvalue()
 

@@ -8,10 +8,12 @@ ical.js.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
+import sqlite3
 import urllib.request
 import uuid
 import zipfile
@@ -434,3 +436,78 @@ def test_exports_take_the_contact_list_filters(
                 got = {row["First Name"] for row in rows}
             assert got == names, (query, kind)
     error(client.get("/api/contacts.vcf?follow_up=soon", headers=ada.headers), 422)
+
+
+# -- the vCard cache -----------------------------------------------------------------------------
+def cache_rows(db_path: Path) -> dict[str, tuple[int, str]]:
+    """contact id -> (seq, text) of the vcard_cache table, read from the real SQLite file."""
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        rows = conn.execute("SELECT contact_id, seq, text FROM vcard_cache").fetchall()
+    return {cid: (seq, text) for cid, seq, text in rows}
+
+
+def test_export_reuses_cached_cards_and_writes_changed_ones_again(
+    client: TestClient, register: Callable[..., Attendee], db_path: Path
+) -> None:
+    ada, cy = register("Ada Lovelace"), register("Cy Young")
+    bob = register("Bob Babbage", emails=["bob@example.com"])
+    swap(client, ada, bob)
+    swap(client, ada, cy)
+    assert cache_rows(db_path) == {}
+    first = client.get("/api/contacts.vcf", headers=ada.headers)
+    assert first.status_code == 200
+    rows = cache_rows(db_path)
+    assert sorted(rows) == [f"att:{bob.id}", f"att:{cy.id}"]
+    assert first.text == "".join(text for _, text in rows.values()) or first.text == "".join(
+        text for _, text in reversed(rows.values())
+    )
+    # vobject wrote it: after VERSION, PRODID and UID its properties come in name order.
+    names = [line.split(":")[0].split(";")[0] for line in rows[f"att:{bob.id}"][1].split("\r\n")]
+    assert names[:4] == ["BEGIN", "VERSION", "PRODID", "UID"]
+    assert names[4:-2] == sorted(names[4:-2]) and names[4] == "EMAIL"
+    # A second export reads the cache, not vobject: a marked cached text comes back as it is.
+    marked = rows[f"att:{cy.id}"][1].replace("FN:Cy Young", "FN:Cy From The Cache")
+    with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:
+        conn.execute(
+            "UPDATE vcard_cache SET text = ? WHERE contact_id = ?", [marked, f"att:{cy.id}"]
+        )
+    second = client.get("/api/contacts.vcf", headers=ada.headers).text
+    assert "FN:Cy From The Cache" in second and "FN:Bob Babbage" in second
+    one = client.get(f"/api/contacts/{quote(f'att:{cy.id}')}.vcf", headers=ada.headers)
+    assert one.text == marked
+    # A change to the contact (our notes) or to the linked card writes that card again.
+    update(client, ada, f"att:{cy.id}", notes="Pitcher; call him")
+    edited = client.put("/api/me/card", json={"card": {"fn": "Bob B."}}, headers=bob.headers)
+    assert edited.status_code == 200, edited.text
+    assert cache_rows(db_path) == {}  # both contacts changed: their texts went with the change
+    third = client.get("/api/contacts.vcf", headers=ada.headers).text
+    assert "From The Cache" not in third and "FN:Cy Young" in third and "FN:Bob B.\r\n" in third
+    (in_vobject, _) = sorted(vobject.readComponents(third), key=lambda c: c.fn.value)
+    assert in_vobject.fn.value == "Bob B."
+    assert "My notes: Pitcher; call him" in third
+    rows = cache_rows(db_path)
+    assert {cid: text for cid, (_, text) in rows.items()} == {
+        cid: text for cid, (_, text) in rows.items() if text in third
+    }
+    assert len(rows) == 2
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        seqs = dict(
+            conn.execute("SELECT contact_id, seq FROM contacts WHERE owner_id = ?", [ada.id])
+        )
+    assert {cid: seq for cid, (seq, _) in rows.items()} == seqs
+    # Deleting one's data takes the cached texts (with our notes) along.
+    assert client.delete("/api/me", headers=ada.headers).status_code == 204
+    assert cache_rows(db_path) == {}
+
+
+def test_zip_export_fills_and_reads_the_same_cache(
+    client: TestClient, register: Callable[..., Attendee], db_path: Path
+) -> None:
+    ada, bob = register("Ada Lovelace"), register("Bob Babbage")
+    swap(client, ada, bob)
+    vcf = client.get("/api/contacts.vcf", headers=ada.headers).text
+    ((_, cached),) = cache_rows(db_path).values()
+    assert vcf == cached
+    data = client.get("/api/contacts.zip", headers=ada.headers).content
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.read("Bob Babbage.vcf").decode("utf-8") == cached

@@ -9,6 +9,7 @@ so SQLite never blocks the event loop.
 from __future__ import annotations
 
 import unicodedata
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -82,16 +83,19 @@ def _ids(request: Request) -> list[str] | None:
 def contacts_vcf(request: Request) -> Response:
     """GET /api/contacts.vcf[?ids=a,b]: the caller's contacts as one vCard 3.0 file."""
     owner, event_name = _owner(request)
-    items = _selection(request, owner)
-    text = vcards.contacts_vcf(items, event_name, owner_id=owner)
+    text = vcards.export_vcf(
+        ctx(request).store, owner, event_name, partial(_selection, request, owner)
+    )
     return _download(text, VCARD_TYPE, f"{vcards.file_stem(event_name)} contacts.vcf")
 
 
 def contact_vcf(request: Request) -> Response:
     """GET /api/contacts/{id}.vcf: one of the caller's contacts; 404 for anyone else's."""
     owner, event_name = _owner(request)
-    contact = contacts.get_contact(ctx(request).store, owner, request.path_params["contact_id"])
-    text = vcards.contacts_vcf([contact], event_name, owner_id=owner)
+    store, contact_id = ctx(request).store, request.path_params["contact_id"]
+    [(contact, text)] = vcards.cached_vcards(
+        store, owner, event_name, lambda: [contacts.get_contact(store, owner, contact_id)]
+    )
     return _download(text, VCARD_TYPE, f"{vcards.file_stem(contact['card']['fn'])}.vcf")
 
 
@@ -106,8 +110,9 @@ def contacts_csv(request: Request) -> Response:
 def contacts_zip(request: Request) -> Response:
     """GET /api/contacts.zip[?ids=a,b]: one .vcf per contact, for Outlook desktop."""
     owner, event_name = _owner(request)
-    items = _selection(request, owner)
-    data = vcards.contacts_zip(items, event_name, owner_id=owner)
+    data = vcards.export_zip(
+        ctx(request).store, owner, event_name, partial(_selection, request, owner)
+    )
     return _download(data, ZIP_TYPE, f"{vcards.file_stem(event_name)} contacts.zip")
 
 
