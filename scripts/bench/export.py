@@ -3,9 +3,10 @@
 against writing the same fields with plain string formatting in the same run.
 
 The contacts (live-linked cards of 10,000 attendees, with notes, tags and a follow-up date) are
-built with bulk SQL in the real schema. Reported: p50 of each download (goal: `.vcf` in 1 second
-or less) and its ratio to the plain-formatting baseline over the same contacts (read from
-`GET /api/contacts`).
+built with bulk SQL in the real schema. Reported: the `.vcf` download cold (the vCard cache emptied:
+vobject writes every card) and warm (p50 of the next two: every card from the cache; goal 1 second
+or less), the CSV's p50, and their ratio to the plain-formatting baseline over the same contacts
+(read from `GET /api/contacts`).
 
     .venv/bin/python scripts/bench/export.py [--quick] [--runs 3] [--contacts 10000]
 """
@@ -152,6 +153,8 @@ async def download(port: int, path: str, headers: dict[str, str], times: int) ->
 
 def one_run(args: argparse.Namespace, index: int, db: Path, owner: str) -> dict[str, float]:
     headers = {"Authorization": f"Bearer {Tokens([SECRET]).session(owner, None)}"}
+    with sqlite3.connect(db) as conn:  # every run starts cold: vobject writes every card
+        conn.execute("DELETE FROM vcard_cache")
     with serving(db) as server:
         [(_, raw)] = run(download(server.port, "/api/contacts", headers, 1))
         vcf = run(download(server.port, "/api/contacts.vcf", headers, 3))
@@ -160,6 +163,7 @@ def one_run(args: argparse.Namespace, index: int, db: Path, owner: str) -> dict[
     assert len(contacts) == args.contacts, len(contacts)
     cards = vcf[0][1].count(b"BEGIN:VCARD")
     assert cards == args.contacts, cards
+    assert all(body == vcf[0][1] for _, body in vcf[1:]), "warm export differs from cold"
     base_vcf, base_csv = [], []
     for _ in range(3):
         started = time.perf_counter()
@@ -169,7 +173,8 @@ def one_run(args: argparse.Namespace, index: int, db: Path, owner: str) -> dict[
         plain_csv(contacts).encode()
         base_csv.append(time.perf_counter() - started)
     out = {
-        "vcf_s": median([s for s, _ in vcf]),
+        "vcf_cold_s": vcf[0][0],
+        "vcf_s": median([s for s, _ in vcf[1:]]),
         "csv_s": median([s for s, _ in csv_]),
         "plain_vcf_s": median(base_vcf),
         "plain_csv_s": median(base_csv),
@@ -179,7 +184,8 @@ def one_run(args: argparse.Namespace, index: int, db: Path, owner: str) -> dict[
     out["vcf_ratio"] = out["vcf_s"] / out["plain_vcf_s"]
     out["csv_ratio"] = out["csv_s"] / out["plain_csv_s"]
     print(
-        f"  run {index + 1}: .vcf {out['vcf_s']:.3f} s (plain {out['plain_vcf_s']:.3f} s,"
+        f"  run {index + 1}: .vcf cold {out['vcf_cold_s']:.3f} s, warm {out['vcf_s']:.3f} s"
+        f" (plain {out['plain_vcf_s']:.3f} s,"
         f" x{out['vcf_ratio']:.1f}); .csv {out['csv_s']:.3f} s (plain"
         f" {out['plain_csv_s']:.3f} s, x{out['csv_ratio']:.1f})",
         flush=True,
@@ -206,13 +212,14 @@ def main() -> None:
     report(
         f"export of {args.contacts:,} contacts (medians)",
         [
+            ("GET /api/contacts.vcf cold (vobject)", f"{m('vcf_cold_s'):.3f} s"),
             (
-                "GET /api/contacts.vcf",
+                "GET /api/contacts.vcf warm (cached)",
                 f"{m('vcf_s'):.3f} s, {m('vcf_mb'):.1f} MB  (goal <= 1 s:"
                 f" {'met' if m('vcf_s') <= 1 else 'NOT met'})",
             ),
             ("plain string formatting .vcf", f"{m('plain_vcf_s'):.3f} s"),
-            ("ratio .vcf endpoint/plain", f"{m('vcf_ratio'):.1f}"),
+            ("ratio .vcf warm endpoint/plain", f"{m('vcf_ratio'):.1f}"),
             ("GET /api/contacts.csv", f"{m('csv_s'):.3f} s, {m('csv_mb'):.1f} MB"),
             ("plain csv.writer .csv", f"{m('plain_csv_s'):.3f} s"),
             ("ratio .csv endpoint/plain", f"{m('csv_ratio'):.1f}"),
