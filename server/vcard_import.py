@@ -1,16 +1,20 @@
 """Reading foreign vCards (2.1, 3.0, 4.0) into the `card` shape, losing no text.
 
-We tokenize the text ourselves instead of asking vobject 0.9.9, because its parser loses text on
-files real clients write: it cuts a text value at an unescaped comma (Gmail, Apple, Outlook, KDE),
-keeps the backslash of `http\\://`, needs a flag for quoted-printable, and aborts a whole file on
-one bad PHOTO. The steps, each where the RFCs put it:
+vobject 0.9.9 reads each card; our code handles its traps around it. Left alone, vobject loses
+text on files real clients write: it cuts a text value at an unescaped comma (Gmail, Apple,
+Outlook, KDE), keeps the backslash of `http\\://`, needs `allowQP=True` for quoted-printable, and
+aborts a whole file on one bad PHOTO. So the steps, each where the RFCs put it, are:
 
-1. unfold physical lines into logical ones at the byte level (`vcard_lines`);
-2. split each logical line into group, name, parameters (double quotes respected) and value;
-3. decode the value: quoted-printable, then the CHARSET (UTF-8 when absent, Windows-1252 when the
+1. unfold physical lines into logical ones at the byte level (`vcard_lines`), split the cards,
+   and split each logical line into group, name, parameters and raw value bytes;
+2. decode each value: quoted-printable, then the CHARSET (UTF-8 when absent, Windows-1252 when the
    bytes are not UTF-8), and only then unescape and split, so Shift_JIS bytes that look like `\\`
    are never mistaken for escapes. vCard 3.0 and 4.0 escape every text value; vCard 2.1 only
    `\\;` between the parts of N, ADR and ORG, so its other text is taken as written;
+3. hand vobject the cleaned card (decoded, one line per property, PHOTO and other binaries
+   checked by us and left out) and take the structure from its component: which properties,
+   their groups and parameters (`through_vobject`). The text values stay ours. A card vobject
+   refuses is read by our reader alone, with a warning: no card is lost;
 4. build the card: FN (else derived from N, then ORG, then EMAIL, else "Unknown"), every EMAIL,
    TEL and URL, the first ORG (its units joined by `; `) and TITLE, every NOTE.
 
@@ -26,6 +30,8 @@ import quopri
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+import vobject
 
 from server.cards import MAX_FOREIGN_NOTE, normalize_card
 from server.errors import InvalidField
@@ -54,6 +60,7 @@ class ParsedCard:
     raw: str
     warnings: list[str] = field(default_factory=list)
     photo: tuple[str, bytes] | None = None  # (media type, bytes) of a valid embedded photo
+    via: str = "vobject"  # "vobject", or "fallback" when vobject refused the card
 
 
 @dataclass
@@ -261,9 +268,11 @@ def _strip_scheme(value: str, scheme: str) -> str:
     return value
 
 
-def card_from_properties(props: list[_Prop], raw: str) -> ParsedCard:
+def card_from_properties(
+    props: list[_Prop], raw: str, warnings: list[str] | None = None
+) -> ParsedCard:
     """The foreign card built from one vCard's properties."""
-    warnings: list[str] = []
+    warnings = list(warnings or [])
     versions = [p.raw.decode("ascii", "replace").strip() for p in props if p.name == "VERSION"]
     version = versions[0] if versions else "3.0"
     # vCard 2.1 defines one escape, `\;` between the parts of N, ADR or ORG; its other text is
@@ -350,6 +359,70 @@ def card_from_properties(props: list[_Prop], raw: str) -> ParsedCard:
     return ParsedCard(card=card, raw=raw, warnings=warnings, photo=photo)
 
 
+# -- 4. vobject reads the card, our code handles its traps -------------------------------------
+# Binary properties are checked by our code (`_photo`) and never shown to vobject: one bad PHOTO
+# would abort its whole parse, and it cannot re-serialise ENCODING=BASE64 bytes anyway.
+# PROFILE:VCARD (Lotus Notes) makes vobject refuse the card; it carries nothing.
+_NOT_FOR_VOBJECT = {"PHOTO", "LOGO", "KEY", "SOUND", "X-MS-CARDPICTURE", "AGENT", "PROFILE"}
+_HANDLED_BY_US = {"ENCODING", "CHARSET"}  # undone before vobject sees the line
+
+
+def _param_text(values: list[str]) -> str:
+    clean = [v.replace('"', "") for v in values]
+    return ",".join(f'"{v}"' if any(c in v for c in ";:,") else v for v in clean)
+
+
+def _clean_line(prop: _Prop) -> str:
+    """One property as vobject-safe text: charset and quoted-printable undone, on one line."""
+    value = _decode(prop, [])  # warnings come once, from `card_from_properties`
+    value = value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+    head = f"{prop.group}.{prop.name}" if prop.group else prop.name
+    for key, values in prop.params.items():
+        if key not in _HANDLED_BY_US and values:
+            head += f";{key}={_param_text(values)}"
+    return f"{head}:{value}"
+
+
+def through_vobject(props: list[_Prop]) -> tuple[list[_Prop], str, list[str]]:
+    """The card's properties as vobject reads them, our decoded raw values kept.
+
+    vobject (allowQP=True, on text we already unfolded, decoded and stripped of binaries) gives the
+    structure: which properties, their groups (itemN.X-ABLabel) and parameters such as TYPE. The
+    text VALUES stay the raw ones of our reader, because vobject cuts unstructured text at an
+    unescaped comma and keeps the backslash of `http\\://`. A card vobject refuses, or reads
+    into other properties than ours, is read by our reader alone, with a warning.
+    Returns the properties, "vobject" or "fallback", and the warnings.
+    """
+    shown = [p for p in props if p.name not in _NOT_FOR_VOBJECT]
+    text = "\r\n".join(["BEGIN:VCARD", *(_clean_line(p) for p in shown), "END:VCARD", ""])
+    try:
+        component = vobject.readOne(text, allowQP=True, transform=False)
+    except Exception as exc:  # vobject raises ParseError, but also ValueError and others
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return props, "fallback", [f"vobject could not read this card ({reason}); read as written."]
+    contents: dict[str, list[Any]] = component.contents
+    seen: dict[str, int] = {}
+    structure: dict[int, _Prop] = {}
+    for prop in shown:
+        key = prop.name.lower()
+        index = seen.get(key, 0)
+        seen[key] = index + 1
+        lines = contents.get(key, [])
+        if index >= len(lines):
+            return props, "fallback", [f"vobject lost the {prop.name} property; read as written."]
+        line = lines[index]
+        params = {k.upper(): [str(v) for v in vs] for k, vs in line.params.items()}
+        for key_ in _HANDLED_BY_US:
+            if key_ in prop.params:
+                params[key_] = prop.params[key_]
+        group = line.group or ""
+        structure[id(prop)] = _Prop(prop.line, group, line.name.upper(), params, prop.raw)
+    extra = sorted(k.upper() for k, v in contents.items() if len(v) != seen.get(k, 0))
+    if extra:
+        return props, "fallback", [f"vobject read other properties ({', '.join(extra)})."]
+    return [structure.get(id(p), p) for p in props], "vobject", []
+
+
 def _raw_text(lines: list[bytes]) -> str:
     data = b"\r\n".join(lines)
     try:
@@ -380,7 +453,10 @@ def read_vcards(text: str | bytes) -> tuple[list[ParsedCard], list[VCardError]]:
         end = logical[-1][0]
         try:
             props = _nested_free(logical[:-1])
-            cards.append(card_from_properties(props, _raw_text(lines[index:end])))
+            props, via, notes = through_vobject(props)
+            parsed = card_from_properties(props, _raw_text(lines[index:end]), notes)
+            parsed.via = via
+            cards.append(parsed)
         except VCardError as exc:
             errors.append(exc)
         except InvalidField as exc:

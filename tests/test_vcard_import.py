@@ -379,3 +379,72 @@ def test_escaped_colon_in_a_url_is_undone_in_every_version(version: str) -> None
     assert parsed.card["urls"] == ["https://example.com/a,b"]
     card, warnings = vcards.own_card(parsed)
     assert card["urls"] == ["https://example.com/a,b"] and warnings == []
+
+
+# -- vobject reads every card; our code corrects its traps -------------------------------------
+# The one corpus card vobject 0.9.9 refuses: KDE writes `X-MESSAGING/GADU-ALL`, a property name
+# with a slash, which vobject's line grammar rejects. Our reader reads it; the card is kept.
+VOBJECT_REFUSES = {"ical4j-vcard/samples_vcard-antoni-kontact.vcf"}
+
+
+def test_vobject_reads_every_corpus_card_but_one_and_the_refused_one_is_kept() -> None:
+    via: dict[str, int] = {"vobject": 0, "fallback": 0}
+    fell_back: set[str] = set()
+    for name in corpus_files():
+        cards, _errors = vcards.parse_many((CORPUS_DIR / name).read_bytes())
+        for card in cards:
+            via[card.via] += 1
+            if card.via == "fallback":
+                fell_back.add(name)
+                assert any("vobject could not read" in w for w in card.warnings)
+    assert fell_back == VOBJECT_REFUSES
+    assert via == {"vobject": 115, "fallback": 1}
+
+
+TRAPS = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nNOTE:Hello, world\r\n"
+    "URL:http\\://example.com\r\nitem1.TEL;TYPE=WORK,VOICE:+1 555 0100\r\n"
+    "item1.X-ABLabel:Desk\r\nPHOTO;ENCODING=b;TYPE=JPEG:not*base64\r\nEND:VCARD\r\n"
+)
+
+
+def test_vobject_gives_the_structure_and_our_code_the_values_it_would_mangle() -> None:
+    import vobject
+
+    from server.vcard_import import _nested_free, through_vobject
+    from server.vcard_lines import logical_lines, physical_lines
+
+    # The traps are real: vobject alone cuts the note at its comma, keeps `\:`, and a bad PHOTO
+    # would be its to choke on.
+    plain = vobject.readOne(TRAPS.replace("PHOTO;ENCODING=b;TYPE=JPEG:not*base64\r\n", ""))
+    assert plain.note.value == "Hello" and plain.url.value == "http\\://example.com"
+    lines = physical_lines(TRAPS.encode())
+    props, via, warnings = through_vobject(_nested_free(logical_lines(lines, 1)[:-1]))
+    assert (via, warnings) == ("vobject", [])
+    tel = next(p for p in props if p.name == "TEL")
+    assert (tel.group, tel.params["TYPE"]) == ("item1", ["WORK", "VOICE"])
+    assert any(p.name == "X-ABLABEL" and p.group == "item1" for p in props)
+    parsed = vcards.parse_foreign(TRAPS)
+    assert parsed.via == "vobject"
+    assert parsed.card["note"] == "Hello, world"
+    assert parsed.card["urls"] == ["http://example.com"]
+    assert parsed.card["phones"] == ["+1 555 0100"]
+    assert parsed.photo is None and any("photo" in w for w in parsed.warnings)
+
+
+def test_a_card_vobject_refuses_falls_back_to_our_reader_with_a_warning() -> None:
+    text = TRAPS.replace("END:VCARD", "X-MESSAGING/GADU-ALL:452342\r\nEND:VCARD")
+    parsed = vcards.parse_foreign(text)
+    assert parsed.via == "fallback"
+    assert any("vobject could not read this card" in w for w in parsed.warnings)
+    assert parsed.card["note"] == "Hello, world" and parsed.card["phones"] == ["+1 555 0100"]
+
+
+def test_quoted_printable_shift_jis_goes_through_vobject_decoded_first() -> None:
+    qp = "".join(f"={b:02X}" for b in "山田 太郎, 営業".encode("shift_jis"))
+    text = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Yamada;Taro\r\n"
+        f"NOTE;CHARSET=SHIFT_JIS;ENCODING=QUOTED-PRINTABLE:{qp}\r\nEND:VCARD\r\n"
+    )
+    parsed = vcards.parse_foreign(text)
+    assert parsed.via == "vobject" and parsed.card["note"] == "山田 太郎, 営業"
