@@ -4,6 +4,7 @@ a QR with some other link is shown, never followed."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -112,12 +113,21 @@ def test_a_paper_card_typed_in_by_hand_syncs_as_a_manual_contact(
     expect(page.locator("section.saved h2")).to_have_text("Kim; Lee, Jr.")
     context.set_offline(False)
     wait_synced(page)
-    response = context.request.post(
-        f"{live_server.url}/api/sync",
-        data={"device_id": "00000000-0000-4000-8000-000000000003", "cursor": None, "ops": []},
-        headers={"Origin": live_server.url},
-    )
-    (contact,) = response.json()["changes"]
+
+    def server_changes() -> list[Any]:
+        response = context.request.post(
+            f"{live_server.url}/api/sync",
+            data={"device_id": "00000000-0000-4000-8000-000000000003", "cursor": None, "ops": []},
+            headers={"Origin": live_server.url},
+        )
+        return list(response.json()["changes"])
+
+    # The status bar can say "synced" from the sync before the contact was added; wait for the
+    # real condition (the server holds it), bounded.
+    deadline = time.monotonic() + 15
+    while not (changes := server_changes()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (contact,) = changes
     assert (contact["card"]["fn"], contact["card"]["org"]) == ("Kim; Lee, Jr.", "Paper & Ink")
     assert contact["card"]["emails"] == ["kim@paper.test"]
     assert contact["methods"] == ["manual"]
