@@ -719,10 +719,13 @@ def test_bodies_over_one_mib_are_413(
     assert _counts(db_path) == before
 
 
-def _raw_request(server: LiveServer, head: str, body: bytes) -> tuple[float, bytes]:
-    """Send `head` and a little `body`, keep the socket open, time the answer."""
+def _raw_request(server: LiveServer, head: str, body: bytes) -> bytes:
+    """Send `head` and only part of `body`, keep the socket open, and read the answer's head.
+
+    The body is never completed, so a server that waited for all of it would never answer: the
+    socket's timeout then fails the test. An answer at all proves nothing was read whole.
+    """
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-        started = time.monotonic()
         sock.sendall(head.encode() + body)
         data = b""
         while b"\r\n\r\n" not in data:
@@ -730,7 +733,7 @@ def _raw_request(server: LiveServer, head: str, body: bytes) -> tuple[float, byt
             if not chunk:
                 break
             data += chunk
-        return time.monotonic() - started, data
+        return data
 
 
 def test_a_huge_declared_body_is_refused_before_it_is_sent(live_server: LiveServer) -> None:
@@ -738,9 +741,9 @@ def test_a_huge_declared_body_is_refused_before_it_is_sent(live_server: LiveServ
         "POST /api/events/demo/attendees HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         "Content-Type: application/json\r\nContent-Length: 53687091200\r\n\r\n"
     )
-    elapsed, answer = _raw_request(live_server, head, b'{"join_code": "')
+    # Answered with 50 GiB declared and 15 bytes sent: nothing was read whole.
+    answer = _raw_request(live_server, head, b'{"join_code": "')
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-    assert elapsed < 5  # answered with 50 GiB declared and 15 bytes sent: nothing read whole
 
 
 def test_a_chunked_body_is_cut_off_once_past_one_mib(live_server: LiveServer) -> None:
@@ -750,9 +753,8 @@ def test_a_chunked_body_is_cut_off_once_past_one_mib(live_server: LiveServer) ->
     )
     chunk = b"x" * 65536
     frames = b"".join(b"%x\r\n" % len(chunk) + chunk + b"\r\n" for _ in range(17))  # 1.06 MiB
-    elapsed, answer = _raw_request(live_server, head, frames)  # never sends the last chunk
+    answer = _raw_request(live_server, head, frames)  # never sends the last chunk
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-    assert elapsed < 5
 
 
 def test_sync_takes_500_ops_and_refuses_501(client: TestClient, pair: Any, db_path: Path) -> None:
