@@ -384,13 +384,13 @@ def _swap_note(row: Row, text: str, ver: Version) -> None:
 
 
 def _settle_notes(row: Row) -> None:
-    edit = row["versions"].get("notes")
-    if edit and len(edit) > 3 and edit[3]:
+    edit = row["versions"].get("notes")  # always (at, device, op id, text): see _edit_notes
+    if edit and edit[3]:
         row["notes"] = edit[3]
         return
     after = _version(row, "notes")
     later = [n for n in row["versions"].get("swap_notes", ()) if tuple(n[:3]) > after]
-    row["notes"] = later[0][3] if later else (edit[3] if edit and len(edit) > 3 else "")
+    row["notes"] = later[0][3] if later else ""
 
 
 def _meet(
