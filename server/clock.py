@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+_NO_OFFSET = timedelta(0)
 
 
 def now() -> datetime:
@@ -10,8 +12,13 @@ def now() -> datetime:
 
 
 def iso(moment: datetime) -> str:
-    """UTC, microseconds, `Z`: fixed width, so comparing strings compares instants."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC, microseconds, `Z`: fixed width, so comparing strings compares instants.
+
+    isoformat, not strftime: it runs for every synced op and is ~5x faster (and pads years
+    before 1000 to four digits, which strftime does not)."""
+    if moment.utcoffset() != _NO_OFFSET:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def now_iso() -> str:

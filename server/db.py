@@ -158,6 +158,7 @@ class Store:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._checkpointer: threading.Thread | None = None
+        self._writer: Database | None = None
 
     def migrate(self) -> None:
         """Apply every pending named migration (at start-up)."""
@@ -177,9 +178,13 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Database]:
-        """The single writer's transaction: all of it commits, or none of it does."""
-        db = self.read()
+        """The single writer's transaction: all of it commits, or none of it does.
+
+        Every write goes through one connection, whichever thread runs it: its page cache stays
+        warm from one transaction to the next. A connection per thread read its b-tree pages
+        again after every commit made on another connection (scripts/bench/README.md)."""
         with self._write_lock:
+            db = self._writer_db()
             db.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -218,6 +223,15 @@ class Store:
         finally:
             conn.close()
 
+    def _writer_db(self) -> Database:
+        """The writer's own connection (used only under the write lock)."""
+        if self._writer is None:
+            conn = _connect(self.path)
+            with self._all_lock:
+                self._all.append(conn)
+            self._writer = Database(conn)
+        return self._writer
+
     def next_seq(self, db: Database, count: int = 1) -> int:
         """Reserve `count` change sequence numbers inside the current write; returns the first."""
         row = db.execute(
@@ -241,3 +255,4 @@ class Store:
                     pass
             self._all.clear()
         self._local = threading.local()
+        self._writer = None

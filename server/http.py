@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +31,20 @@ def ctx(request: Request) -> AppContext:
 # 100 KB each way; scripts/bench/README.md). It is stricter in a few corners, where the json
 # module's answer is kept: integers past 64 bits (orjson would read them as floats), NaN and
 # Infinity, lone surrogates, non-string keys. Those inputs take the json module's path.
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+# A run of 19 digits is found by mapping every digit to "0" and everything else to "." in one
+# C-level pass and searching that: a regex over a 100 KB sync body cost ~2 ms, ~10% of a sync.
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x2E for b in range(256))
+_LONG_RUN = b"0" * 19
+
+
+def has_long_number(body: bytes) -> bool:
+    """True when `body` holds 19 or more digits in a row (maybe an integer past 64 bits)."""
+    return _LONG_RUN in body.translate(_DIGITS_AS_ZERO)
 
 
 def loads(body: bytes) -> Any:
     """Parsed JSON, the same values `json.loads` gives; ValueError when it is not JSON."""
-    if not _LONG_NUMBER.search(body):
+    if not has_long_number(body):
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:

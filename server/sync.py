@@ -91,7 +91,7 @@ def parse_request(tokens: Tokens, attendee_id: str, body: dict[str, Any]) -> Syn
 
 
 # -- phase 1: each op checked and parsed, no database --------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class Op:
     """One op as checked before the lock; `error` set when it is already known to be rejected."""
 
@@ -222,7 +222,10 @@ def prepare(raw: Any, tokens: Tokens, owner_id: str, now: datetime) -> Op:
 _COLUMNS = ("owner_id", "contact_id", "card", "verified", "linked_attendee_id", "met_at",
             "methods", "notes", "tags", "follow_up", "follow_up_on", "starred", "deleted",
             "vcard", "versions")  # fmt: skip
-_JSON_COLUMNS = ("card", "methods", "tags", "versions")
+# `card` stays the stored JSON text: a swap copies an attendee's card into a contact row as is,
+# and nothing here reads its fields, so it is never parsed and written again (an external card,
+# parsed from its vCard, is the one card that arrives as an object).
+_JSON_COLUMNS = ("methods", "tags", "versions")
 _BOOL_COLUMNS = ("verified", "starred", "deleted")
 
 
@@ -253,11 +256,11 @@ def _memo_text(memo: dict[Any, str], key: Any, value: Any) -> str:
 
 def _encode(row: Row, memo: dict[Any, str]) -> list[Any]:
     """The row's values in _COLUMNS order; `memo` reuses the text of a card object or list seen
-    before in this write (a swap's reciprocal rows all share the owner's card, and most rows have
-    the same few methods and tags lists). Spelled out column by column: it runs for every
+    before in this write (most rows have the same few methods and tags lists). Spelled out column by column: it runs for every
     changed row."""
     card, methods, tags = row["card"], row["methods"], row["tags"]
-    return [row["owner_id"], row["contact_id"], _memo_text(memo, id(card), card),
+    card_text = card if isinstance(card, str) else _memo_text(memo, id(card), card)
+    return [row["owner_id"], row["contact_id"], card_text,
             int(row["verified"]), row["linked_attendee_id"], row["met_at"],
             _memo_text(memo, tuple(methods), methods), row["notes"],
             _memo_text(memo, tuple(tags), tags), row["follow_up"], row["follow_up_on"],
@@ -266,7 +269,7 @@ def _encode(row: Row, memo: dict[Any, str]) -> list[Any]:
 
 
 def _new_row(owner_id: str, contact_id: str) -> Row:
-    return {"owner_id": owner_id, "contact_id": contact_id, "card": {}, "verified": False,
+    return {"owner_id": owner_id, "contact_id": contact_id, "card": "{}", "verified": False,
             "linked_attendee_id": None, "met_at": None, "methods": [], "notes": "", "tags": [],
             "follow_up": "none", "follow_up_on": None, "starred": False, "deleted": False,
             "vcard": None, "versions": {}}  # fmt: skip
@@ -286,6 +289,7 @@ class Batch:
         self.rows: dict[Key, Row | None] = {}
         self.attendees: dict[str, Row | None] = {}
         self.changed: dict[Key, None] = {}  # insertion-ordered set
+        self.stored: set[Key] = set()  # rows that exist in the database (loaded from it)
         self._work: dict[Key, Row | None] = {}
 
     def prefetch(self, ops: list[Op]) -> None:
@@ -310,7 +314,7 @@ class Batch:
             for aid, card, deleted_at, share_back in cursor.fetchall():
                 alive = card is not None and deleted_at is None
                 self.attendees[aid] = (
-                    {"id": aid, "card": orjson.loads(card), "share_back": bool(share_back)}
+                    {"id": aid, "card": card, "share_back": bool(share_back)}
                     if alive
                     else None
                 )
@@ -321,7 +325,9 @@ class Batch:
         sql = f"SELECT {', '.join(_COLUMNS)} FROM contacts WHERE {where}"
         for values in self.db.execute(sql, args).fetchall():
             row = _decode(values)
-            self.rows[(row["owner_id"], row["contact_id"])] = row
+            key = (row["owner_id"], row["contact_id"])
+            self.rows[key] = row
+            self.stored.add(key)
 
     def get(self, key: Key) -> Row | None:
         """The op's working copy of a row (None if there is no such contact)."""
@@ -394,7 +400,7 @@ def _settle_notes(row: Row) -> None:
 
 
 def _meet(
-    batch: Batch, key: Key, op: Op, ver: Version, *, card: dict[str, Any], verified: bool,
+    batch: Batch, key: Key, op: Op, ver: Version, *, card: str | dict[str, Any], verified: bool,
     linked: str | None, method: str, reciprocal: bool = False,
 ) -> None:  # fmt: skip
     """Record a swap in one contact row: create it, or refresh it (and maybe bring it back)."""
@@ -514,24 +520,38 @@ def apply_ops(batch: Batch, ops: list[Op], received_at: str) -> Outcome:
 
 
 def write_changes(batch: Batch, store: Store, updated_at: str) -> None:
-    """Write every changed row once, each with a fresh change seq."""
+    """Write every changed row once, each with a fresh change seq.
+
+    The batch knows which rows it loaded from the database (it holds the write lock), so new
+    rows are plain INSERTs and the others UPDATEs: an upsert cost ~20% more per row."""
     keys = list(batch.changed)
     if not keys:
         return
     first = store.next_seq(batch.db, len(keys))
-    columns = ", ".join((*_COLUMNS, "seq", "updated_at"))
-    updates = ", ".join(f"{c} = excluded.{c}" for c in (*_COLUMNS[2:], "seq", "updated_at"))
-    rows = []
+    inserts, updates = [], []
     memo: dict[Any, str] = {}  # card texts by object id: valid while the batch holds the rows
     for offset, key in enumerate(keys):
         row = batch.rows[key]
         assert row is not None
-        rows.append([*_encode(row, memo), first + offset, updated_at])
-    batch.db.conn.executemany(
-        f"INSERT INTO contacts ({columns}) VALUES ({','.join('?' * (len(_COLUMNS) + 2))})"
-        f" ON CONFLICT(owner_id, contact_id) DO UPDATE SET {updates}",
-        rows,
-    )
+        values = [*_encode(row, memo), first + offset, updated_at]
+        if key in batch.stored:
+            updates.append([*values[2:], key[0], key[1]])
+        else:
+            inserts.append(values)
+    if inserts:
+        batch.db.conn.executemany(_INSERT_CONTACT, inserts)
+    if updates:
+        batch.db.conn.executemany(_UPDATE_CONTACT, updates)
+
+
+_INSERT_CONTACT = (
+    f"INSERT INTO contacts ({', '.join((*_COLUMNS, 'seq', 'updated_at'))})"
+    f" VALUES ({','.join('?' * (len(_COLUMNS) + 2))})"
+)
+_UPDATE_CONTACT = (
+    f"UPDATE contacts SET {', '.join(f'{c} = ?' for c in (*_COLUMNS[2:], 'seq', 'updated_at'))}"
+    " WHERE owner_id = ? AND contact_id = ?"
+)
 
 
 def _owner(db: Database, attendee_id: str) -> Row:
@@ -541,7 +561,7 @@ def _owner(db: Database, attendee_id: str) -> Row:
     ).fetchone()
     if found is None or found[1] is None:
         raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
-    return {"id": attendee_id, "event_slug": found[0], "card": orjson.loads(found[1])}
+    return {"id": attendee_id, "event_slug": found[0], "card": found[1]}
 
 
 def _touch_device(db: Database, attendee_id: str, device_id: str, now: str) -> None:

@@ -9,6 +9,7 @@ every `loads` has a max age. Bad, altered, expired or wrong-purpose tokens all r
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -28,6 +29,8 @@ CURSOR_MAX_AGE = 5 * 365 * 24 * 3600
 ATTENDEE_SIGNIN_MAX_AGE = 3 * 365 * 24 * 3600
 CARD_SIG_BYTES = 10  # 80-bit truncated HMAC-SHA256: short enough for the QR, too long to guess
 CARD_FORMAT = "1"
+# Verified card tokens remembered per process (~1 KB each): the cards scanned at an event.
+VERIFIED_CARD_CACHE = 32_768
 
 
 class InvalidToken(Exception):
@@ -112,6 +115,9 @@ class Tokens:
         self._card = Signer(keys, salt="cardswap.card", algorithm=_TruncatedHMAC())
         # Derived once: itsdangerous derives the key again on every verify (a hash per swap op).
         self._card_keys = [self._card.derive_key(k) for k in reversed(self._card.secret_keys)]
+        self._verified_card = functools.lru_cache(maxsize=VERIFIED_CARD_CACHE)(
+            self._verify_card_token
+        )
         self._session = URLSafeTimedSerializer(keys, salt="cardswap.session")
         self._device_signin = URLSafeTimedSerializer(keys, salt="cardswap.device-signin")
         self._attendee_signin = URLSafeTimedSerializer(keys, salt="cardswap.attendee-signin")
@@ -138,7 +144,14 @@ class Tokens:
         return _b32encode(payload + raw_sig)
 
     def read_card_token(self, token: str) -> CardPayload:
-        """Verify and decode a card token (any letter case). Card tokens never expire."""
+        """Verify and decode a card token (any letter case). Card tokens never expire.
+
+        A card's token is the same for every scan of it and never expires, so a verified token
+        is remembered (bounded, least recently used first out): a card scanned by hundreds of
+        people at a booth is decoded and checked once. A refused token is never remembered."""
+        return self._verified_card(token)
+
+    def _verify_card_token(self, token: str) -> CardPayload:
         raw = _b32decode(token)
         if len(raw) <= CARD_SIG_BYTES:
             raise InvalidToken("not a card token")
