@@ -256,8 +256,8 @@ def _memo_text(memo: dict[Any, str], key: Any, value: Any) -> str:
 
 def _encode(row: Row, memo: dict[Any, str]) -> list[Any]:
     """The row's values in _COLUMNS order; `memo` reuses the text of a card object or list seen
-    before in this write (most rows have the same few methods and tags lists). Spelled out column by column: it runs for every
-    changed row."""
+    before in this write (most rows have the same few methods and tags lists). Spelled out
+    column by column: it runs for every changed row."""
     card, methods, tags = row["card"], row["methods"], row["tags"]
     card_text = card if isinstance(card, str) else _memo_text(memo, id(card), card)
     return [row["owner_id"], row["contact_id"], card_text,
@@ -314,9 +314,7 @@ class Batch:
             for aid, card, deleted_at, share_back in cursor.fetchall():
                 alive = card is not None and deleted_at is None
                 self.attendees[aid] = (
-                    {"id": aid, "card": card, "share_back": bool(share_back)}
-                    if alive
-                    else None
+                    {"id": aid, "card": card, "share_back": bool(share_back)} if alive else None
                 )
             for other in part:
                 self.attendees.setdefault(other, None)
