@@ -116,7 +116,10 @@ def effective_at(value: object, now: datetime) -> str:
     moment = clock.parse_client_time(value)
     if moment is None:
         raise Rejected("invalid_field", "at must be an ISO 8601 time with an offset.")
-    return clock.iso(now if moment > now + CLOCK_SKEW else moment)
+    if moment > now + CLOCK_SKEW:
+        return clock.iso(now)
+    assert isinstance(value, str)  # parse_client_time reads only strings
+    return clock.canonical(value, moment)
 
 
 def _contact_id(raw: dict[str, Any]) -> str:
