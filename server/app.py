@@ -89,6 +89,7 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        context.writer.close()
         store.close()
 
     routes = [

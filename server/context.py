@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from server.db import Store
+from server.group_commit import GroupCommit
 from server.ratelimit import RateLimiter
 from server.settings import Settings
 from server.tokens import Tokens
@@ -19,6 +20,7 @@ class AppContext:
     register_limiter: RateLimiter = field(init=False)
     ip_limiter: RateLimiter = field(init=False)
     admin_signin_limiter: RateLimiter = field(init=False)
+    writer: GroupCommit = field(init=False)  # sync writes, several to a transaction
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -26,6 +28,7 @@ class AppContext:
         self.register_limiter = RateLimiter(s.register_rate_per_minute, 60.0)
         self.ip_limiter = RateLimiter(s.ip_flood_per_minute, 60.0)
         self.admin_signin_limiter = RateLimiter(s.admin_signin_per_minute, 60.0)
+        self.writer = GroupCommit(self.store)
 
     def card_url(self, token: str) -> str:
         return f"{self.settings.base_url}/c/{token}"

@@ -574,22 +574,58 @@ def _touch_device(db: Database, attendee_id: str, device_id: str, now: str) -> N
     )
 
 
-def run_sync(context: AppContext, attendee_id: str, request: SyncRequest) -> dict[str, Any]:
-    """The whole `POST /api/sync`: ops applied and one page of changes, in one transaction."""
+@dataclass(frozen=True)
+class PreparedSync:
+    """A sync request with every op checked: what the write transaction needs."""
+
+    attendee_id: str
+    request: SyncRequest
+    ops: list[Op]
+    now_iso: str
+
+
+@dataclass(frozen=True)
+class WrittenSync:
+    outcome: Outcome
+    rows: list[Any]  # one page of the change feed (contacts.feed_page rows)
+    more: bool
+
+
+def prepare_sync(context: AppContext, attendee_id: str, request: SyncRequest) -> PreparedSync:
+    """Phase 1, no database: each op checked and parsed (outside the write lock)."""
     now = clock.now()
-    now_iso = clock.iso(now)
     ops = [prepare(raw, context.tokens, attendee_id, now) for raw in request.ops]
-    with context.store.write() as db:
-        batch = Batch(db, _owner(db, attendee_id), request.device_id)
-        _touch_device(db, attendee_id, request.device_id, now_iso)
-        outcome = apply_ops(batch, ops, now_iso)
-        write_changes(batch, context.store, now_iso)
-        rows, more = contacts.feed_page(db, attendee_id, request.after_seq, PAGE_SIZE)
-    last = rows[-1][12] if rows else request.after_seq
+    return PreparedSync(attendee_id, request, ops, clock.iso(now))
+
+
+def write_sync(store: Store, prepared: PreparedSync, db: Database) -> WrittenSync:
+    """Phase 2, inside a write transaction: ops applied, rows written, the feed page read."""
+    attendee_id, device_id = prepared.attendee_id, prepared.request.device_id
+    batch = Batch(db, _owner(db, attendee_id), device_id)
+    _touch_device(db, attendee_id, device_id, prepared.now_iso)
+    outcome = apply_ops(batch, prepared.ops, prepared.now_iso)
+    write_changes(batch, store, prepared.now_iso)
+    rows, more = contacts.feed_page(db, attendee_id, prepared.request.after_seq, PAGE_SIZE)
+    return WrittenSync(outcome, rows, more)
+
+
+def answer(tokens: Tokens, prepared: PreparedSync, written: WrittenSync) -> dict[str, Any]:
+    """The response body, once the transaction has committed."""
+    rows = written.rows
+    last = rows[-1][12] if rows else prepared.request.after_seq
     return {
-        "acked": outcome.acked,
-        "rejected": outcome.rejected,
-        "cursor": context.tokens.cursor(attendee_id, int(last)),
+        "acked": written.outcome.acked,
+        "rejected": written.outcome.rejected,
+        "cursor": tokens.cursor(prepared.attendee_id, int(last)),
         "changes": [contacts.feed_dict(row) for row in rows],
-        "more": more,
+        "more": written.more,
     }
+
+
+def run_sync(context: AppContext, attendee_id: str, request: SyncRequest) -> dict[str, Any]:
+    """The whole `POST /api/sync` in one transaction of its own (the endpoint shares one with
+    the other syncs waiting: server.group_commit)."""
+    prepared = prepare_sync(context, attendee_id, request)
+    with context.store.write() as db:
+        written = write_sync(context.store, prepared, db)
+    return answer(context.tokens, prepared, written)
