@@ -139,7 +139,11 @@ def m002_vcard_cache(db: Database) -> None:
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a COMMIT returns only once the WAL is on disk. The sync answers "acked" after its
+    # COMMIT and the phone then forgets those ops, so with NORMAL a power cut (a venue's mini PC
+    # unplugged) could lose swaps every phone believes are stored. Group commit
+    # (server.group_commit) pays that fsync once for all the syncs waiting together.
+    conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
     conn.execute("PRAGMA wal_autocheckpoint=0")  # the Store's checkpointer thread does it
@@ -192,7 +196,12 @@ class Store:
                 db.conn.execute("ROLLBACK")
                 raise
             else:
-                db.conn.execute("COMMIT")
+                try:
+                    db.conn.execute("COMMIT")
+                except BaseException:  # e.g. a deferred constraint: the transaction is still open
+                    if db.conn.in_transaction:
+                        db.conn.execute("ROLLBACK")
+                    raise
                 self._after_commit()
 
     def _after_commit(self) -> None:

@@ -46,6 +46,7 @@ class GroupCommit:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self.groups = 0  # transactions committed (tests and logs)
 
     def submit(self, run: Callable[[Database], T], weight: int = 1) -> Future[T]:
         """Queue `run(db)` to be done inside a shared write transaction."""
@@ -106,6 +107,7 @@ class GroupCommit:
             for job in group:
                 job.future.set_exception(exc)
             return
+        self.groups += 1
         for job, value, error in outcomes:
             if error is None:
                 job.future.set_result(value)

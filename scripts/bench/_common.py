@@ -343,9 +343,18 @@ async def register_many(port: int, event: dict[str, Any], count: int) -> list[At
     return await pool_map(port, list(range(count)), one, 32)
 
 
+_op_id = uuid7
+
+
+def use_random_op_ids() -> None:
+    """Mint op ids as random UUIDv4 (a naive load generator) instead of the app's UUIDv7."""
+    global _op_id
+    _op_id = lambda: str(uuid.uuid4())  # noqa: E731
+
+
 def swap_op(card_token: str, note: str = "") -> dict[str, Any]:
     op: dict[str, Any] = {
-        "id": uuid7(),
+        "id": _op_id(),
         "type": "exchange",
         "method": "qr",
         "card_token": card_token,
@@ -365,7 +374,7 @@ def edit_op(contact_id: str, n: int) -> dict[str, Any]:
         {"notes": f"Follow up on {n}", "follow_up": "todo", "tags": ["hiring"]},
     ]
     return {
-        "id": uuid7(),
+        "id": _op_id(),
         "type": "contact.update",
         "contact_id": contact_id,
         "set": sets[n % len(sets)],
