@@ -1,10 +1,10 @@
 """`POST /api/sync`: a device sends its queued ops and gets back what changed since its cursor.
 
-Syncs run in at most SYNC_THREADS threads, admitted first come, first served. Each sync is CPU
-work under the GIL around one write under the single writer lock; with Starlette's 40-thread
-pool a crowd of syncs fought over both (the lock holder got a slice of the GIL among dozens of
-threads, and the lock is not fair), which doubled the reconnect storm's p99. Two threads keep one
-sync checking its ops while another writes (scripts/bench/README.md, storm).
+A sync is checked in one of SYNC_THREADS threads, admitted first come, first served (with
+Starlette's 40-thread pool a crowd of syncs fought over the GIL and doubled the storm's p99).
+Its write then joins the group commit (server.group_commit): one writer thread applies the syncs
+waiting together in one transaction, each in its own savepoint, and the answer is sent after the
+COMMIT, so an ack always means the ops are on disk (scripts/bench/README.md, storm).
 """
 
 from __future__ import annotations
