@@ -4,8 +4,8 @@ against writing the same fields with plain string formatting in the same run.
 
 The contacts (live-linked cards of 10,000 attendees, with notes, tags and a follow-up date) are
 built with bulk SQL in the real schema. Reported: the `.vcf` download cold (the vCard cache emptied:
-vobject writes every card) and warm (p50 of the next two: every card from the cache; goal 1 second
-or less), the CSV's p50, and their ratio to the plain-formatting baseline over the same contacts
+vobject writes every card; goal 1 second or less) and warm (p50 of the next two: every card from
+the cache), the CSV's p50, and their ratio to the plain-formatting baseline over the same contacts
 (read from `GET /api/contacts`).
 
     .venv/bin/python scripts/bench/export.py [--quick] [--runs 3] [--contacts 10000]
@@ -212,12 +212,12 @@ def main() -> None:
     report(
         f"export of {args.contacts:,} contacts (medians)",
         [
-            ("GET /api/contacts.vcf cold (vobject)", f"{m('vcf_cold_s'):.3f} s"),
             (
-                "GET /api/contacts.vcf warm (cached)",
-                f"{m('vcf_s'):.3f} s, {m('vcf_mb'):.1f} MB  (goal <= 1 s:"
-                f" {'met' if m('vcf_s') <= 1 else 'NOT met'})",
+                "GET /api/contacts.vcf cold (vobject)",
+                f"{m('vcf_cold_s'):.3f} s, {m('vcf_cold_s') / args.contacts * 1e3:.3f} ms a card,"
+                f" whole request  (goal <= 1 s: {'met' if m('vcf_cold_s') <= 1 else 'NOT met'})",
             ),
+            ("GET /api/contacts.vcf warm (cached)", f"{m('vcf_s'):.3f} s, {m('vcf_mb'):.1f} MB"),
             ("plain string formatting .vcf", f"{m('plain_vcf_s'):.3f} s"),
             ("ratio .vcf warm endpoint/plain", f"{m('vcf_ratio'):.1f}"),
             ("GET /api/contacts.csv", f"{m('csv_s'):.3f} s, {m('csv_mb'):.1f} MB"),
