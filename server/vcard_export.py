@@ -14,10 +14,9 @@ it building objects and parsing each escaped value back after writing it; `_Writ
 writing every line but skips both (0.05 ms a card, 10,000 contacts cold in well under a second).
 An export also reuses each contact's text from the `vcard_cache` table while the contact's seq and
 the event name are unchanged (DESIGN.md section 8): only new and changed contacts are written
-again. The tests parse every export back with vobject
-and with ical.js. Every card has a stable UID (a UUIDv5 of owner and contact id), N
-(family;given), FN, ORG (its units split at `; `), TITLE, typed TEL/EMAIL/URL (the first one
-PREF), NOTE and CATEGORIES.
+again. The tests parse every export back with vobject and with ical.js. Every card has a stable
+UID (a UUIDv5 of owner and contact id), N (family;given), FN, ORG (its units split at `; `),
+TITLE, typed TEL/EMAIL/URL (the first one PREF), NOTE and CATEGORIES.
 """
 
 from __future__ import annotations
