@@ -23,6 +23,7 @@ from server import sync as engine
 from server.app import create_app
 from server.http import JSON, loads
 from server.settings import Settings
+from server.sync_ops import parse_request
 
 
 def main() -> None:
@@ -78,7 +79,7 @@ def main() -> None:
             who, _ = context.tokens.read_session(token)  # what session() does per request
             body = loads(raw)  # what read_json_object does
             body["cursor"] = cursors.get(who)
-            parsed = engine.parse_request(context.tokens, who, body)
+            parsed = parse_request(context.tokens, who, body)
             result = engine.run_sync(context, who, parsed)
             cursors[who] = result["cursor"]
             assert len(result["acked"]) == len(body["ops"]), result["rejected"][:2]

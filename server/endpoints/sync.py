@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from server import sync as engine
 from server.http import JSON, ctx, read_json_object, session
+from server.sync_ops import parse_request
 
 SYNC_THREADS = 2
 _threads: RunVar[anyio.CapacityLimiter] = RunVar("cardswap_sync_threads")
@@ -44,7 +45,7 @@ async def sync(request: Request) -> Response:
     who = session(request)
     context = ctx(request)
     body = await read_json_object(request)
-    parsed = engine.parse_request(context.tokens, who.attendee_id, body)
+    parsed = parse_request(context.tokens, who.attendee_id, body)
     context.sync_limiter.hit(f"{who.attendee_id}:{parsed.device_id}")
     prepared = await anyio.to_thread.run_sync(
         engine.prepare_sync, context, who.attendee_id, parsed, limiter=_sync_threads()
