@@ -7,8 +7,10 @@ the very op rows the server logged, inserted raw into the same schema on a conne
 the server's (WAL, synchronous=FULL as the server, auto-checkpoint off; 500 rows per
 transaction). The ratio is API ops/s over raw rows/s; the goal is 0.25 or more. A second ratio
 uses DESIGN.md section 8's baseline, the same inserts with synchronous=NORMAL (less durable than
-the server, so faster). `--ids v4` sends random UUIDv4 op ids (as a naive load generator would)
-instead of the app's time-ordered UUIDv7.
+the server, so faster). A third figure inserts every row the server wrote (op rows and contact
+rows) raw: SQLite's own cost with none of our Python, so its ratio to the baseline is the
+ceiling any server with this schema could reach. `--ids v4` sends random UUIDv4 op ids (as a
+naive load generator would) instead of the app's time-ordered UUIDv7.
 
     .venv/bin/python scripts/bench/sync_ingest.py [--quick] [--runs 3] [--batches 40] [--ids v4]
 """
@@ -77,20 +79,26 @@ async def ingest(port: int, work: list[tuple[Attendee, list[list[dict[str, Any]]
 
 
 def raw_baseline(
-    server_db: Path, tmp: Path, synchronous: str, repeats: int = 3
+    server_db: Path, tmp: Path, synchronous: str, repeats: int = 3, contacts: bool = False
 ) -> tuple[int, float]:
     """The server's op rows inserted raw into a fresh copy of the schema, `repeats` times:
-    (rows, median seconds)."""
+    (rows, median seconds). With `contacts`, the contact rows the server wrote go in too, an
+    equal share with each 500 op rows: SQLite's cost for every row a sync must write, without
+    any of our Python (the ceiling the ratio can reach)."""
     source = sqlite3.connect(server_db)
     rows = source.execute("SELECT * FROM ops ORDER BY rowid").fetchall()
+    extra = source.execute("SELECT * FROM contacts ORDER BY seq").fetchall() if contacts else []
     source.close()
     times = [
-        _raw_insert(rows, tmp / f"raw{synchronous}{i}.db", synchronous) for i in range(repeats)
+        _raw_insert(rows, tmp / f"raw{synchronous}{contacts}{i}.db", synchronous, extra)
+        for i in range(repeats)
     ]
     return len(rows), median(times)
 
 
-def _raw_insert(rows: list[Any], fresh_db: Path, synchronous: str) -> float:
+def _raw_insert(
+    rows: list[Any], fresh_db: Path, synchronous: str, contacts: list[Any] | None = None
+) -> float:
     """Raw inserts on a connection set up as the server's (server.db._connect: WAL,
     auto-checkpoint off), with `synchronous` FULL (the server's durability) or NORMAL (DESIGN.md
     section 8's baseline). With SQLite's default
@@ -105,10 +113,16 @@ def _raw_insert(rows: list[Any], fresh_db: Path, synchronous: str) -> float:
     conn = _connect(fresh_db)
     conn.execute(f"PRAGMA synchronous={synchronous}")
     marks = ",".join("?" * len(rows[0]))
+    contacts = contacts or []
+    share = -(-len(contacts) * 500 // len(rows))  # contact rows per 500 op rows
+    contact_marks = ",".join("?" * len(contacts[0])) if contacts else ""
     started = time.perf_counter()
-    for i in range(0, len(rows), 500):
+    for n, i in enumerate(range(0, len(rows), 500)):
         conn.execute("BEGIN")
         conn.executemany(f"INSERT INTO ops VALUES ({marks})", rows[i : i + 500])
+        if contacts:
+            part = contacts[n * share : (n + 1) * share]
+            conn.executemany(f"INSERT INTO contacts VALUES ({contact_marks})", part)
         conn.execute("COMMIT")
     seconds = time.perf_counter() - started
     conn.close()
@@ -128,12 +142,15 @@ def one_run(args: argparse.Namespace, index: int) -> dict[str, float]:
         server.stop()
         rows, raw_seconds = raw_baseline(tmp / "ingest.db", tmp, "FULL")
         normal_rows, normal_seconds = raw_baseline(tmp / "ingest.db", tmp, "NORMAL")
+        _, all_seconds = raw_baseline(tmp / "ingest.db", tmp, "FULL", contacts=True)
     assert rows == total == normal_rows, (rows, total, normal_rows)
     api, raw, normal = total / seconds, rows / raw_seconds, rows / normal_seconds
+    every_row = rows / all_seconds
     print(
         f"  run {index + 1}: {total} ops in {seconds:.2f} s = {api:,.0f} ops/s;"
         f" raw {raw:,.0f} rows/s (NORMAL: {normal:,.0f}); ratio {api / raw:.3f}"
-        f" (to NORMAL: {api / normal:.3f})",
+        f" (to NORMAL: {api / normal:.3f}); SQLite alone for every row written: {every_row:,.0f}"
+        f" ops/s, ceiling {every_row / raw:.2f}",
         flush=True,
     )
     return {
@@ -143,6 +160,8 @@ def one_run(args: argparse.Namespace, index: int) -> dict[str, float]:
         "ratio": api / raw,
         "normal_rows_s": normal,
         "normal_ratio": api / normal,
+        "every_row_s": every_row,
+        "ceiling": every_row / raw,
     }
 
 
@@ -186,6 +205,14 @@ def main() -> None:
             ),
             ("raw SQLite rows/s, NORMAL", f"{median([r['normal_rows_s'] for r in results]):,.0f}"),
             ("ratio API/raw NORMAL", f"{median([r['normal_ratio'] for r in results]):.3f}"),
+            (
+                "raw SQLite, every row a sync wrote (op + contact rows), FULL",
+                f"{median([r['every_row_s'] for r in results]):,.0f} ops/s",
+            ),
+            (
+                "ceiling: that / raw op rows (the ratio with no Python at all)",
+                f"{median([r['ceiling'] for r in results]):.2f}",
+            ),
         ],
     )
 
