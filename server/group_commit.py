@@ -97,6 +97,12 @@ class GroupCommit:
         return group, False
 
     def _run_group(self, group: list[_Job]) -> None:
+        # A job whose request gave up while it waited (its future cancelled) is not run: nobody
+        # hears its answer, and its device sends the ops again. Once running it cannot be
+        # cancelled, so every answer below has a future to go to.
+        group = [job for job in group if job.future.set_running_or_notify_cancel()]
+        if not group:
+            return
         outcomes: list[tuple[_Job, Any, BaseException | None]] = []
         try:
             with self.store.write() as db:

@@ -138,3 +138,35 @@ def test_close_finishes_queued_jobs_then_a_new_submit_starts_again(store: Store)
     assert writer.submit(_insert("again")).result(10) == "again"
     assert _stored(store)[-1] == "again" and len(_stored(store)) == 21
     writer.close()
+
+
+def test_a_job_given_up_while_waiting_is_skipped_and_the_writer_goes_on(store: Store) -> None:
+    writer = GroupCommit(store)
+    release, _ = _hold_writer(writer)
+    gone = writer.submit(_insert("gone"))
+    kept = writer.submit(_insert("kept"))
+    assert gone.cancel()  # what asyncio.wrap_future does when the request is cancelled
+    release.set()
+    assert kept.result(10) == "kept"
+    assert writer.submit(_insert("next")).result(10) == "next"
+    assert _stored(store) == ["kept", "next"]
+    writer.close()
+
+
+def test_a_running_job_cannot_be_cancelled_and_is_answered(store: Store) -> None:
+    writer = GroupCommit(store)
+    started, release = threading.Event(), threading.Event()
+
+    def slow(db: Database) -> str:
+        db.execute("INSERT INTO notes (text) VALUES ('slow')")
+        started.set()
+        assert release.wait(10)
+        return "done"
+
+    future = writer.submit(slow)
+    assert started.wait(10)
+    assert not future.cancel()
+    release.set()
+    assert future.result(10) == "done"
+    assert _stored(store) == ["slow"]
+    writer.close()
