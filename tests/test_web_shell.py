@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from server import webshell
 from server.app import create_app
 from server.webshell import precache_urls, shell_version
 from tests.conftest import ROOT, Attendee, make_settings
@@ -62,6 +63,22 @@ def test_cache_version_changes_when_any_shell_file_changes(tmp_path: Path) -> No
     assert changed != before
     client = TestClient(create_app(make_settings(tmp_path / "db.sqlite", web_dir=web)))
     assert f'"{changed}"' in client.get("/sw.js").text
+
+
+def test_stamped_worker_is_kept_and_follows_an_edited_shell_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    web = tmp_path / "web"
+    shutil.copytree(WEB, web)
+    first = webshell.service_worker(web, NODE_MODULES)
+    assert webshell.service_worker(web, NODE_MODULES) is first  # kept, not stamped again
+    (web / "js" / "app.js").write_text((WEB / "js" / "app.js").read_text() + "\n// edited\n")
+    monkeypatch.setattr(webshell, "_RECHECK_SECONDS", 0.0)
+    edited = webshell.service_worker(web, NODE_MODULES)
+    assert edited != first
+    assert f'const VERSION = "{shell_version(web, NODE_MODULES)}";' in edited
+    classic = webshell.service_worker(web, NODE_MODULES, classic=True)
+    assert classic != edited and "// module-only" not in classic
 
 
 def test_manifest_is_installable(client: TestClient) -> None:
