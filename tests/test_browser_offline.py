@@ -52,6 +52,7 @@ def test_card_link_opened_offline_records_the_swap_once_online(
     context.set_offline(True)
     page.goto(bea["card_url"])  # what an NFC tag or the phone camera does
     expect(page.locator("section.saved")).to_contain_text("Bea Builder")
+    expect(page.locator("main h1")).to_have_text("Bea Builder")  # the page's one heading
     expect(page.locator("#status")).to_have_attribute("data-pending", "1")
     assert ops(live_server) == []
 

@@ -264,7 +264,7 @@ export async function cardLink(ctx, token) {
     try {
       const { contact, already } = await swapFromToken(token, 'link');
       history.replaceState(null, '', `/contacts/${encodeURIComponent(contact.id)}`);
-      return savedPanel(contact, null, already);
+      return savedPanel(contact, null, already, 'h1');
     } catch (err) {
       return h('p', { class: 'error', role: 'alert' }, err.message);
     }

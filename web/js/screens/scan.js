@@ -41,13 +41,14 @@ function ownQr(svg) {
 }
 
 // After a swap: a one-tap note and tags while the conversation is fresh, and "scan me back".
-export function savedPanel(contact, elapsedMs, already = false) {
+// `heading`: h2 under the Scan screen's h1; h1 when the panel is the whole page (a /c/ link).
+export function savedPanel(contact, elapsedMs, already = false, heading = 'h2') {
   const note = h('input', { id: 'quick-note', placeholder: 'Where, what about…' });
   const tags = h('input', { id: 'quick-tags', placeholder: 'e.g. lead, hiring' });
   const back = h('div', { class: 'scan-back' });
   const panel = h('section', { class: 'saved', 'data-contact-id': contact.id, 'data-save-ms': elapsedMs == null ? '' : String(Math.round(elapsedMs)) },
     h('p', { class: 'saved-badge', role: 'status' }, already ? 'Already in your contacts' : 'Saved on this phone'),
-    h('h2', { class: 'saved-name' }, contact.card.fn),
+    h(heading, { class: 'saved-name' }, contact.card.fn),
     h('p', { class: 'role' }, [contact.card.title, contact.card.org].filter(Boolean).join(' · ')),
     contact.verified ? null : h('p', { class: 'small' }, contact.id.startsWith('att:')
       ? 'Pending verification: the server confirms this card at the next sync.'
