@@ -184,9 +184,9 @@ class Store:
     def write(self) -> Iterator[Database]:
         """The single writer's transaction: all of it commits, or none of it does.
 
-        Every write goes through one connection, whichever thread runs it: its page cache stays
-        warm from one transaction to the next. A connection per thread read its b-tree pages
-        again after every commit made on another connection (scripts/bench/README.md)."""
+        Every write goes through one connection, whichever thread runs it, so its page cache
+        stays warm from one transaction to the next: SQLite drops a connection's cache when
+        another connection has written since its last transaction."""
         with self._write_lock:
             db = self._writer_db()
             db.conn.execute("BEGIN IMMEDIATE")
