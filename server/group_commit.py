@@ -25,7 +25,7 @@ from server.db import Store
 
 T = TypeVar("T")
 MAX_JOBS = 64
-MAX_WEIGHT = 2_000  # ops: a group holds the write lock for ~50 ms at most
+MAX_WEIGHT = 2_000  # ops, so a group holds the write lock for about 0.1 s at most
 log = logging.getLogger("cardswap.group_commit")
 
 
