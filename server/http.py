@@ -64,6 +64,11 @@ def dumps(content: Any) -> bytes:
         return text.encode("utf-8")
 
 
+def dumps_text(content: Any) -> str:
+    """`dumps` as text: what the database stores (op payloads, cards, lists, versions)."""
+    return dumps(content).decode("utf-8")
+
+
 class JSON(JSONResponse):
     """JSON with the charset the contract names, UTF-8 kept as UTF-8."""
 

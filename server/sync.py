@@ -28,7 +28,7 @@ from server import clock, contacts
 from server.context import AppContext
 from server.db import Store
 from server.errors import CardswapError, Unauthorized
-from server.http import dumps
+from server.http import dumps_text
 from server.sync_ops import Op, Rejected, SyncRequest, prepare
 from server.tokens import Tokens
 
@@ -64,15 +64,10 @@ def _decode(values: tuple[Any, ...]) -> Row:
     return row
 
 
-def _dumps(value: Any) -> str:
-    """Compact UTF-8 JSON text (server.http.dumps: orjson, the json module where it refuses)."""
-    return dumps(value).decode("utf-8")
-
-
 def _memo_text(memo: dict[Any, str], key: Any, value: Any) -> str:
     text = memo.get(key)
     if text is None:
-        text = memo[key] = _dumps(value)
+        text = memo[key] = dumps_text(value)
     return text
 
 
@@ -87,7 +82,7 @@ def _encode(row: Row, memo: dict[Any, str]) -> list[Any]:
             _memo_text(memo, tuple(methods), methods), row["notes"],
             _memo_text(memo, tuple(tags), tags), row["follow_up"], row["follow_up_on"],
             int(row["starred"]), int(row["deleted"]), row["vcard"],
-            _dumps(row["versions"])]  # fmt: skip
+            dumps_text(row["versions"])]  # fmt: skip
 
 
 def _new_row(owner_id: str, contact_id: str) -> Row:

@@ -14,7 +14,7 @@ from typing import Any
 
 from server import clock, contacts, vcards
 from server.errors import CardswapError, InvalidCursor, InvalidField, TooLarge
-from server.http import dumps
+from server.http import dumps_text
 from server.tokens import InvalidToken, Tokens
 
 MAX_OPS = 500
@@ -188,7 +188,7 @@ def prepare(raw: Any, tokens: Tokens, owner_id: str, now: datetime) -> Op:
         raw_id,
         op_id=str(raw_id).lower(),
         type=kind[:64] if isinstance(kind, str) else "",
-        payload=_dumps(raw),
+        payload=dumps_text(raw),
         client_at=at[:64] if isinstance(at, str) else None,
     )
     try:
@@ -199,8 +199,3 @@ def prepare(raw: Any, tokens: Tokens, owner_id: str, now: datetime) -> Op:
     except CardswapError as exc:
         op.error = (exc.code, exc.message)
     return op
-
-
-def _dumps(value: Any) -> str:
-    """Compact UTF-8 JSON text (server.http.dumps: orjson, the json module where it refuses)."""
-    return dumps(value).decode("utf-8")

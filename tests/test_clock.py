@@ -50,10 +50,7 @@ def test_any_text_the_parser_accepts_gets_the_iso_form(text: str) -> None:
 def test_iso_is_fixed_width_utc_with_microseconds() -> None:
     moment = datetime(2026, 11, 26, 9, 5, 23, tzinfo=timezone(timedelta(hours=-3)))
     assert clock.iso(moment) == "2026-11-26T12:05:23.000000Z"
-    assert (
-        clock.canonical(
-            "2026-11-26T12:05:23.1Z", clock.parse_client_time("2026-11-26T12:05:23.1Z") or moment
-        )
-        == "2026-11-26T12:05:23.100000Z"
-    )
+    short = clock.parse_client_time("2026-11-26T12:05:23.1Z")
+    assert short is not None
+    assert clock.canonical("2026-11-26T12:05:23.1Z", short) == "2026-11-26T12:05:23.100000Z"
     assert clock.iso(datetime(999, 1, 2, tzinfo=UTC)) == "0999-01-02T00:00:00.000000Z"
