@@ -461,3 +461,13 @@ def server_with_own_shell(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+BROWSER_FIXTURES = {"chromium", "browser_context", "persistent_context", "open_phone"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that drives a browser `browser`, so `-m 'not browser'` leaves them out."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.bidi import BidiError, BidiSession
+from tests.bidi import BidiSession
 
 ENGINES = ("chromium", "webkit", "firefox")
 VIEWPORT = {"width": 390, "height": 844}  # an iPhone 12-15 in CSS pixels
@@ -54,7 +54,8 @@ class Phone:
         """Run a JS expression (a promise is awaited) in the page; return its JSON value."""
         raise NotImplementedError
 
-    def _click(self, selector: str) -> None:
+    def _click_first(self, selector: str, text: str) -> bool:
+        """Click the element FIND_VISIBLE finds; False when there is none (yet)."""
         raise NotImplementedError
 
     def _type(self, selector: str, text: str) -> None:
@@ -119,19 +120,25 @@ class Phone:
     def wait_url(self, suffix: str, timeout: float = 15.0) -> None:
         self.wait(f"location.pathname.endsWith({json.dumps(suffix)})", timeout, f"url *{suffix}")
 
-    def click(self, selector: str, text: str = "") -> None:
-        """Click the first visible element matching `selector` (and showing `text`)."""
-        marker = self.wait(
-            "(() => { const found = [...document.querySelectorAll("
-            + json.dumps(selector)
-            + ")].find((e) => e.getClientRects().length && e.innerText.includes("
-            + json.dumps(text)
-            + ")); if (!found) return null; found.scrollIntoView({block: 'center'});"
-            " found.dataset.journeyTarget = String(Date.now()); "
-            "return found.dataset.journeyTarget; })()",
-            what=f"{selector} {text!r} to click",
-        )
-        self._click(f"[data-journey-target='{marker}']")
+    def click(self, selector: str, text: str = "", timeout: float = 15.0) -> None:
+        """Click the first visible element matching `selector` (and showing `text`).
+
+        Found and clicked in one step, and tried again while the app re-renders the screen
+        under the finger (a list redrawn after a sync replaces its elements)."""
+        deadline = time.monotonic() + timeout
+        last_error = ""
+        while True:
+            try:
+                if self._click_first(selector, text):
+                    return
+            except Exception as error:  # noqa: BLE001 (the element went away meanwhile)
+                last_error = str(error)[:300]
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"[{self.engine}] nothing to click after {timeout} s: {selector} {text!r}"
+                    + (f" (last error: {last_error})" if last_error else "")
+                )
+            time.sleep(0.1)
 
     def fill(self, selector: str, value: str) -> None:
         self.wait_visible(selector)
@@ -149,6 +156,15 @@ class Phone:
         """Nothing pending, and a sync has happened (the status bar says when)."""
         self.wait_attribute("#status", "data-pending", "0", timeout)
         self.wait_text("#status", "last sync", timeout)
+
+
+# Finds the first visible element of a selector showing a text, scrolled to the middle of the
+# screen (as a person scrolls to what they tap); the engines click what it returns.
+FIND_VISIBLE = (
+    "(selector, text) => { const found = [...document.querySelectorAll(selector)]"
+    ".find((e) => e.getClientRects().length && e.innerText.includes(text));"
+    " if (found) found.scrollIntoView({block: 'center'}); return found || null; }"
+)
 
 
 def _visible(selector: str) -> str:
@@ -175,8 +191,13 @@ class ChromiumPhone(Phone):
     def evaluate(self, expression: str) -> Any:
         return json.loads(self.page.evaluate(f"async () => {{ {_wrap(expression)} }}"))
 
-    def _click(self, selector: str) -> None:
-        self.page.click(selector)
+    def _click_first(self, selector: str, text: str) -> bool:
+        handle = self.page.evaluate_handle(f"([s, t]) => ({FIND_VISIBLE})(s, t)", [selector, text])
+        element = handle.as_element()
+        if element is None:
+            return False
+        element.click(timeout=5000)
+        return True
 
     def _type(self, selector: str, text: str) -> None:
         self.page.fill(selector, text)
@@ -233,8 +254,14 @@ class WebKitPhone(Phone):
 
         return self.driver.find_element(By.CSS_SELECTOR, selector)
 
-    def _click(self, selector: str) -> None:
-        self._element(selector).click()
+    def _click_first(self, selector: str, text: str) -> bool:
+        element = self.driver.execute_script(
+            f"return ({FIND_VISIBLE})(arguments[0], arguments[1])", selector, text
+        )
+        if element is None:
+            return False
+        element.click()
+        return True
 
     def _type(self, selector: str, text: str) -> None:
         element = self._element(selector)
@@ -364,28 +391,28 @@ class FirefoxPhone(Phone):
             raise RuntimeError(f"[firefox] {details.get('text')}")
         return json.loads(result["result"]["value"])
 
-    def _node(self, selector: str) -> dict[str, str]:
+    def _click_first(self, selector: str, text: str) -> bool:
         found = self.session.command(
-            "browsingContext.locateNodes",
-            context=self.context,
-            locator={"type": "css", "value": selector},
-            maxNodeCount=1,
-        )["nodes"]
-        if not found:
-            raise BidiError(f"no element matches {selector}")
-        return {"sharedId": found[0]["sharedId"]}
-
-    def _click(self, selector: str) -> None:
-        node = self._node(selector)
+            "script.callFunction",
+            functionDeclaration=FIND_VISIBLE,
+            arguments=[{"type": "string", "value": selector}, {"type": "string", "value": text}],
+            target={"context": self.context},
+            awaitPromise=False,
+            resultOwnership="root",
+        )["result"]
+        if found.get("type") != "node":
+            return False
+        node = {"sharedId": found["sharedId"]}
         pointer = [
             {"type": "pointerMove", "x": 0, "y": 0, "origin": {"type": "element", "element": node}},
             {"type": "pointerDown", "button": 0},
             {"type": "pointerUp", "button": 0},
         ]
         self._act({"type": "pointer", "id": "finger", "actions": pointer})
+        return True
 
     def _type(self, selector: str, text: str) -> None:
-        self._click(selector)
+        self.click(selector)
         self.evaluate(f"document.querySelector({json.dumps(selector)}).select()")
         keys: list[dict[str, str]] = []
         for char in text or "\ue003":  # nothing to type: Backspace clears the selection
