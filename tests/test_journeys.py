@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,14 @@ def join(phone: Any, join_url: str, fn: str) -> None:
     phone.wait_visible("img.qr")
     phone.wait_for_worker()
     phone.wait_synced()
+
+
+def eventually(check: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    """Wait for the server to hold something the phone sends by itself (no user action)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"still not so after {timeout} s: {what}"
+        time.sleep(0.1)
 
 
 def my_attendee_id(phone: Any) -> str:
@@ -107,7 +116,8 @@ def test_another_device_signs_in_by_link_and_gets_every_contact(
     join(phone, event["join_url"], "Ann Analyst")
     phone.goto(bea["card_url"])
     phone.wait_text("section.saved", "Bea Builder")
-    phone.wait_synced()
+    ann_id = my_attendee_id(phone)
+    eventually(lambda: bool(held_contacts(live_server, ann_id)), "the swap synced")
 
     phone.click("nav a", "Settings")
     phone.click("button", "Show a sign-in code")
@@ -154,14 +164,19 @@ def test_a_scanned_qr_is_saved_and_synced(
         " const c = document.createElement('canvas'); c.width = 640; c.height = 480;"
         " const g = c.getContext('2d'); const paint = () => { g.fillStyle = '#fff';"
         " g.fillRect(0, 0, 640, 480); g.drawImage(img, 170, 90, 300, 300); };"
-        " paint(); setInterval(paint, 100); const stream = c.captureStream(10);"
-        " navigator.mediaDevices.getUserMedia = async () => stream; resolve(true); };"
+        " paint(); setInterval(paint, 100); window.qrCamera = c.captureStream(10);"
+        " navigator.mediaDevices.getUserMedia = async () => window.qrCamera; resolve(true); };"
         f" img.src = {json.dumps(png)}; }})"
     )
     phone.click("nav a", "Scan")
+    phone.wait(
+        "(document.querySelector('video') || {}).srcObject === window.qrCamera",
+        what="the scan screen showing our QR camera (the page was not reloaded meanwhile)",
+    )
     phone.wait_text("section.saved", "Bea Builder", timeout=20)
-    phone.wait_synced()
-    assert [(t, r) for _, t, r in server_ops(live_server)][-1:] == [("exchange", "applied")]
+    phone.click("nav a", "Contacts")  # synced by itself: the list says so
+    phone.wait_visible("ul.contacts li .badge.synced")
+    assert [(t, r) for _, t, r in server_ops(live_server)] == [("exchange", "applied")]
     assert list(held_contacts(live_server, bea["attendee"]["id"])) == [
         f"att:{my_attendee_id(phone)}"
     ]
