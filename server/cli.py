@@ -6,11 +6,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from server import backup, organizer_cli
 from server.db import Store
 from server.errors import CardswapError
 from server.events import (
+    DEMO_SLUG,
     create_event,
     ensure_demo_event,
     join_url,
@@ -26,6 +28,23 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
+SHOWN_AT_START = 5  # join links printed by `serve`; `event list` prints them all
+
+
+def _print_join_links(base_url: str, events: list[dict[str, Any]]) -> None:
+    """The join link of the demo event and of the newest events, at every start (the join code
+    lives only in the database, so a restart must not hide it)."""
+    demo = [e for e in events if e["slug"] == DEMO_SLUG]
+    shown = (demo + [e for e in events if e["slug"] != DEMO_SLUG])[:SHOWN_AT_START]
+    for event in shown:
+        print(f"cardswap: join {event['name']} at {join_url(base_url, event)}", flush=True)
+    if len(events) > len(shown):
+        more = len(events) - len(shown)
+        print(f"cardswap: {more} more event(s): cardswap event list", flush=True)
+    if not events:
+        print("cardswap: no events: cardswap event create --slug SLUG --name NAME", flush=True)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start uvicorn on the settings' database; a fresh database gets a demo event."""
     import uvicorn
@@ -37,13 +56,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         args.base_url = f"http://{host}:{args.port}"
     settings = _settings(args)
     app = create_app(settings)
-    demo = ensure_demo_event(app.state.ctx.store)
+    store = app.state.ctx.store
+    created = ensure_demo_event(store)
     print(f"cardswap: database {settings.db_path}", flush=True)
-    if demo:
-        print(
-            f"cardswap: created the demo event; join it at {join_url(settings.base_url, demo)}",
-            flush=True,
-        )
+    if created:
+        print("cardswap: created the demo event", flush=True)
+    _print_join_links(settings.base_url, list_events(store))
     print(
         f"cardswap: admin page {settings.base_url}/admin  (admin token: {settings.admin_token})",
         flush=True,

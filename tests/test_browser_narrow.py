@@ -19,8 +19,10 @@ from tests.conftest import (
     create_live_event,
     join_in_browser,
     register_in_context,
+    wait_for_worker,
     wait_synced,
 )
+from tests.test_browser_install import FIREFOX_ANDROID, IPHONE_SAFARI
 
 # Runs in the page: the problems a person would see on a narrow phone.
 AUDIT = """() => {
@@ -126,6 +128,7 @@ def test_every_screen_fits_320_px_with_readable_contrast(
     _check(page, f"{scheme}-my-card", tmp_path)
     page.click("nav >> text=Scan")
     _check(page, f"{scheme}-scan", tmp_path)
+    wait_for_worker(page)  # the app, not the server's public page, answers the card link
     page.goto(other["card_url"])
     page.wait_for_selector("section.saved")
     _check(page, f"{scheme}-swap-saved", tmp_path)
@@ -155,3 +158,28 @@ def test_focus_moves_in_reading_order_through_my_card(
     first = order.index("Skip to content")
     assert order[first : first + 3] == ["Skip to content", "cardswap", order[first + 2]]
     assert order.index("Edit my card") < order.index("My card") < order.index("Settings")
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "scheme"),
+    [(IPHONE_SAFARI, "dark"), (FIREFOX_ANDROID, "light")],
+    ids=["iphone-dark", "firefox-android-light"],
+)
+def test_install_help_and_an_unreachable_server_fit_320_px(
+    user_agent: str,
+    scheme: str,
+    live_server: LiveServer,
+    browser_context: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    event = create_live_event(live_server)
+    options = {"viewport": {"width": 320, "height": 640}, "color_scheme": scheme}
+    page = browser_context(user_agent=user_agent, **options).new_page()
+    join_in_browser(page, event["join_url"], "Ann Analyst", org="Analytical Engines")
+    wait_for_worker(page)
+    expect(page.locator("section.install")).to_be_visible()
+    _check(page, f"{scheme}-install-help", tmp_path)
+    live_server.stop()
+    page.reload()
+    expect(page.locator("#status")).to_have_attribute("data-network", "unreachable")
+    _check(page, f"{scheme}-server-unreachable", tmp_path)

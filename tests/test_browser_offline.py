@@ -151,3 +151,27 @@ def test_ops_queued_while_the_server_is_down_arrive_once_after_restart(
     page.reload()
     wait_synced(page)
     assert len(ops(live_server)) == before + 6
+
+
+def test_a_page_loaded_past_the_worker_is_taken_over_and_gets_the_qr_decoder_offline(
+    live_server: LiveServer, browser_context: Callable[..., Any]
+) -> None:
+    event = create_live_event(live_server)
+    context = browser_context()
+    page = context.new_page()
+    join_in_browser(page, event["join_url"], "Ann Analyst")
+    wait_for_worker(page)
+    # A hard reload loads the page past the worker, as does a navigation that began before the
+    # worker activated (its clients.claim() came too early for it).
+    cdp = context.new_cdp_session(page)
+    with page.expect_navigation():
+        cdp.send("Page.reload", {"ignoreCache": True})
+    page.wait_for_selector("img.qr")
+    wait_for_worker(page)
+
+    context.set_offline(True)
+    loaded = page.evaluate(
+        "async () => { await (await import('/js/dom.js')).loadScript('/vendor/jsqr/jsQR.js');"
+        " return typeof window.jsQR; }"
+    )
+    assert loaded == "function"

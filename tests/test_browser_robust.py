@@ -61,7 +61,10 @@ def test_contact_file_is_read_on_the_phone_when_the_server_is_unreachable(
 
 
 def _swap_with(page: Any, server: LiveServer, event: Any, browser_context: Any) -> dict[str, str]:
-    """Swap with five people (two tagged `lead`, one of them starred); name -> contact id."""
+    """Swap with five people by opening their card links in the app; name -> contact id."""
+    # Until the worker controls the page, a card link gets the server's public page, which hands
+    # the swap to the app by a redirect of its own: no "saved" panel, and a race with the next goto.
+    wait_for_worker(page)
     ids = {}
     for name in ("Bea Builder", "Cy Coder", "Dan Designer", "Eli Engineer", "Fay Founder"):
         other = register_in_context(

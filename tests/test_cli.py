@@ -252,3 +252,43 @@ def test_serve_on_a_fresh_database_prints_a_working_demo_join_url_and_admin_toke
         {"Authorization": f"Bearer {token.group(1)}"},
     )
     assert status == 201 and str(created["join_url"]).startswith(f"{base}/join/real?code=")
+
+
+def _serve_until_listening(db: Path, port: int) -> str:
+    """Run `cardswap serve` on `db`, return what it printed up to "serving on", then stop it."""
+    env = {k: v for k, v in os.environ.items() if k != "CARDSWAP_BASE_URL"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--db", str(db)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any("serving on" in line for line in lines):
+            line = proc.stdout.readline()
+            assert line, "serve exited: " + "".join(lines)
+            lines.append(line)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        proc.stdout.close()
+    return "".join(lines)
+
+
+def test_serve_prints_the_demo_join_url_at_every_start_not_only_the_first(tmp_path: Path):
+    db = tmp_path / "again.db"
+    port = free_port()
+    first = _serve_until_listening(db, port)
+    second = _serve_until_listening(db, port)
+    pattern = rf"http://127\.0\.0\.1:{port}/join/demo\?code=(\w+)"
+    joins = [re.findall(pattern, out) for out in (first, second)]
+    assert len(joins[0]) == 1 and joins[1] == joins[0], (first, second)
+    assert "created the demo event" in first and "created the demo event" not in second
+    with TestClient(create_app(make_settings(db)), base_url="http://testserver") as client:
+        body = {"join_code": joins[1][0], "card": {"fn": "Late"}, "device_id": str(uuid.uuid4())}
+        assert client.post("/api/events/demo/attendees", json=body).status_code == 201

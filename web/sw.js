@@ -27,6 +27,9 @@ self.addEventListener('activate', (event) => {
 
 self.addEventListener('message', (event) => {
   if (event.data === 'skip-waiting') self.skipWaiting();
+  // A page that loaded past us (its navigation began before we activated, or a hard reload)
+  // asks to be taken over, so its later files (the QR decoder) come from the cache offline.
+  if (event.data === 'claim') event.waitUntil(self.clients.claim());
 });
 
 self.addEventListener('fetch', (event) => {

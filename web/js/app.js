@@ -1,8 +1,11 @@
 // The controller: service worker and update prompt, the router, the sync status bar, and the
-// sync triggers (start, online, visible, after each op, backoff, Background Sync).
+// sync triggers (start, online, visible, focus, after each op, backoff, and Background Sync
+// where the browser has it: iOS and Firefox do not, so the others must do).
 import { h, fmtTime, toast } from './dom.js';
 import { allOutbox, allProblems, getMeta } from './db.js';
 import { onSyncChange, requestSync, state as syncState } from './sync.js';
+import { watchInstallPrompt } from './install.js';
+import { askPersistence } from './platform.js';
 import * as session from './session.js';
 import * as me from './screens/me.js';
 import { scan } from './screens/scan.js';
@@ -68,12 +71,20 @@ async function render() {
   updateStatus();
 }
 
+// Offline: the phone has no network. Unreachable: it has one, but our server does not answer.
+function network() {
+  if (!navigator.onLine) return 'offline';
+  return syncState.unreachable ? 'unreachable' : 'online';
+}
+const NETWORK_WORDS = { offline: 'Offline', unreachable: 'Server unreachable', online: 'Online' };
+
 async function updateStatus() {
   const el = document.getElementById('status');
   const pending = (await allOutbox()).length;
   const problems = (await allProblems()).length;
   const last = await getMeta('last_sync');
-  const parts = [navigator.onLine ? 'Online' : 'Offline'];
+  const net = network();
+  const parts = [NETWORK_WORDS[net]];
   if (syncState.syncing) parts.push('syncing…');
   parts.push(pending ? `${pending} saved on this phone, not yet synced` : 'all synced');
   if (last) parts.push(`last sync ${fmtTime(last)}`);
@@ -83,7 +94,8 @@ async function updateStatus() {
   el.textContent = parts.join(' · ');
   el.dataset.pending = String(pending);
   el.dataset.online = String(navigator.onLine);
-  el.classList.toggle('offline', !navigator.onLine);
+  el.dataset.network = net;
+  el.classList.toggle('offline', net !== 'online');
   el.classList.toggle('has-problems', problems > 0);
 }
 
@@ -127,11 +139,32 @@ function registerWorker() {
       });
     });
   }).catch((err) => toast(`Offline mode unavailable: ${err.message}`));
+  navigator.serviceWorker.ready.then((reg) => {
+    if (!navigator.serviceWorker.controller && reg.active) reg.active.postMessage('claim');
+  });
+}
+
+function watchSyncTriggers() {
+  const sync = () => { if (ctx.session) requestSync(); };
+  window.addEventListener('online', () => { updateStatus(); sync(); });
+  window.addEventListener('offline', updateStatus);
+  // Not on hidden: WebKit keeps a page it leaves in its back/forward cache, and a sync caught
+  // there mid-transaction blocks the database for the page that comes next (a card link).
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') sync();
+  });
+  // Back to a window that stayed visible (iPad split view, a desktop): no visibilitychange.
+  window.addEventListener('focus', sync);
+  // New swaps from others arrive while the app stays open on a conference floor.
+  setInterval(() => {
+    if (ctx.session && navigator.onLine && document.visibilityState === 'visible') requestSync();
+  }, 30000);
 }
 
 async function start() {
   registerWorker();
-  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  watchInstallPrompt();
+  askPersistence();
   interceptLinks();
   ctx.session = await session.current();
   if (!ctx.session && navigator.onLine) {
@@ -147,18 +180,10 @@ async function start() {
     });
   }
   onSyncChange(() => { updateStatus(); for (const fn of syncHooks) fn(); });
-  window.addEventListener('online', () => { updateStatus(); requestSync(); });
-  window.addEventListener('offline', updateStatus);
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') requestSync();
-  });
-  // New swaps from others arrive while the app stays open on a conference floor.
-  setInterval(() => {
-    if (ctx.session && navigator.onLine && document.visibilityState === 'visible') requestSync();
-  }, 30000);
+  watchSyncTriggers();
+  if (ctx.session) requestSync(); // as early as possible: before drawing the first screen
   await render();
   document.documentElement.dataset.ready = 'true';
-  if (ctx.session) requestSync();
 }
 
 start();

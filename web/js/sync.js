@@ -10,7 +10,11 @@ let running = null;
 let again = false;
 let failures = 0;
 let retryTimer = null;
-export const state = { syncing: false, error: '', signedOut: false };
+// `unreachable`: the last try got no answer from our server although the phone is online (a
+// dead uplink, a venue's Wi-Fi sign-in page, a proxy whose server is down).
+export const state = { syncing: false, error: '', signedOut: false, unreachable: false };
+
+class Unreachable extends Error {}
 
 export function onSyncChange(fn) { listeners.add(fn); }
 function notify() { for (const fn of listeners) { try { fn(); } catch { /* a view went away */ } } }
@@ -53,13 +57,23 @@ async function applyResponse(data) {
 }
 
 async function post(body) {
-  const response = await fetch('/api/sync', {
-    method: 'POST', credentials: 'same-origin',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify(body),
-  });
+  let response;
+  try {
+    response = await fetch('/api/sync', {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new Unreachable('no answer from the server');
+  }
+  if (response.status >= 500) throw new Unreachable(`the server answered ${response.status}`);
+  // Our server always answers JSON; a web page means something else answered in its place.
+  if (!/^application\/json\b/i.test(response.headers.get('Content-Type') || '')) {
+    throw new Unreachable('a web page answered instead of the server (Wi-Fi sign-in?)');
+  }
   let data = null;
-  try { data = await response.json(); } catch { data = null; }
+  try { data = await response.json(); } catch { throw new Unreachable('the answer was cut off'); }
   return { status: response.status, data };
 }
 
@@ -96,14 +110,18 @@ function scheduleRetry() {
 // Sync now (coalesced: a call while one runs makes it go round once more).
 export function requestSync() {
   if (running) { again = true; return running; }
+  clearTimeout(retryTimer);
   state.syncing = true;
   notify();
   running = runOnce().then(() => {
     failures = 0;
     state.error = '';
+    state.unreachable = false;
   }, (err) => {
     failures += 1;
     state.error = err && err.message ? err.message : 'Sync failed.';
+    // Offline, every fetch fails: that says nothing about the server.
+    state.unreachable = err instanceof Unreachable && navigator.onLine !== false;
     registerBackgroundSync();
   }).then(async () => {
     running = null;

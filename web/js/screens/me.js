@@ -2,6 +2,7 @@
 import { field, fmtTime, h, qrCanvas, toast } from '../dom.js';
 import { api } from '../api.js';
 import { allProblems, getMeta } from '../db.js';
+import { installSlot } from '../install.js';
 import { parseVcard } from '../parse.js';
 import * as session from '../session.js';
 import { state as syncState } from '../sync.js';
@@ -136,7 +137,8 @@ export async function card(ctx) {
           await new window.NDEFReader().write({ records: [{ recordType: 'url', data: s.card_url }] });
           toast('Your card is on the tag.');
         } catch (err) { toast(`Could not write the tag: ${err.message}`); }
-      } }, 'Write my card to an NFC tag') : null));
+      } }, 'Write my card to an NFC tag') : null),
+    installSlot(ctx));
   return h('div', {}, view, edit);
 }
 
