@@ -70,6 +70,7 @@ class BidiSession:
             env={**os.environ, "MOZ_CRASHREPORTER_DISABLE": "1"},
         )
         self._ids = itertools.count(1)
+        self._reader: threading.Thread | None = None
         self._socket: ClientConnection | None = None
         self._exits = contextlib.ExitStack()  # the socket is a context manager in websockets 17
         try:
@@ -90,15 +91,17 @@ class BidiSession:
         assert stderr is not None
 
         def read() -> None:
-            for line in stderr:
-                match = re.search(r"WebDriver BiDi listening on (ws://\S+)", line)
-                if match:
-                    found.append(match.group(1))
-                    break
-            for _ in stderr:  # keep draining so Firefox never blocks on a full pipe
-                pass
+            with stderr:  # closed here, at Firefox's exit, not under this reader's feet
+                for line in stderr:
+                    match = re.search(r"WebDriver BiDi listening on (ws://\S+)", line)
+                    if match:
+                        found.append(match.group(1))
+                        break
+                for _ in stderr:  # keep draining so Firefox never blocks on a full pipe
+                    pass
 
-        threading.Thread(target=read, daemon=True).start()
+        self._reader = threading.Thread(target=read, daemon=True)
+        self._reader.start()
         deadline = time.monotonic() + timeout
         while not found:
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -141,5 +144,5 @@ class BidiSession:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
-        if self.process.stderr is not None:
-            self.process.stderr.close()
+        if self._reader is not None:
+            self._reader.join(timeout=10)  # Firefox is gone: its stderr ends, the reader closes it

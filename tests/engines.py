@@ -392,19 +392,31 @@ class FirefoxPhone(Phone):
         return json.loads(result["result"]["value"])
 
     def _click_first(self, selector: str, text: str) -> bool:
-        found = self.session.command(
+        # The tap point is worked out once the page has stopped scrolling (Firefox may still
+        # be finishing a scroll of its own, e.g. to the field typed in last), and only where the
+        # element itself would get the tap; otherwise the finger lands where it used to be.
+        point = self.session.command(
             "script.callFunction",
-            functionDeclaration=FIND_VISIBLE,
+            functionDeclaration=f"async (s, t) => {{ const e = ({FIND_VISIBLE})(s, t);"
+            " if (!e) return null; const frame = () => new Promise(requestAnimationFrame);"
+            " for (let still = 0, last = -1, n = 0; still < 3 && n < 60; n += 1) {"
+            " await frame(); still = scrollY === last ? still + 1 : 0; last = scrollY; }"
+            " const r = e.getClientRects()[0];"
+            " const x = Math.floor(Math.max(0, r.left) + Math.min(r.width, innerWidth) / 2);"
+            " const y = Math.floor((Math.max(0, r.top) + Math.min(r.bottom, innerHeight)) / 2);"
+            " const hit = document.elementFromPoint(x, y);"
+            " const ours = hit && (hit === e || e.contains(hit) || hit.control === e);"
+            " return ours ? [x, y] : null; }",
             arguments=[{"type": "string", "value": selector}, {"type": "string", "value": text}],
             target={"context": self.context},
-            awaitPromise=False,
-            resultOwnership="root",
+            awaitPromise=True,
+            resultOwnership="none",
         )["result"]
-        if found.get("type") != "node":
+        if point.get("type") != "array":
             return False
-        node = {"sharedId": found["sharedId"]}
+        x, y = (int(item["value"]) for item in point["value"])
         pointer = [
-            {"type": "pointerMove", "x": 0, "y": 0, "origin": {"type": "element", "element": node}},
+            {"type": "pointerMove", "x": x, "y": y, "origin": "viewport"},
             {"type": "pointerDown", "button": 0},
             {"type": "pointerUp", "button": 0},
         ]
