@@ -1,13 +1,30 @@
 """A pure-Python model of what the server should hold after a sequence of sync requests, written
-from DESIGN.md section 5 (not from server/sync.py), for the state-machine and merge-property tests.
+from the words of DESIGN.md section 5 (not from server/sync.py), for the state-machine and
+merge-property tests.
 
-Per contact and field: last-writer-wins by (at clamped to server time + 5 min, device id, op id);
-deletes are tombstones in the same order; an owner's later exchange brings a contact back, a
-reciprocal never does (but still records the meeting); a swap's note fills the notes only while
-no non-empty edit exists (the earliest swap note after the last edit); met_at is the earliest
-exchange; verified contacts show the linked attendee's current card, and the last captured one
-after that attendee deletes their data (a swap with their card is then `card_withdrawn`); op ids
-are global and each is applied at most once.
+How the model reads the rules:
+
+- "Each field last-writer-wins by (`at`, device, op id)", "compares `at` as a UTC instant, then
+  `device_id`, then op `id`, both as strings": a contact is what applying its ops one after
+  another *in that order* gives, whatever order they arrived in. So the model keeps every op
+  applied to a contact and replays them sorted by that version; each op does only what its own
+  words say: `contact.update` sets the fields it names, `contact.delete` is a tombstone, an
+  exchange "creates or refreshes" the contact.
+- "a later exchange with the same person brings the contact back": an owner's exchange clears
+  the tombstone at its place in the order. "A reciprocal swap does not bring back a contact its
+  owner deleted": a reciprocal never touches it (but still records the meeting).
+- "An exchange's `note` becomes the contact's `notes` only when it has none (as a `notes` edit
+  at the op's `at`)": at the exchange's place in the order, the note fills `notes` if they are
+  empty then.
+- "`met_at` is the earliest exchange `at` (after the clock rule)"; the methods are every way
+  the two met; a swap by card token is verified.
+- Which ops apply is decided in arrival order, as the server meets them: an edit of a contact
+  that does not exist yet is `unknown_contact`; an exchange with one's own card is
+  `self_exchange`, with a deleted attendee's card `card_withdrawn`; "an op id already applied is
+  acked again and changes nothing", "replaying a rejected op id rejects it again with the same
+  reason", "op ids are global: one used by another attendee is rejected (`duplicate_op_id`)".
+- A verified contact shows the linked attendee's current card; after that attendee deletes
+  their data ("cards they gave others stay as last captured"), the card they had then.
 """
 
 from __future__ import annotations
@@ -17,8 +34,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 SKEW = timedelta(minutes=5)
-ZERO = ("", "", "")
-Version = tuple[str, str, str]
 
 
 def utc(moment: datetime) -> str:
@@ -29,41 +44,54 @@ def parse(at: str) -> datetime:
     return datetime.fromisoformat(at.replace("Z", "+00:00"))
 
 
+@dataclass(frozen=True)
+class Write:
+    """One applied op as it concerns one contact."""
+
+    at: str  # the effective `at` (after the clock rule), as stored
+    device: str
+    op_id: str
+    kind: str  # "set", "delete" or "meet"
+    fields: dict[str, Any] = field(default_factory=dict)  # "set": the fields it names
+    method: str = ""  # "meet": how they met
+    card: dict[str, Any] | None = None  # "meet": a foreign card
+    linked: str | None = None  # "meet": the attendee whose card token it was
+    note: str = ""  # "meet": the note typed with the swap
+    reciprocal: bool = False  # "meet": the other side of someone else's swap
+
+    def order(self) -> tuple[datetime, str, str]:
+        """DESIGN.md "Ordering": `at` as a UTC instant, then device id, then op id."""
+        return (parse(self.at), self.device, self.op_id)
+
+
 @dataclass
 class Contact:
-    linked: str | None = None
-    card: dict[str, Any] = field(default_factory=dict)
-    verified: bool = False
-    met_at: str | None = None
-    methods: set[str] = field(default_factory=set)
-    notes: str = ""
-    tags: list[str] = field(default_factory=list)
-    follow_up: str = "none"
-    follow_up_on: str | None = None
-    starred: bool = False
-    deleted: bool = False
-    versions: dict[str, Version] = field(default_factory=dict)
+    writes: list[Write] = field(default_factory=list)
+    linked: str | None = None  # showing this attendee's current card
+    captured: dict[str, Any] | None = None  # the card as last captured, once unlinked
 
-    edit_note: tuple[Version, str] | None = None
-    swap_notes: dict[Version, str] = field(default_factory=dict)
-
-    def lww(self, name: str, value: Any, ver: Version) -> None:
-        if name == "notes":
-            if self.edit_note is None or ver > self.edit_note[0]:
-                self.edit_note = (ver, value)
-            self.settle_notes()
-        elif ver > self.versions.get(name, ZERO):
-            setattr(self, name, value)
-            self.versions[name] = ver
-
-    def settle_notes(self) -> None:
-        """A non-empty edit wins; else the earliest swap note after the edit; else the edit."""
-        if self.edit_note and self.edit_note[1]:
-            self.notes = self.edit_note[1]
-            return
-        after = self.edit_note[0] if self.edit_note else ZERO
-        later = sorted(v for v in self.swap_notes if v > after)
-        self.notes = self.swap_notes[later[0]] if later else ""
+    def state(self) -> dict[str, Any]:
+        """The contact's fields: its writes replayed in version order from an empty contact."""
+        s: dict[str, Any] = {"card": {}, "verified": False, "met_at": None, "methods": set(),
+                             "notes": "", "tags": [], "follow_up": "none", "follow_up_on": None,
+                             "starred": False, "deleted": False}  # fmt: skip
+        for write in sorted(self.writes, key=Write.order):
+            if write.kind == "set":
+                s.update(write.fields)
+            elif write.kind == "delete":
+                s["deleted"] = True
+            else:
+                s["methods"].add(write.method)
+                s["verified"] = s["verified"] or write.linked is not None
+                if s["met_at"] is None or parse(write.at) < parse(s["met_at"]):
+                    s["met_at"] = write.at
+                if write.card is not None:
+                    s["card"] = write.card
+                if not write.reciprocal:
+                    s["deleted"] = False
+                    if write.note and not s["notes"]:
+                        s["notes"] = write.note
+        return s
 
 
 @dataclass
@@ -77,85 +105,69 @@ class Model:
     def apply(
         self, owner: str, device: str, op: dict[str, Any], at: str, meaning: dict[str, Any]
     ) -> tuple[str, str | None]:
-        """One op as the server must treat it: ("applied", None) or ("rejected", code-or-"")."""
+        """One op as the server must treat it: ("applied", None) or ("rejected", code), the code
+        "" where the model does not know which (an invalid field)."""
         op_id = op["id"].lower()
         prior = self.log.get(op_id)
         if prior is not None:
             if prior[0] != owner:
                 return "rejected", "duplicate_op_id"
             return prior[1], prior[2]
-        result = self._apply(owner, device.lower(), op, at, meaning)
+        result = self._apply(owner, device.lower(), op, at, op_id, meaning)
         self.log[op_id] = (owner, *result)
         return result
 
     def _apply(
-        self, owner: str, device: str, op: dict[str, Any], at: str, meaning: dict[str, Any]
+        self,
+        owner: str,
+        device: str,
+        op: dict[str, Any],
+        at: str,
+        op_id: str,
+        meaning: dict[str, Any],
     ) -> tuple[str, str | None]:
         if meaning.get("invalid"):
             return "rejected", ""
-        ver: Version = (at, device, op["id"].lower())
         kind = op["type"]
+        note = (op.get("note") or "").strip()
         if kind == "exchange" and "other" in meaning:
             other = meaning["other"]
             if other == owner:
                 return "rejected", "self_exchange"
             if self.cards.get(other) is None:
                 return "rejected", "card_withdrawn"
-            self._meet((owner, f"att:{other}"), ver, linked=other, method=op["method"],
-                       note=(op.get("note") or "").strip())  # fmt: skip
+            mine = Write(at, device, op_id, "meet", method=op["method"], linked=other, note=note)
+            self._meet((owner, f"att:{other}"), mine)
             if self.share_back[other]:
                 self.mutual.add((other, owner))
-                self._meet((other, f"att:{owner}"), ver, linked=owner, method="reciprocal",
-                           reciprocal=True)  # fmt: skip
+                theirs = Write(at, device, op_id, "meet", method="reciprocal", linked=owner,
+                               reciprocal=True)  # fmt: skip
+                self._meet((other, f"att:{owner}"), theirs)
             return "applied", None
         if kind == "exchange":
-            self._meet((owner, op["contact_id"]), ver, card=meaning["card"], method=op["method"],
-                       note=(op.get("note") or "").strip())  # fmt: skip
+            write = Write(at, device, op_id, "meet", method=op["method"], card=meaning["card"],
+                          note=note)  # fmt: skip
+            self._meet((owner, op["contact_id"]), write)
             return "applied", None
         contact = self.contacts.get((owner, op["contact_id"]))
         if contact is None:
-            return "rejected", ""
+            return "rejected", "unknown_contact"
         if kind == "contact.delete":
-            contact.lww("deleted", True, ver)
-        for name, value in op.get("set", {}).items():
-            if name == "notes" and value is None:
-                value = ""
-            if name == "tags":
-                value = list(dict.fromkeys(t.strip() for t in value))
-            contact.lww(name, value, ver)
+            contact.writes.append(Write(at, device, op_id, "delete"))
+            return "applied", None
+        fields = dict(op.get("set", {}))
+        if "notes" in fields and fields["notes"] is None:
+            fields["notes"] = ""
+        if "tags" in fields:
+            fields["tags"] = list(dict.fromkeys(t.strip() for t in fields["tags"]))
+        contact.writes.append(Write(at, device, op_id, "set", fields=fields))
         return "applied", None
 
-    def _meet(
-        self,
-        key: tuple[str, str],
-        ver: Version,
-        *,
-        method: str,
-        linked: str | None = None,
-        card: dict[str, Any] | None = None,
-        note: str = "",
-        reciprocal: bool = False,
-    ) -> None:
-        contact = self.contacts.get(key)
-        if contact is None:
-            contact = self.contacts[key] = Contact()
-            if not reciprocal:
-                contact.versions["deleted"] = ver
-        elif not reciprocal and ver > contact.versions.get("deleted", ZERO):
-            contact.deleted = False
-            contact.versions["deleted"] = ver
-        if linked is not None:
-            contact.linked = linked
-            contact.verified = True
-        elif card is not None and ver >= contact.versions.get("card", ZERO):
-            contact.card = card
-            contact.versions["card"] = ver
-        if contact.met_at is None or ver[0] < contact.met_at:
-            contact.met_at = ver[0]
-        contact.methods.add(method)
-        if note and not reciprocal:
-            contact.swap_notes[ver] = note
-            contact.settle_notes()
+    def _meet(self, key: tuple[str, str], write: Write) -> None:
+        contact = self.contacts.setdefault(key, Contact())
+        contact.writes.append(write)
+        if write.linked is not None:
+            contact.linked = write.linked
 
     def delete_attendee(self, gone: str) -> None:
         """DELETE /api/me: their contacts go; cards they gave stay as last captured, unlinked."""
@@ -163,29 +175,22 @@ class Model:
             del self.contacts[key]
         for contact in self.contacts.values():
             if contact.linked == gone:
-                contact.card, contact.linked = self.cards[gone], None
+                contact.captured, contact.linked = self.cards[gone], None
         self.mutual = {(holder, other) for holder, other in self.mutual if holder != gone}
         self.cards[gone] = None
 
     def view(self, owner: str) -> dict[str, dict[str, Any]]:
         """The owner's contacts (tombstones included) in the API's `contact` shape."""
         out = {}
-        for (who, cid), c in self.contacts.items():
+        for (who, cid), contact in self.contacts.items():
             if who != owner:
                 continue
-            out[cid] = {
-                "id": cid,
-                "card": self.cards[c.linked] if c.linked else c.card,
-                "verified": c.verified,
-                "met_at": c.met_at,
-                "methods": sorted(c.methods),
-                "notes": c.notes,
-                "tags": c.tags,
-                "follow_up": c.follow_up,
-                "follow_up_on": c.follow_up_on,
-                "starred": c.starred,
-                "deleted": c.deleted,
-            }
+            state = contact.state()
+            if contact.linked is not None:
+                state["card"] = self.cards[contact.linked]
+            elif contact.captured is not None:
+                state["card"] = contact.captured
+            out[cid] = {"id": cid, **state, "methods": sorted(state["methods"])}
         return out
 
 

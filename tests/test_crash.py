@@ -5,6 +5,9 @@ swap made exactly one contact (mutual ones on both sides), each device's replica
 change feed equals the server, and the file passes `PRAGMA integrity_check` after every kill.
 
 CARDSWAP_CRASH_ITERATIONS sets the number of kills (8 by default; scripts/soak raises it).
+Every random choice (ops, their ids, the moments of the kills) comes from one seed, printed when
+the test starts and added to any failure: CARDSWAP_CRASH_SEED=<seed> runs the same choices again
+(the kills still land wherever the scheduler has got to by then).
 """
 
 from __future__ import annotations
@@ -25,9 +28,20 @@ import httpx2 as httpx
 from tests.conftest import ADMIN, LiveServer, free_port
 
 ITERATIONS = int(os.environ.get("CARDSWAP_CRASH_ITERATIONS", "8"))
-SEED = int(os.environ.get("CARDSWAP_CRASH_SEED", str(random.randrange(1 << 30))))
+SEED = int(os.environ.get("CARDSWAP_CRASH_SEED") or random.randrange(1 << 30))
 BATCH = 500
 DEVICES = 3
+
+
+def _replay() -> str:
+    return (
+        f"crash test seed {SEED}: replay with CARDSWAP_CRASH_SEED={SEED} "
+        f"CARDSWAP_CRASH_ITERATIONS={ITERATIONS}"
+    )
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
 def _vcard(name: str) -> str:
@@ -99,9 +113,9 @@ def _ops_for(device: Device, others: list[Device], rng: random.Random) -> list[d
     ops: list[dict[str, Any]] = []
     for _ in range(BATCH):
         kind = rng.random()
-        op_id = str(uuid.uuid4())
+        op_id = _uuid(rng)
         if kind < 0.6 or not device.made:
-            contact = f"ext:{uuid.uuid4()}"
+            contact = f"ext:{_uuid(rng)}"
             ops.append({"id": op_id, "type": "exchange", "at": now, "method": "manual",
                         "contact_id": contact, "vcard": _vcard(f"P{op_id[:8]}")})  # fmt: skip
         elif kind < 0.8:
@@ -125,14 +139,14 @@ def _integrity(path: Path) -> str:
         conn.close()
 
 
-def _setup(server: LiveServer) -> list[Device]:
+def _setup(server: LiveServer, rng: random.Random) -> list[Device]:
     devices = []
     with httpx.Client(base_url=server.url, timeout=30) as client:
         event = client.post(
             "/api/admin/events", json={"slug": "crash", "name": "Crash"}, headers=ADMIN
         ).json()
         for i in range(DEVICES):
-            device_id = str(uuid.uuid4())
+            device_id = _uuid(rng)
             body = {"join_code": event["join_code"], "card": {"fn": f"Person {i}"},
                     "device_id": device_id}  # fmt: skip
             data = client.post("/api/events/crash/attendees", json=body).json()
@@ -149,10 +163,19 @@ def _setup(server: LiveServer) -> list[Device]:
 
 
 def test_sigkill_mid_batch_loses_nothing_and_applies_each_op_once(tmp_path: Path) -> None:
+    print(f"\n{_replay()}")  # before anything can fail: pytest shows it with the failure
+    try:
+        _crash_and_check(tmp_path)
+    except BaseException as exc:
+        exc.add_note(_replay())  # in the failure's own report too, beside the assertion
+        raise
+
+
+def _crash_and_check(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     server = LiveServer(db_path=tmp_path / "crash.db", port=free_port())
     server.start()
-    devices = _setup(server)
+    devices = _setup(server, rng)
     kills_mid_request = 0
     try:
         for _ in range(ITERATIONS):
@@ -205,7 +228,7 @@ def test_sigkill_mid_batch_loses_nothing_and_applies_each_op_once(tmp_path: Path
     _check(server.db_path, devices, server_contacts)
     ops, requests = sum(len(d.made) for d in devices), sum(d.requests for d in devices)
     print(
-        f"\ncrash: seed {SEED}, {ITERATIONS} kills ({kills_mid_request} mid-request), "
+        f"crash: seed {SEED}, {ITERATIONS} kills ({kills_mid_request} mid-request), "
         f"{ops} ops, {requests} requests"
     )
 

@@ -5,6 +5,7 @@ and every size limit (including a 1 MiB body refused without being read whole, o
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import socket
@@ -21,7 +22,9 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from starlette.testclient import TestClient
 
+from server import csv_export, ratelimit
 from server.app import create_app
+from server.errors import RateLimited
 from server.tokens import Tokens
 from tests.conftest import ADMIN, BASE_URL, SECRET, Attendee, LiveServer, make_settings
 
@@ -682,6 +685,120 @@ def test_the_ip_flood_guard_limits_then_recovers(tmp_path: Path) -> None:
         _error(client.get("/api/events/nope"), 429, "rate_limited")
         time.sleep(1.1)
         assert client.get("/api/events/nope").status_code == 404
+
+
+class _Clock:
+    """A hand-turned monotonic clock for the limiter (no sleeping)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def turned(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    clock = _Clock()
+    monkeypatch.setattr(ratelimit, "time", clock)
+    return clock
+
+
+def _allowed(limiter: ratelimit.RateLimiter, key: str, tries: int = 1000) -> int:
+    """How many hits in a row the key gets before the first 429 (at one instant)."""
+    for count in range(tries):
+        try:
+            limiter.hit(key)
+        except RateLimited:
+            return count
+    return tries
+
+
+def test_a_new_key_gets_the_burst_and_no_more(turned: _Clock) -> None:
+    limiter = ratelimit.RateLimiter(limit=10, period=60)
+    assert _allowed(limiter, "a") == 10
+
+
+@pytest.mark.parametrize("idle", [60.0, 3600.0, 86_400.0 * 30])
+def test_an_idle_key_saves_up_no_more_than_the_burst(turned: _Clock, idle: float) -> None:
+    """10 a minute: a key quiet for a minute, an hour or a month still gets 10 in a row."""
+    limiter = ratelimit.RateLimiter(limit=10, period=60)
+    limiter.hit("a")  # the key is known, with 9 left
+    turned.now += idle
+    assert _allowed(limiter, "a") == 10
+    turned.now += idle  # and again after being emptied
+    assert _allowed(limiter, "a") == 10
+
+
+def test_the_bucket_refills_at_limit_per_period(turned: _Clock) -> None:
+    limiter = ratelimit.RateLimiter(limit=10, period=60)  # one request every 6 seconds
+    assert _allowed(limiter, "a") == 10
+    with pytest.raises(RateLimited) as refused:
+        limiter.hit("a")
+    assert refused.value.retry_after in (6, 7)  # the next token is 6 s away (rounded up)
+    turned.now += 5.9
+    assert _allowed(limiter, "a") == 0
+    turned.now += 0.1
+    assert _allowed(limiter, "a") == 1
+    turned.now += 30
+    assert _allowed(limiter, "a") == 5
+    assert _allowed(limiter, "b") == 10  # every key has its own bucket
+
+
+# -- spreadsheet formula injection in the CSV export -----------------------------------------------
+# What a spreadsheet runs as a formula: a cell starting with = + - @ (OWASP "CSV Injection"), or
+# with a tab or carriage return before one (the spreadsheet drops the leading whitespace). The
+# guard is a leading `'`; a phone number of digits and `+-().x ` stays as it is (DESIGN.md, "CSV
+# export"). Every expected cell is written out by hand.
+@pytest.mark.parametrize(
+    ("value", "phone", "expected"),
+    [
+        ("=1+2", False, "'=1+2"),
+        ('=HYPERLINK("http://x","y")', False, '\'=HYPERLINK("http://x","y")'),
+        ("+1+2", False, "'+1+2"),
+        ("-2+3", False, "'-2+3"),
+        ("@SUM(A1:A2)", False, "'@SUM(A1:A2)"),
+        ("\t=1+2", False, "'\t=1+2"),
+        ("\tplain", False, "'\tplain"),
+        ("\r=1+2", False, "'\r=1+2"),
+        ("\rplain", False, "'\rplain"),
+        ("", False, ""),
+        ("Ada", False, "Ada"),
+        ("a=1+2", False, "a=1+2"),
+        ("'=1+2", False, "'=1+2"),
+        ("+1 415 555 0100", False, "'+1 415 555 0100"),  # not in a phone column: guarded
+        ("+1 415 555 0100", True, "+1 415 555 0100"),
+        ("+1 (415) 555-0100 x12", True, "+1 (415) 555-0100 x12"),
+        ("-12", True, "-12"),
+        ("=1+2", True, "'=1+2"),
+        ("+cmd|' /C calc'!A0", True, "'+cmd|' /C calc'!A0"),
+        ("-", True, "'-"),
+        ("+", True, "'+"),
+        ("@1", True, "'@1"),
+        ("\t123", True, "'\t123"),
+        ("\r123", True, "'\r123"),
+        ("+1 415\t555", True, "'+1 415\t555"),
+    ],
+)
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(
+    value: str, phone: bool, expected: str
+) -> None:
+    assert csv_export.safe_cell(value, phone=phone) == expected
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_text_column_of_the_csv_export_is_guarded(lead: str) -> None:
+    evil = f"{lead}cmd|' /C calc'!A0"
+    card = {"fn": evil, "given": evil, "family": evil, "org": evil, "title": evil,
+            "emails": [evil], "phones": [evil], "urls": [evil], "note": evil}  # fmt: skip
+    item = {"id": "ext:1", "card": card, "notes": "", "tags": [evil], "met_at": None}
+    rows = list(csv.DictReader(io.StringIO(csv_export.contacts_csv([item]))))
+    cells = {k: v for k, v in rows[0].items() if v and not k.endswith("- Label")}
+    assert set(cells) == {"First Name", "Last Name", "Organization Name", "Organization Title",
+                          "Notes", "Labels", "E-mail 1 - Value", "Phone 1 - Value",
+                          "Website 1 - Value"}  # fmt: skip
+    for column, cell in cells.items():
+        assert cell.startswith("'" + lead), (column, cell)
 
 
 # -- size limits ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import uuid
@@ -237,6 +238,60 @@ def test_an_edit_arriving_after_a_later_swap_note_still_wins(client, register):
     assert contacts_of(client, ada)[contact]["notes"] == "typed offline"
 
 
+# The notes rule (DESIGN.md "Exchanges"): a swap's note becomes the notes "only when it has none
+# (as a notes edit at the op's at)". Each case is what happened, at minutes after the first swap;
+# the notes are written by hand, and must be the same in every order the ops can arrive in.
+NOTE_CASES = {
+    "the first swap note": ([("swap", 1, "first"), ("swap", 2, "second")], "first"),
+    "typed before a swap": ([("edit", 1, "typed"), ("swap", 2, "from the swap")], "typed"),
+    "typed after a swap": ([("swap", 1, "from the swap"), ("edit", 2, "typed")], "typed"),
+    "cleared after a swap": ([("swap", 1, "first"), ("edit", 2, "")], ""),
+    "cleared with null": ([("swap", 1, "first"), ("edit", 2, None)], ""),
+    "cleared, then a later swap": (
+        [("swap", 1, "first"), ("edit", 2, ""), ("swap", 3, "again")],
+        "again",
+    ),
+    "typed, nulled, then a later swap": (
+        [("edit", 1, "typed"), ("edit", 2, None), ("swap", 3, "again")],
+        "again",
+    ),
+    "a swap between a note and its clearing": (
+        [("swap", 1, "first"), ("swap", 2, "between"), ("edit", 3, "")],
+        "",
+    ),
+    "the earliest swap after the clearing": (
+        [("swap", 1, "before"), ("edit", 2, ""), ("swap", 4, "later"), ("swap", 3, "after")],
+        "after",
+    ),
+    "blank swap notes are none": ([("swap", 1, "   "), ("swap", 2, " padded ")], "padded"),
+    "an edit after a later swap still wins": (
+        [("swap", 3, "from the swap"), ("edit", 2, "typed"), ("edit", 1, "older")],
+        "typed",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOTE_CASES))
+def test_the_notes_rule_in_every_arrival_order(client, register, case):
+    happened, notes = NOTE_CASES[case]
+    ada = register("Ada Lovelace")
+    for order in itertools.permutations(happened):
+        bob, device = register("Bob Babbage"), str(uuid.uuid4())  # (one rate limit per device)
+        contact = f"att:{bob.id}"
+        sync(client, ada, [exchange(bob, 0)], device=device)  # the contact exists first
+        ops = [
+            exchange(bob, minute, note=text)
+            if kind == "swap"
+            else update(contact, minute, notes=text)
+            for kind, minute, text in order
+        ]
+        for op in ops:  # one request each: the arrival order is `order`
+            assert sync(client, ada, [op], device=device)["acked"] == [op["id"]]
+        changes = sync(client, ada, device=device)["changes"]
+        assert {c["id"]: c["notes"] for c in changes}[contact] == notes, order
+        assert contacts_of(client, bob)[f"att:{ada.id}"]["notes"] == ""  # never the other side
+
+
 # -- idempotency ---------------------------------------------------------------------------------
 def test_replaying_a_batch_acks_again_and_applies_once(client, register):
     ada, bob = register("Ada Lovelace"), register("Bob Babbage")
@@ -278,6 +333,69 @@ def test_an_op_id_used_by_another_attendee_is_duplicate_op_id(client, register):
     data = sync(client, bob, [stolen])
     assert [(r["id"], r["code"]) for r in data["rejected"]] == [(op["id"], "duplicate_op_id")]
     assert [c["methods"] for c in data["changes"]] == [["reciprocal"]]
+
+
+def _logged(client: TestClient, op_id: str) -> list[tuple[Any, ...]]:
+    sql = "SELECT attendee_id, result, code FROM ops WHERE lower(id) = lower(?)"
+    return list(db(client).read().execute(sql, [op_id]).fetchall())
+
+
+def test_a_rejected_op_id_of_another_attendee_is_duplicate_op_id_not_their_reason(client, register):
+    ada, bob = register("Ada Lovelace"), register("Bob Babbage")
+    op = update(f"att:{bob.id}", notes="too early")  # Ada has no such contact yet
+    assert [r["code"] for r in sync(client, ada, [op])["rejected"]] == ["unknown_contact"]
+    stolen = {**exchange(ada, note="mine"), "id": op["id"]}
+    data = sync(client, bob, [stolen])
+    assert [(r["id"], r["code"]) for r in data["rejected"]] == [(op["id"], "duplicate_op_id")]
+    assert data["acked"] == [] and data["changes"] == []  # Bob's swap did not happen
+    assert _logged(client, op["id"]) == [(ada.id, "rejected", "unknown_contact")]
+
+
+@pytest.mark.parametrize("spelling", [str.upper, str.lower])
+def test_an_op_id_of_another_attendee_in_any_case_is_duplicate_op_id(client, register, spelling):
+    ada, bob = register("Ada Lovelace"), register("Bob Babbage")
+    op = {**exchange(bob), "id": str(uuid.uuid4()).upper()}
+    assert sync(client, ada, [op])["acked"] == [op["id"]]
+    stolen = {**delete(f"att:{ada.id}"), "id": spelling(op["id"])}
+    data = sync(client, bob, [stolen])
+    assert [(r["id"], r["code"]) for r in data["rejected"]] == [(stolen["id"], "duplicate_op_id")]
+    assert contacts_of(client, bob)[f"att:{ada.id}"]["deleted"] is False
+    assert _logged(client, op["id"]) == [(ada.id, "applied", None)]
+    again = {**op, "id": spelling(op["id"])}  # Ada's own replay, in any case: acked, once
+    assert sync(client, ada, [again])["acked"] == [again["id"]]
+    assert len(_logged(client, op["id"])) == 1
+
+
+def test_a_stolen_op_id_changes_nothing_does_not_stop_the_others_and_stays_refused(
+    client, register
+):
+    ada, bob = register("Ada Lovelace"), register("Bob Babbage")
+    theirs = update(f"att:{bob.id}", 5, notes="Ada's")
+    sync(client, ada, [exchange(bob), theirs])
+    contact = f"att:{ada.id}"
+    stolen = {**update(contact, 9, notes="stolen", starred=True), "id": theirs["id"]}
+    fine = update(contact, 9, tags=["mine"])
+    first = sync(client, bob, [stolen, fine])
+    assert first["acked"] == [fine["id"]]
+    assert [r["code"] for r in first["rejected"]] == ["duplicate_op_id"]
+    again = sync(client, bob, [stolen])
+    assert again["rejected"] == first["rejected"] and again["acked"] == []
+    mine = contacts_of(client, bob)[contact]
+    assert (mine["notes"], mine["starred"], mine["tags"]) == ("", False, ["mine"])
+    assert contacts_of(client, ada)[f"att:{bob.id}"]["notes"] == "Ada's"
+
+
+def test_one_op_id_twice_in_a_request_applies_the_first_and_acks_both(client, register):
+    ada, bob = register("Ada Lovelace"), register("Bob Babbage")
+    contact = f"att:{bob.id}"
+    sync(client, ada, [exchange(bob)])
+    first = update(contact, 5, notes="first")
+    second = {**update(contact, 9, notes="second", starred=True), "id": first["id"].upper()}
+    data = sync(client, ada, [first, second])
+    assert data["acked"] == [first["id"], second["id"]] and data["rejected"] == []
+    mine = contacts_of(client, ada)[contact]
+    assert (mine["notes"], mine["starred"]) == ("first", False)
+    assert _logged(client, first["id"]) == [(ada.id, "applied", None)]
 
 
 def test_op_ids_may_be_any_uuid_version_in_any_case(client, register):
@@ -324,19 +442,21 @@ def test_a_late_arriving_older_edit_loses_to_the_newer_one(client, register):
     assert contact["tags"] == ["met"]  # a field the newer edit did not touch still applies
 
 
-def test_equal_times_break_ties_by_device_then_op_id(client, register):
+@pytest.mark.parametrize("winner_first", [True, False])
+def test_equal_times_break_ties_by_device_then_op_id(client, register, winner_first):
     ada, bob = register("Ada Lovelace"), register("Bob Babbage")
     cid = f"att:{bob.id}"
     sync(client, ada, [exchange(bob)])
     low, high = "00000000-0000-4000-8000-000000000000", "ffffffff-ffff-4fff-bfff-ffffffffffff"
     # The higher device wins whichever arrives first.
-    sync(client, ada, [update(cid, 3, notes="high device")], device=high)
-    sync(client, ada, [update(cid, 3, notes="low device")], device=low)
+    edits = [(update(cid, 3, notes="high device"), high), (update(cid, 3, notes="low device"), low)]
+    for op, device in edits if winner_first else edits[::-1]:
+        sync(client, ada, [op], device=device)
     assert contacts_of(client, ada)[cid]["notes"] == "high device"
     # Same time, same device: the higher op id wins.
     big = {**update(cid, 4, follow_up="done"), "id": "ffffffff-0000-4000-8000-000000000000"}
     small = {**update(cid, 4, follow_up="todo"), "id": "00000000-ffff-4000-8000-000000000000"}
-    sync(client, ada, [big, small], device=low)
+    sync(client, ada, [big, small] if winner_first else [small, big], device=low)
     assert contacts_of(client, ada)[cid]["follow_up"] == "done"
 
 

@@ -11,6 +11,7 @@ tests/vcard_fixtures/, tested here, so a bare clone still proves each one.
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Any
 
@@ -76,17 +77,72 @@ def test_corpus_later_cards(name: str, index: int, fields: dict[str, Any]) -> No
         assert got.get(key) == value, key
 
 
+# The corpus files that are not UTF-8 (Shift_JIS from Japanese phones, Latin-1 from SAP): they
+# reach the server as a file's bytes, never as the JSON string of an op.
+NOT_UTF8 = {
+    "aosp-android/res_raw_v21_japanese_1.vcf",
+    "aosp-android/res_raw_v21_japanese_2.vcf",
+    "aosp-android/res_raw_v21_japanese_3.vcf",
+    "aosp-android/res_raw_v21_multiple_entry.vcf",
+    "aosp-android/res_raw_v30_japanese.vcf",
+    "ical4j-vcard/samples_vcard-vCards-SAP.vcf",
+}
+_BEGIN = re.compile(rb"^\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE)
+_END = re.compile(rb"^\s*END\s*:\s*VCARD\s*$", re.IGNORECASE)
+
+
+def cut_cards(data: bytes) -> list[bytes]:
+    """Each top-level BEGIN:VCARD ... END:VCARD of a file, bytes as they are (a nested AGENT card
+    stays inside its card): what one scan or one op would carry."""
+    pieces: list[bytes] = []
+    current: list[bytes] | None = None
+    depth = 0
+    for line in data.splitlines(keepends=True):
+        bare = line.rstrip(b"\r\n")
+        if current is None:
+            if _BEGIN.match(bare):
+                current, depth = [line], 0
+            continue
+        current.append(line)
+        if _BEGIN.match(bare):
+            depth += 1
+        elif _END.match(bare) and depth:
+            depth -= 1
+        elif _END.match(bare):
+            pieces.append(b"".join(current))
+            current = None
+    return pieces
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_corpus_single_cards_read_the_same_as_text(name: str) -> None:
-    """What a QR payload or an op's `vcard` string gives is what the file gives."""
+    """What a QR payload or an op's `vcard` string gives is what the file gives: every card of
+    the file, cut out on its own, reads as it does in the file (from its bytes, and from its text
+    when the file is UTF-8); a text holding several cards is refused, one scan being one person."""
     data = (corpus_dir() / name).read_bytes()
-    cards, _ = vcards.parse_many(data)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return  # Shift_JIS and Latin-1 files never arrive as JSON strings
-    if len(cards) == 1:
-        assert vcards.parse_foreign(text).card == cards[0].card
+    count = CORPUS[name][0]
+    cards, errors = vcards.parse_many(data)
+    assert errors == [] and len(cards) == count
+    assert _is_utf8(data) == (name not in NOT_UTF8)
+    pieces = cut_cards(data)
+    assert len(pieces) == count
+    for piece, card in zip(pieces, cards, strict=True):
+        assert vcards.parse_foreign(piece).card == card.card
+        if name not in NOT_UTF8:
+            assert vcards.parse_foreign(piece.decode("utf-8")).card == card.card
+    if count == 1 and name not in NOT_UTF8:
+        assert vcards.parse_foreign(data.decode("utf-8")).card == cards[0].card
+    if count > 1:
+        with pytest.raises(VCardError, match=f"holds {count} cards"):
+            vcards.parse_foreign(data)
 
 
 # -- our own trap fixtures ----------------------------------------------------------------------
