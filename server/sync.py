@@ -28,7 +28,7 @@ from server import clock, contacts
 from server.context import AppContext
 from server.db import Store
 from server.errors import CardswapError, Unauthorized
-from server.http import dumps_text
+from server.jsontext import dumps_text
 from server.sync_ops import Op, Rejected, SyncRequest, prepare
 from server.tokens import Tokens
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from server import clock, contacts, vcards
 from server.errors import CardswapError, InvalidCursor, InvalidField, TooLarge
-from server.http import dumps_text
+from server.jsontext import dumps_text
 from server.tokens import InvalidToken, Tokens
 
 MAX_OPS = 500
