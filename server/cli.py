@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from server import backup, organizer_cli
+from server import backup
 from server.db import Store
 from server.errors import CardswapError
 from server.events import (
@@ -17,6 +17,7 @@ from server.events import (
     list_events,
     validate_event_fields,
 )
+from server.organizer import cli as organizer_cli
 from server.settings import Settings
 
 

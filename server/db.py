@@ -122,7 +122,7 @@ def m002_vcard_cache(db: Database) -> None:
             contact_id TEXT NOT NULL,
             seq INTEGER NOT NULL,           -- contacts.seq the text was written from
             event_name TEXT NOT NULL,       -- the NOTE says where we met
-            fmt INTEGER NOT NULL,           -- server.vcard_export.FORMAT
+            fmt INTEGER NOT NULL,           -- server.vcard.writer.FORMAT
             text TEXT NOT NULL,
             PRIMARY KEY (owner_id, contact_id)
         );

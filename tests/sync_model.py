@@ -1,5 +1,5 @@
 """A pure-Python model of what the server should hold after a sequence of sync requests, written
-from DESIGN.md section 5 (not from server/sync.py), for the state-machine and merge-property tests.
+from DESIGN.md section 5 (not from server/sync/), for the state-machine and merge-property tests.
 
 Per contact and field: last-writer-wins by (at clamped to server time + 5 min, device id, op id);
 deletes are tombstones in the same order; an owner's later exchange brings a contact back, a

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.cards import normalize_card
-from server.vcard_export import contact_note, contact_vcard, stable_uid, write_card
-from server.vcard_import import ORG_UNIT_SEPARATOR
+from server.vcard.reader import ORG_UNIT_SEPARATOR
+from server.vcard.writer import contact_note, contact_vcard, stable_uid, write_card
 from tests.test_vcard_export import TRICKY, cards, contact
 
 # -- the reference: how the cards were written before the fast writer (vobject's own objects) --

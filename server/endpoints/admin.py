@@ -21,8 +21,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server import admin_pages, badges, charts
-from server.attendee_import import charset_of
 from server.errors import (
     CardswapError,
     Forbidden,
@@ -52,8 +50,15 @@ from server.http import (
     read_json_object,
     require_admin,
 )
-from server.organizer import desk_signin, import_attendees, list_attendees, signin_links_csv
-from server.stats import attendee_counts, event_stats, registrations_by_hour
+from server.organizer import admin_pages, badges, charts
+from server.organizer.attendee_import import charset_of
+from server.organizer.attendees import (
+    desk_signin,
+    import_attendees,
+    list_attendees,
+    signin_links_csv,
+)
+from server.organizer.stats import attendee_counts, event_stats, registrations_by_hour
 from server.tokens import ADMIN_SESSION_MAX_AGE
 
 STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "web" / "admin"

@@ -19,9 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from server import sync as engine
 from server.http import JSON, ctx, read_json_object, session
-from server.sync_ops import parse_request
+from server.sync import apply as engine
+from server.sync.ops import parse_request
 
 SYNC_THREADS = 2
 _threads: RunVar[anyio.CapacityLimiter] = RunVar("cardswap_sync_threads")

@@ -3,7 +3,7 @@
 One `POST /api/sync` is applied whole or not at all (DESIGN.md section 5, "Sync"): in a write
 transaction of its own, or in a savepoint of one shared with the syncs waiting beside it
 (server.group_commit). The work that needs no database (card token signatures, vCard parsing,
-field limits, the clock rule: server.sync_ops) happens first, outside the writer lock. Inside
+field limits, the clock rule: server.sync.ops) happens first, outside the writer lock. Inside
 it the ops are applied in request order to an in-memory copy of the contact rows they touch;
 each op works on its own overlay that is dropped when the op is rejected (a savepoint in
 memory), so a bad op leaves nothing behind and never stops the others.
@@ -29,7 +29,7 @@ from server.context import AppContext
 from server.db import Store
 from server.errors import CardswapError, Unauthorized
 from server.jsontext import dumps_text
-from server.sync_ops import Op, Rejected, SyncRequest, prepare
+from server.sync.ops import Op, Rejected, SyncRequest, prepare
 from server.tokens import Tokens
 
 PAGE_SIZE = 500

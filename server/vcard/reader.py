@@ -35,7 +35,7 @@ import vobject
 
 from server.cards import MAX_FOREIGN_NOTE, normalize_card
 from server.errors import InvalidField
-from server.vcard_lines import BEGIN, END, logical_lines, physical_lines, property_head
+from server.vcard.lines import BEGIN, END, logical_lines, physical_lines, property_head
 
 MAX_PHOTO_BYTES = 512 * 1024
 

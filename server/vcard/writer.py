@@ -32,7 +32,7 @@ from typing import Any
 import vobject
 
 from server.db import Store
-from server.vcard_import import ORG_UNIT_SEPARATOR
+from server.vcard.reader import ORG_UNIT_SEPARATOR
 
 UID_NAMESPACE = uuid.UUID("6f1d4c1e-3c1a-5b7e-9d2f-0c4a7e1b2d3f")
 PRODID = "-//cardswap//cardswap 0.1//EN"

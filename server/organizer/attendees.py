@@ -4,7 +4,7 @@ list them for badges, and export the links for a mail merge.
 Plain functions over the AppContext, knowing nothing of HTTP (endpoints/admin.py and cli.py call
 them). Attendee rows are written only through `server.attendees` (`create_attendee`, `set_card`),
 so an imported card and a card edited in the app follow the same rules, live links included.
-Nothing here reads contacts or the op log: organizers see aggregates only (server/stats.py).
+Nothing here reads contacts or the op log: organizers see aggregates only (stats.py).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from server.attendee_import import parse_attendee_csv
 from server.attendees import card_url, create_attendee, set_card
 from server.context import AppContext
-from server.csv_export import safe_cell
 from server.errors import NotFound
 from server.events import get_event
+from server.organizer.attendee_import import parse_attendee_csv
+from server.vcard.csv_export import safe_cell
 
 SIGNIN_DAYS_AFTER_END = 30
 SIGNIN_DAYS_WITHOUT_END = 90
