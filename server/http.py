@@ -1,4 +1,5 @@
-"""Request helpers shared by the handlers: JSON bodies within limits, sessions, admin auth."""
+"""HTTP plumbing shared by the handlers: bodies within limits (JSON, forms), media types,
+cookies, sessions, admin auth. The one module below the endpoints that knows Starlette."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from server.context import AppContext
 from server.errors import Forbidden, Malformed, TooLarge, Unauthorized, UnsupportedMediaType
 from server.jsontext import dumps, loads
-from server.tokens import SESSION_MAX_AGE, InvalidToken
+from server.tokens import ADMIN_SESSION_MAX_AGE, SESSION_MAX_AGE, InvalidToken
 
 MAX_BODY = 1024 * 1024
 SESSION_COOKIE = "cardswap_session"
@@ -55,10 +56,22 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     return b"".join(chunks)
 
 
+def media_type(request: Request) -> str:
+    """The media type without parameters, lower-cased (`text/csv; charset=x` is `text/csv`)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def declared_length(request: Request) -> int:
+    """The Content-Length the client declared (0 when none); 400 when it is not a number."""
+    try:
+        return int(request.headers.get("content-length") or 0)
+    except ValueError as exc:
+        raise Malformed("Content-Length is not a number.") from exc
+
+
 async def read_json(request: Request, limit: int = MAX_BODY) -> Any:
     """A JSON body: 415 unless `application/json`, 413 past the limit, 400 when malformed."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
+    if media_type(request) != "application/json":
         raise UnsupportedMediaType("Send the body as application/json.")
     body = await read_body(request, limit)
     try:
@@ -73,6 +86,19 @@ async def read_json_object(request: Request, limit: int = MAX_BODY) -> dict[str,
     if not isinstance(data, dict):
         raise Malformed("The request body must be a JSON object.")
     return data
+
+
+async def read_form_or_json(request: Request, limit: int = 64 * 1024) -> dict[str, Any]:
+    """A small form (urlencoded or multipart) or a JSON object, as a dict of strings."""
+    content_type = media_type(request)
+    if content_type == "application/json":
+        return await read_json_object(request, limit=limit)
+    if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise UnsupportedMediaType("Send a form or a JSON object.")
+    if declared_length(request) > limit:
+        raise TooLarge("The form is too large.")
+    form = await request.form(max_files=0, max_fields=20)
+    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 @dataclass(frozen=True)
@@ -133,6 +159,28 @@ def set_session_cookie(response: Response, context: AppContext, token: str) -> N
 def clear_session_cookie(response: Response, context: AppContext) -> None:
     response.delete_cookie(
         SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=context.settings.secure_cookies,
+    )
+
+
+def set_admin_cookie(response: Response, context: AppContext, token: str) -> None:
+    response.set_cookie(
+        ADMIN_COOKIE,
+        token,
+        max_age=ADMIN_SESSION_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=context.settings.secure_cookies,
+    )
+
+
+def clear_admin_cookie(response: Response, context: AppContext) -> None:
+    response.delete_cookie(
+        ADMIN_COOKIE,
         path="/",
         httponly=True,
         samesite="lax",

@@ -19,9 +19,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server import attendees, contacts, events, vcard, webshell
-from server.endpoints.public import CARD_NOT_FOUND
 from server.errors import InvalidField, NotFound, UnsupportedMediaType
-from server.http import JSON, ctx, read_body, session
+from server.http import JSON, ctx, media_type, read_body, session
+from server.organizer.public_pages import CARD_NOT_FOUND
 from server.tokens import InvalidToken
 
 VCARD_TYPE = "text/vcard; charset=utf-8"
@@ -135,8 +135,7 @@ def public_card_vcf(request: Request) -> Response:
 
 async def card_from_vcard(request: Request) -> Response:
     """POST /api/cards/from-vcard (text/vcard, <= 1 MiB): an own card made from a contact file."""
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media not in VCARD_UPLOAD_TYPES:
+    if media_type(request) not in VCARD_UPLOAD_TYPES:
         raise UnsupportedMediaType("Send the contact file as text/vcard.")
     body = await read_body(request)
     card, warnings = await run_in_threadpool(_own_card_from, body)
