@@ -2,9 +2,9 @@
 
 A sync is checked in one of SYNC_THREADS threads, admitted first come, first served (with
 Starlette's 40-thread pool a crowd of syncs fought over the GIL and doubled the storm's p99).
-Its write then joins the group commit (server.group_commit): one writer thread applies the syncs
-waiting together in one transaction, each in its own savepoint, and the answer is sent after the
-COMMIT, so an ack always means the ops are on disk (scripts/bench/README.md, storm).
+Its write then joins the group commit (server.storage.group_commit): one writer thread applies
+the syncs waiting together in one transaction, each in its own savepoint, and the answer is sent
+after the COMMIT, so an ack always means the ops are on disk (scripts/bench/README.md, storm).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from server.storage.contacts import ContactState
 from server.sync.ops import Op, Rejected
 
 if TYPE_CHECKING:
@@ -29,6 +30,10 @@ def new_row(owner_id: str, contact_id: str) -> Row:
             "linked_attendee_id": None, "met_at": None, "methods": [], "notes": "", "tags": [],
             "follow_up": "none", "follow_up_on": None, "starred": False, "deleted": False,
             "vcard": None, "versions": {}}  # fmt: skip
+
+
+# A working row goes back to storage as ContactState._make(row.values()): same keys, same order.
+assert tuple(new_row("", "")) == ContactState._fields
 
 
 def _version(row: Row, name: str) -> Version:
@@ -109,16 +114,16 @@ def apply_op(batch: Batch, op: Op) -> None:
     """Apply one checked op to the batch's working copies; Rejected when it cannot apply."""
     assert op.at is not None and op.op_id is not None
     ver: Version = (op.at, batch.device_id, op.op_id)
-    owner_id = batch.owner["id"]
+    owner_id = batch.owner.id
     key = (owner_id, op.contact_id)
     if op.type == "exchange" and op.other_id:
         other = batch.attendees.get(op.other_id)
         if other is None:
             raise Rejected("card_withdrawn", "The owner of this card has withdrawn it.")
-        _meet(batch, key, op, ver, card=other["card"], verified=True, linked=other["id"],
+        _meet(batch, key, op, ver, card=other.card, verified=True, linked=other.id,
               method=op.method)  # fmt: skip
-        if other["share_back"]:
-            _meet(batch, (other["id"], f"att:{owner_id}"), op, ver, card=batch.owner["card"],
+        if other.share_back:
+            _meet(batch, (other.id, f"att:{owner_id}"), op, ver, card=batch.owner.card,
                   verified=True, linked=owner_id, method="reciprocal", reciprocal=True)  # fmt: skip
     elif op.type == "exchange":
         assert op.card is not None

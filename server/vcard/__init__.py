@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from server.cards import MAX_ITEMS, MAX_NOTE, MAX_TEXT, normalize_card
-from server.db import Store
 from server.errors import InvalidField
+from server.storage import Store
 from server.vcard import csv_export, writer
 from server.vcard.mecard import parse_mecard
 from server.vcard.reader import ParsedCard, VCardError, read_vcards
