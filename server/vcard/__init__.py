@@ -1,9 +1,9 @@
 """All vCard and MECARD text: import (2.1, 3.0, 4.0, MECARD) and export (vCard 3.0).
 
-The one public entry point other modules call. The work is split by direction:
-`vcard_import` reads foreign cards losing no text (it handles the traps vobject 0.9.9 falls into),
-`vcard_export` writes vCard 3.0 through vobject by the RFC (and keeps each contact's text until the
-contact changes), `csv_export` writes Google Contacts CSV.
+The one public entry point other modules call. The work is split by direction: `reader` reads
+foreign cards losing no text (it handles the traps vobject 0.9.9 falls into; `lines` unfolds,
+`mecard` reads MECARD), `writer` writes vCard 3.0 through vobject by the RFC (and keeps each
+contact's text until the contact changes), `csv_export` writes Google Contacts CSV.
 """
 
 from __future__ import annotations
