@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from server.jsontext import dumps_text
-from server.storage.engine import Store, Tx, chunks, next_seq, reader
+from server.storage.engine import Store, Tx, chunks, next_seq, reader, rows_as
 
 Version = tuple[Any, ...]  # (at, device id, op id) or, for notes, (at, device id, op id, text)
 
@@ -201,7 +201,7 @@ def feed_page(
         )
         .fetchall()
     )
-    return [ContactRow._make(row) for row in rows[:limit]], len(rows) > limit
+    return rows_as(ContactRow, rows[:limit]), len(rows) > limit
 
 
 def list_live(
@@ -217,7 +217,7 @@ def list_live(
         sql += " AND c.starred = ?"
         args.append(int(starred))
     sql += " ORDER BY c.met_at DESC, c.contact_id"
-    return [ContactRow._make(row) for row in store.read().execute(sql, args).fetchall()]
+    return rows_as(ContactRow, store.read().execute(sql, args).fetchall())
 
 
 def get_live(store: Store, owner_id: str, contact_id: str) -> ContactRow | None:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -177,3 +178,13 @@ def reader(source: Store | Tx) -> Database:
 def chunks(items: list[T], size: int = 400) -> list[list[T]]:
     """`items` in runs of at most `size`: SQLite binds at most 999 parameters per statement."""
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+R = TypeVar("R", bound=tuple[Any, ...])
+
+
+def rows_as(cls: type[R], rows: Iterable[tuple[Any, ...]]) -> list[R]:
+    """`rows` as `cls` NamedTuples, built in C with no Python call per row (an export reads
+    10,000): the SELECT lists exactly cls's fields, in order."""
+    make: Any = partial(tuple.__new__, cls)
+    return list(map(make, rows))

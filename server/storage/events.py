@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from server.storage.engine import Store
+from server.storage.engine import Store, rows_as
 
 
 class EventRow(NamedTuple):
@@ -59,7 +59,7 @@ def get(store: Store, slug: str) -> EventRow | None:
 def list_all(store: Store) -> list[EventRow]:
     """Every event, newest first."""
     rows = store.read().execute(f"SELECT {_COLUMNS} FROM events ORDER BY created_at DESC")
-    return [EventRow._make(row) for row in rows.fetchall()]
+    return rows_as(EventRow, rows.fetchall())
 
 
 def any_exists(store: Store) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from server.storage.engine import Store
+from server.storage.engine import Store, rows_as
 
 
 class CacheProbe(NamedTuple):
@@ -39,7 +39,7 @@ def probe(store: Store, owner_id: str, event_name: str, fmt: int) -> list[CacheP
         " AND v.fmt = ? WHERE c.owner_id = ? AND c.deleted = 0",
         [event_name, fmt, owner_id],
     )
-    return [CacheProbe._make(row) for row in rows]
+    return rows_as(CacheProbe, rows)
 
 
 def keep(store: Store, entries: list[CacheEntry]) -> None:
