@@ -121,7 +121,7 @@ def list_contacts(
     store: Store, owner_id: str, filters: Filters | None = None, ids: list[str] | None = None
 ) -> list[dict[str, Any]]:
     """The owner's contacts that are not deleted, most recently met first, filtered."""
-    rows = stored_contacts.list_live(
+    rows = stored_contacts.live(
         store,
         owner_id,
         follow_up=filters.follow_up if filters is not None else None,

@@ -9,7 +9,7 @@ attendee, its change seq included, for the feed, lists and one contact.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Iterator
 from typing import Any, NamedTuple
 
 import orjson
@@ -201,13 +201,13 @@ def feed_page(
         )
         .fetchall()
     )
-    return rows_as(ContactRow, rows[:limit]), len(rows) > limit
+    return list(rows_as(ContactRow, rows[:limit])), len(rows) > limit
 
 
-def list_live(
+def live(
     store: Store, owner_id: str, follow_up: str | None = None, starred: bool | None = None
-) -> list[ContactRow]:
-    """The owner's contacts that are not deleted, most recently met first."""
+) -> Iterator[ContactRow]:
+    """The owner's contacts that are not deleted, most recently met first (read as consumed)."""
     sql = _SELECT + " WHERE c.owner_id = ? AND c.deleted = 0"
     args: list[Any] = [owner_id]
     if follow_up is not None:
@@ -217,7 +217,7 @@ def list_live(
         sql += " AND c.starred = ?"
         args.append(int(starred))
     sql += " ORDER BY c.met_at DESC, c.contact_id"
-    return rows_as(ContactRow, store.read().execute(sql, args).fetchall())
+    return rows_as(ContactRow, store.read().execute(sql, args))
 
 
 def get_live(store: Store, owner_id: str, contact_id: str) -> ContactRow | None:

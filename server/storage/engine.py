@@ -183,8 +183,10 @@ def chunks(items: list[T], size: int = 400) -> list[list[T]]:
 R = TypeVar("R", bound=tuple[Any, ...])
 
 
-def rows_as(cls: type[R], rows: Iterable[tuple[Any, ...]]) -> list[R]:
-    """`rows` as `cls` NamedTuples, built in C with no Python call per row (an export reads
-    10,000): the SELECT lists exactly cls's fields, in order."""
+def rows_as(cls: type[R], rows: Iterable[tuple[Any, ...]]) -> Iterator[R]:
+    """`rows` as `cls` NamedTuples, built in C with no Python call per row, one at a time as
+    they are consumed: an export reads 10,000, and NamedTuples stay tracked by the garbage
+    collector (plain tuples of strings are untracked), so a reader that turns each into
+    something else keeps only one alive. The SELECT lists exactly cls's fields, in order."""
     make: Any = partial(tuple.__new__, cls)
-    return list(map(make, rows))
+    return map(make, rows)

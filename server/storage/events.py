@@ -59,7 +59,7 @@ def get(store: Store, slug: str) -> EventRow | None:
 def list_all(store: Store) -> list[EventRow]:
     """Every event, newest first."""
     rows = store.read().execute(f"SELECT {_COLUMNS} FROM events ORDER BY created_at DESC")
-    return rows_as(EventRow, rows.fetchall())
+    return list(rows_as(EventRow, rows.fetchall()))
 
 
 def any_exists(store: Store) -> bool:

@@ -6,6 +6,7 @@ contact; a text is stored only while the contact still has the seq it was writte
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from server.storage.engine import Store, rows_as
@@ -31,8 +32,9 @@ class CacheEntry(NamedTuple):
     seq: int  # the contact's seq the text was written from
 
 
-def probe(store: Store, owner_id: str, event_name: str, fmt: int) -> list[CacheProbe]:
-    """Every live contact of the owner with the text cached for this event name and format."""
+def probe(store: Store, owner_id: str, event_name: str, fmt: int) -> Iterator[CacheProbe]:
+    """Every live contact of the owner with the text cached for this event name and format
+    (read as consumed)."""
     rows = store.read().execute(
         "SELECT c.contact_id, c.seq, v.seq, v.text FROM contacts c LEFT JOIN vcard_cache v"
         " ON v.owner_id = c.owner_id AND v.contact_id = c.contact_id AND v.event_name = ?"
