@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from server.jsontext import dumps_text
-from server.storage.engine import Store, Tx, chunks, next_seq, reader, rows_as
+from server.storage.engine import Store, Tx, chunks, maker, next_seq, reader, rows_as
 
 Version = tuple[Any, ...]  # (at, device id, op id) or, for notes, (at, device id, op id, text)
 
@@ -43,6 +43,9 @@ class ContactState(NamedTuple):
 
 
 _COLUMNS = ContactState._fields
+# ContactState from its 15 values in order, with no Python call: the sync makes one per row it
+# loads and per row it writes back.
+new_state = maker(ContactState)
 
 
 class ContactRow(NamedTuple):
@@ -68,7 +71,7 @@ class ContactRow(NamedTuple):
 def _state(values: tuple[Any, ...]) -> ContactState:
     (owner_id, contact_id, card, verified, linked, met_at, methods, notes, tags, follow_up,
      follow_up_on, starred, deleted, vcard, versions) = values  # fmt: skip
-    return ContactState._make((
+    return new_state((
         owner_id, contact_id, card, bool(verified), linked, met_at, orjson.loads(methods),
         notes, orjson.loads(tags), follow_up, follow_up_on, bool(starred), bool(deleted), vcard,
         {k: tuple(tuple(x) if isinstance(x, list) else x for x in v)

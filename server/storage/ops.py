@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from server.storage.engine import Tx, chunks
+from server.storage.engine import Tx, chunks, maker
 
 
 class OpResult(NamedTuple):
@@ -36,6 +36,11 @@ class OpLogRow(NamedTuple):
     message: str | None
 
 
+# Both made once per op of a sync, so with no Python call each.
+new_result = maker(OpResult)
+new_log_row = maker(OpLogRow)
+
+
 def results(tx: Tx, ids: list[str]) -> dict[str, OpResult]:
     """The logged result of each of `ids` already in the log."""
     seen: dict[str, OpResult] = {}
@@ -43,7 +48,7 @@ def results(tx: Tx, ids: list[str]) -> dict[str, OpResult]:
         marks = ",".join("?" * len(part))
         sql = f"SELECT id, attendee_id, result, code, message FROM ops WHERE id IN ({marks})"
         for op_id, attendee_id, result, code, message in tx.execute(sql, part):
-            seen[op_id] = OpResult(attendee_id, result, code, message)
+            seen[op_id] = new_result((attendee_id, result, code, message))
     return seen
 
 

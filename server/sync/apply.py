@@ -26,12 +26,13 @@ from server.storage import contacts as stored_contacts
 from server.storage import ops as stored_ops
 from server.storage.attendees import SharedCard, SyncOwner
 from server.storage.contacts import ContactRow, ContactState
-from server.storage.ops import OpLogRow, OpResult
+from server.storage.ops import OpLogRow
 from server.sync.merge import Key, Row, apply_op
 from server.sync.ops import Op, SyncRequest, prepare
 from server.tokens import Tokens
 
 PAGE_SIZE = 500
+_FIELDS = ContactState._fields
 
 
 # -- phase 2: applied inside the write transaction -----------------------------------------------
@@ -39,8 +40,8 @@ class Batch:
     """The contact rows and attendees one request touches, and which rows it changed.
 
     A row is the sync's mutable working copy of a stored ContactState: a dict with the same
-    keys in the same order (`_asdict()`, or merge.new_row), so it goes back as
-    `ContactState._make(row.values())` with no per-field work."""
+    keys in the same order (its fields, or merge.new_row), so it goes back as
+    `new_state(row.values())` with no per-field work."""
 
     def __init__(self, tx: Tx, owner: SyncOwner, device_id: str) -> None:
         self.tx = tx
@@ -70,7 +71,7 @@ class Batch:
     def _keep(self, states: list[ContactState]) -> None:
         for state in states:
             key = (state.owner_id, state.contact_id)
-            self.rows[key] = state._asdict()
+            self.rows[key] = dict(zip(_FIELDS, state, strict=True))
             self.stored.add(key)
 
     def get(self, key: Key) -> Row | None:
@@ -142,14 +143,14 @@ def apply_ops(batch: Batch, ops: list[Op], received_at: str) -> Outcome:
                 error = (exc.code, exc.message)
         code, message = error if error else (None, None)
         result = "rejected" if error else "applied"
-        seen[op.op_id] = OpResult(owner_id, result, code, message)
+        seen[op.op_id] = stored_ops.new_result((owner_id, result, code, message))
         if error:
             outcome.rejected.append({"id": op.raw_id, "code": code, "message": message})
         else:
             outcome.acked.append(op.raw_id)
-        log.append(OpLogRow(op.op_id, owner_id, batch.owner.event_slug, batch.device_id, op.type,
-                            op.payload, op.client_at, op.at, received_at, result, code,
-                            message))  # fmt: skip
+        log.append(stored_ops.new_log_row((op.op_id, owner_id, batch.owner.event_slug,
+                   batch.device_id, op.type, op.payload, op.client_at, op.at, received_at,
+                   result, code, message)))  # fmt: skip
     stored_ops.append(batch.tx, log)
     return outcome
 
@@ -160,7 +161,7 @@ def write_changes(batch: Batch, updated_at: str) -> None:
     for key in batch.changed:
         row = batch.rows[key]
         assert row is not None
-        rows.append(ContactState._make(row.values()))
+        rows.append(stored_contacts.new_state(row.values()))
     stored_contacts.write_changed(batch.tx, rows, batch.stored, updated_at)
 
 

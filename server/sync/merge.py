@@ -32,7 +32,7 @@ def new_row(owner_id: str, contact_id: str) -> Row:
             "vcard": None, "versions": {}}  # fmt: skip
 
 
-# A working row goes back to storage as ContactState._make(row.values()): same keys, same order.
+# A working row goes back to storage as new_state(row.values()): same keys, same order.
 assert tuple(new_row("", "")) == ContactState._fields
 
 
