@@ -6,19 +6,16 @@ contact; a text is stored only while the contact still has the seq it was writte
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import NamedTuple
 
-from server.storage.engine import Store, rows_as
+from server.storage.engine import Store
 
 
-class CacheProbe(NamedTuple):
-    """A live contact of the owner, its seq, and the cached text if one was kept for it."""
+class Cached(NamedTuple):
+    """The owner's live contacts: each one's seq, and the texts still valid for them."""
 
-    contact_id: str
-    seq: int
-    cached_seq: int | None
-    text: str | None
+    seqs: dict[str, int]  # contact id -> its current seq
+    texts: dict[str, str]  # contact id -> text written from that seq (this event name, format)
 
 
 class CacheEntry(NamedTuple):
@@ -32,16 +29,21 @@ class CacheEntry(NamedTuple):
     seq: int  # the contact's seq the text was written from
 
 
-def probe(store: Store, owner_id: str, event_name: str, fmt: int) -> Iterator[CacheProbe]:
-    """Every live contact of the owner with the text cached for this event name and format
-    (read as consumed)."""
+def cached(store: Store, owner_id: str, event_name: str, fmt: int) -> Cached:
+    """Every live contact of the owner with the text cached for this event name and format,
+    when it was written from the contact's current seq."""
     rows = store.read().execute(
         "SELECT c.contact_id, c.seq, v.seq, v.text FROM contacts c LEFT JOIN vcard_cache v"
         " ON v.owner_id = c.owner_id AND v.contact_id = c.contact_id AND v.event_name = ?"
         " AND v.fmt = ? WHERE c.owner_id = ? AND c.deleted = 0",
         [event_name, fmt, owner_id],
     )
-    return rows_as(CacheProbe, rows)
+    found = Cached({}, {})
+    for contact_id, seq, cached_seq, text in rows:
+        found.seqs[contact_id] = seq
+        if cached_seq == seq:
+            found.texts[contact_id] = text
+    return found
 
 
 def keep(store: Store, entries: list[CacheEntry]) -> None:

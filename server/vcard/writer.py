@@ -304,12 +304,8 @@ def cached_vcards(
     The seqs are read before `load` reads the contacts: a contact changed in between is written
     from newer data than its seq says, and that seq never matches again, so no stale text is used.
     """
-    seqs: dict[str, int] = {}
-    cached: dict[str, str] = {}
-    for found in vcard_cache.probe(store, owner_id, event_name, FORMAT):
-        seqs[found.contact_id] = found.seq
-        if found.cached_seq == found.seq and found.text is not None:
-            cached[found.contact_id] = found.text
+    found = vcard_cache.cached(store, owner_id, event_name, FORMAT)
+    seqs, cached = found.seqs, found.texts
     out: list[tuple[dict[str, Any], str]] = []
     fresh: list[vcard_cache.CacheEntry] = []
     for contact in load():
