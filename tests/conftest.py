@@ -371,3 +371,103 @@ def register_in_context(
     )
     assert response.status == 201, response.text()
     return dict(response.json())
+
+
+# --- Three engines (tests/engines.py): a phone per browser process, the engine a parameter. ----
+@pytest.fixture(scope="session")
+def xvfb_display() -> Iterator[str]:
+    """A private X display for WebKitGTK (it has no headless mode), shared by the session."""
+    from tests.engines import Xvfb
+
+    display = Xvfb()
+    yield display.display
+    display.close()
+
+
+@pytest.fixture
+def open_phone(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """open_phone(engine): a new phone (its own browser and profile) in that engine.
+
+    A failing test leaves a screenshot of every phone beside its database, to see what it saw."""
+    from tests import engines
+
+    phones: list[Any] = []
+
+    def _open(engine: str) -> Any:
+        profile = tmp_path / f"{engine}-{len(phones)}"
+        if engine == "chromium":
+            phone = engines.open_chromium(request.getfixturevalue("playwright_driver"), profile, [])
+        elif engine == "webkit":
+            phone = engines.open_webkit(request.getfixturevalue("xvfb_display"), [])
+        elif engine == "firefox":
+            phone = engines.open_firefox(profile)
+        else:
+            raise ValueError(engine)
+        phones.append(phone)
+        return phone
+
+    yield _open
+    failed = getattr(request.node, "rep_call", None)
+    for number, phone in enumerate(phones):
+        try:
+            if failed is not None and failed.failed:
+                phone.screenshot(tmp_path / f"phone-{number}-{phone.engine}.png")
+        except Exception:  # noqa: BLE001 (a dead browser has nothing to show)
+            pass
+        phone.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep each phase's report on the test item, so fixtures can tell a failed test."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, f"rep_{report.when}", report)
+
+
+SERVE_SHELL_COPY = """
+import sys, uvicorn
+from pathlib import Path
+from server.app import create_app
+from tests.conftest import make_settings
+db, web, port = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+app = create_app(make_settings(db, f"http://127.0.0.1:{port}", web_dir=web))
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+"""
+
+
+@pytest.fixture
+def server_with_own_shell(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A real uvicorn serving a copy of web/ that the test may change (a deploy)."""
+    import shutil
+
+    web = tmp_path / "web"
+    shutil.copytree(ROOT / "web", web)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE_SHELL_COPY, str(tmp_path / "db.sqlite"), str(web), str(port)],
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "no server"
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}", web
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+BROWSER_FIXTURES = {"chromium", "browser_context", "persistent_context", "open_phone"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that drives a browser `browser`, so `-m 'not browser'` leaves them out."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)

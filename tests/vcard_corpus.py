@@ -1,12 +1,38 @@
-"""What each file of the real-world vCard corpus must read as (tests/test_vcard_import.py).
+"""The real-world vCard corpus: where it is, and what each of its files must read as.
 
-What a careful reader of RFC 2425/2426/6350 (and vCard 2.1) gets from each file, field by field:
-the card count of every file and its first three cards, a few later cards, the broken photos.
+The corpus lives outside git, reached through CARDSWAP_VCARD_CORPUS (default ../shared/vcards).
+`corpus_dir()` is the one place a test asks for it: on a bare clone the test is skipped with one
+reason naming the variable; under CI it fails instead, so a missing corpus is never a green run.
+
+The expectations (tests/test_vcard_import.py) are what a careful reader of RFC 2425/2426/6350 (and
+vCard 2.1) gets from each file, field by field: the card count of every file and its first three
+cards, a few later cards, the broken photos.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS_DIR = Path(os.environ.get("CARDSWAP_VCARD_CORPUS") or ROOT.parent / "shared" / "vcards")
+
+
+def corpus_dir() -> Path:
+    """The corpus folder; skips the calling test when it is missing (fails it under CI)."""
+    if not CORPUS_DIR.is_dir():
+        reason = (
+            f"real-world vCard corpus not found at {CORPUS_DIR}: "
+            "set CARDSWAP_VCARD_CORPUS to run these"
+        )
+        if os.environ.get("CI", "").lower() not in {"", "0", "false"}:
+            pytest.fail(f"{reason} (CI runs them: a missing corpus fails)", pytrace=False)
+        pytest.skip(reason)
+    return CORPUS_DIR
+
 
 # file: (card count, the first cards' fields)
 CORPUS: dict[str, tuple[int, list[dict[str, Any]]]] = {
