@@ -13,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.context import AppContext
-from server.db import Store
 from server.endpoints import (
     admin,
     attendee,
@@ -30,6 +29,7 @@ from server.errors import CardswapError, RateLimited
 from server.http import JSON
 from server.middleware import IPFloodGuard, SecurityHeaders
 from server.settings import Settings
+from server.storage import Store
 from server.tokens import Tokens
 
 log = logging.getLogger("cardswap")

@@ -24,28 +24,18 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from server.cards import normalize_card
 from server.clock import now_iso
 from server.context import AppContext
-from server.db import Store
 from server.errors import Forbidden, InvalidField, Unauthorized
 from server.events import get_event, public_event
+from server.storage import Store, Tx, devices
+from server.storage import attendees as stored
+from server.storage.attendees import AttendeeRow
 from server.tokens import DEVICE_SIGNIN_MAX_AGE, InvalidToken
 
 CROWD_FACTOR = 20
 UUID_RE = re.compile(r"^[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$", re.IGNORECASE)
-_COLUMNS = (
-    "id",
-    "event_slug",
-    "card",
-    "card_version",
-    "email",
-    "share_back",
-    "created_at",
-    "deleted_at",
-)
 
 
 class SignInFailed(Exception):
@@ -58,26 +48,22 @@ def new_attendee_id() -> str:
     return secrets.token_urlsafe(12)
 
 
-def _row(db: Database, attendee_id: str) -> dict[str, Any] | None:
-    row = db.execute(
-        f"SELECT {', '.join(_COLUMNS)} FROM attendees WHERE id = ?", [attendee_id]
-    ).fetchone()
-    if row is None:
-        return None
-    out = dict(zip(_COLUMNS, row, strict=True))
-    out["card"] = json.loads(out["card"]) if out["card"] else None
-    out["share_back"] = bool(out["share_back"])
+def _view(row: AttendeeRow) -> dict[str, Any]:
+    """The attendee as the domain uses it: the card decoded (None once deleted)."""
+    out = row._asdict()
+    out["card"] = json.loads(row.card) if row.card else None
     return out
 
 
-def get_attendee(db: Database, attendee_id: str) -> dict[str, Any] | None:
+def get_attendee(store: Store, attendee_id: str) -> dict[str, Any] | None:
     """The attendee row (card decoded, share_back a bool), deleted ones included; else None."""
-    return _row(db, attendee_id)
+    row = stored.get(store, attendee_id)
+    return None if row is None else _view(row)
 
 
 def require_attendee(store: Store, attendee_id: str) -> dict[str, Any]:
     """The live attendee behind a session; 401 when unknown or deleted (tokens outlive rows)."""
-    row = _row(store.read(), attendee_id)
+    row = get_attendee(store, attendee_id)
     if row is None or row["deleted_at"] is not None:
         raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
     return row
@@ -89,42 +75,33 @@ def card_json(card: dict[str, Any]) -> str:
 
 
 def create_attendee(
-    db: Database, event_slug: str, card: dict[str, Any], email: str | None = None
+    tx: Tx, event_slug: str, card: dict[str, Any], email: str | None = None
 ) -> dict[str, Any]:
     """Insert an attendee inside the caller's write transaction; the card is validated (422).
 
     `email` (lower-cased) is the CSV import's idempotency key; self-registration leaves it unset.
     """
     normalized = normalize_card(card)
-    row = {
-        "id": new_attendee_id(),
-        "event_slug": event_slug,
-        "card": card_json(normalized),
-        "card_version": 1,
-        "email": email.strip().lower() if email else None,
-        "share_back": 1,
-        "created_at": now_iso(),
-    }
-    db.execute(
-        "INSERT INTO attendees (id, event_slug, card, card_version, email, share_back, "
-        "created_at) VALUES (:id, :event_slug, :card, :card_version, :email, :share_back, "
-        ":created_at)",
-        row,
+    row = AttendeeRow(
+        id=new_attendee_id(),
+        event_slug=event_slug,
+        card=card_json(normalized),
+        card_version=1,
+        email=email.strip().lower() if email else None,
+        share_back=True,
+        created_at=now_iso(),
+        deleted_at=None,
     )
-    return {**row, "card": normalized, "share_back": True, "deleted_at": None}
+    stored.insert(tx, row)
+    return {**row._asdict(), "card": normalized}
 
 
-def record_device(db: Database, attendee_id: str, device_id: str) -> None:
+def record_device(tx: Tx, attendee_id: str, device_id: str) -> None:
     """Remember a device of an attendee (idempotent; refreshes last_seen)."""
-    now = now_iso()
-    db.execute(
-        "INSERT INTO devices (attendee_id, id, created_at, last_seen) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (attendee_id, id) DO UPDATE SET last_seen = excluded.last_seen",
-        [attendee_id, device_id, now, now],
-    )
+    devices.touch(tx, attendee_id, device_id, now_iso())
 
 
-def set_card(store: Store, db: Database, attendee_id: str, card: dict[str, Any]) -> dict[str, Any]:
+def set_card(tx: Tx, attendee_id: str, card: dict[str, Any]) -> dict[str, Any]:
     """Replace a live attendee's card inside the caller's transaction; returns the new row.
 
     Bumps card_version (a new card URL; old ones keep resolving to the current card) and pushes the
@@ -132,31 +109,11 @@ def set_card(store: Store, db: Database, attendee_id: str, card: dict[str, Any])
     people who hold this card receive it on their next sync.
     """
     normalized = normalize_card(card)
-    current = _row(db, attendee_id)
-    if current is None or current["deleted_at"] is not None:
+    current = stored.get(tx, attendee_id)
+    if current is None or current.deleted_at is not None:
         raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
-    stored = card_json(normalized)
-    db.execute(
-        "UPDATE attendees SET card = ?, card_version = card_version + 1 WHERE id = ?",
-        [stored, attendee_id],
-    )
-    linked = [
-        (r[0], r[1])
-        for r in db.execute(
-            "SELECT owner_id, contact_id FROM contacts WHERE linked_attendee_id = ? "
-            "ORDER BY owner_id, contact_id",
-            [attendee_id],
-        ).fetchall()
-    ]
-    if linked:
-        first = store.next_seq(db, len(linked))
-        now = now_iso()
-        db.conn.executemany(
-            "UPDATE contacts SET card = ?, seq = ?, updated_at = ? "
-            "WHERE owner_id = ? AND contact_id = ?",
-            [(stored, first + i, now, owner, cid) for i, (owner, cid) in enumerate(linked)],
-        )
-    return {**current, "card": normalized, "card_version": current["card_version"] + 1}
+    stored.replace_card(tx, attendee_id, card_json(normalized), now_iso())
+    return {**_view(current), "card": normalized, "card_version": current.card_version + 1}
 
 
 # -- views -------------------------------------------------------------------------------------
@@ -207,9 +164,9 @@ def register(
     device_id = data.get("device_id")
     if not isinstance(device_id, str) or not UUID_RE.match(device_id):
         raise InvalidField("device_id must be a UUID string.", field="device_id")
-    with ctx.store.write() as db:
-        row = create_attendee(db, event["slug"], card)
-        record_device(db, row["id"], device_id)
+    with ctx.store.write() as tx:
+        row = create_attendee(tx, event["slug"], card)
+        record_device(tx, row["id"], device_id)
     return {
         "attendee": {"id": row["id"], "card": row["card"]},
         "token": ctx.tokens.session(row["id"], device_id),
@@ -229,8 +186,8 @@ def update_card(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict
     if "card" not in data:
         raise InvalidField("card is required.", field="card")
     card = normalize_card(data["card"])
-    with ctx.store.write() as db:
-        row = set_card(ctx.store, db, attendee_id, card)
+    with ctx.store.write() as tx:
+        row = set_card(tx, attendee_id, card)
     return me_view(ctx, row)
 
 
@@ -241,12 +198,8 @@ def update_settings(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> 
     share_back = data.get("share_back")
     if not isinstance(share_back, bool):
         raise InvalidField("share_back must be true or false.", field="share_back")
-    with ctx.store.write() as db:
-        cursor = db.execute(
-            "UPDATE attendees SET share_back = ? WHERE id = ? AND deleted_at IS NULL",
-            [int(share_back), attendee_id],
-        )
-        if cursor.rowcount != 1:
+    with ctx.store.write() as tx:
+        if not stored.set_share_back(tx, attendee_id, share_back):
             raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
     return get_me(ctx, attendee_id)
 
@@ -258,21 +211,9 @@ def delete_attendee(store: Store, attendee_id: str) -> None:
     Contacts other people hold of this attendee keep the last captured card, unlinked. The op log
     keeps ids (idempotency, stats) but loses its payloads (notes, foreign cards).
     """
-    with store.write() as db:
-        cursor = db.execute(
-            "UPDATE attendees SET card = NULL, email = NULL, deleted_at = ? "
-            "WHERE id = ? AND deleted_at IS NULL",
-            [now_iso(), attendee_id],
-        )
-        if cursor.rowcount != 1:
+    with store.write() as tx:
+        if not stored.delete(tx, attendee_id, now_iso()):
             raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
-        db.execute("DELETE FROM contacts WHERE owner_id = ?", [attendee_id])
-        db.execute("DELETE FROM devices WHERE attendee_id = ?", [attendee_id])
-        db.execute(
-            "UPDATE contacts SET linked_attendee_id = NULL WHERE linked_attendee_id = ?",
-            [attendee_id],
-        )
-        db.execute("UPDATE ops SET payload = '{}' WHERE attendee_id = ?", [attendee_id])
 
 
 def create_device_signin(ctx: AppContext, attendee_id: str) -> dict[str, Any]:
@@ -299,15 +240,11 @@ def sign_in_with_token(ctx: AppContext, token: str) -> str:
         raise SignInFailed(
             "This sign-in link is not valid or has expired. Ask for a new one."
         ) from exc
-    with ctx.store.write() as db:
-        row = _row(db, attendee_id)
-        if row is None or row["deleted_at"] is not None:
+    with ctx.store.write() as tx:
+        row = stored.get(tx, attendee_id)
+        if row is None or row.deleted_at is not None:
             raise SignInFailed("The account this link belonged to has been deleted.")
-        used = db.execute(
-            "INSERT INTO used_nonces (nonce, used_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING",
-            [nonce, now_iso()],
-        )
-        if used.rowcount != 1:
+        if not stored.use_nonce(tx, nonce, now_iso()):
             raise SignInFailed("This sign-in link has already been used. Ask for a new one.")
     return ctx.tokens.session(attendee_id, None)
 

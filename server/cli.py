@@ -6,10 +6,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from server import backup, organizer_cli
-from server.db import Store
 from server.errors import CardswapError
 from server.events import (
     DEMO_SLUG,
@@ -19,7 +18,9 @@ from server.events import (
     list_events,
     validate_event_fields,
 )
+from server.organizer import cli as organizer_cli
 from server.settings import Settings
+from server.storage import Store, backup
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -113,6 +114,26 @@ def cmd_event_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """The `backup` subcommand: copy $CARDSWAP_DB (or --db) to PATH while the server runs."""
+    source = Path(args.db or os.environ.get("CARDSWAP_DB") or "data/cardswap.db").resolve()
+    result = backup.backup(source, Path(args.path))
+    print(
+        f"cardswap: backed up {source} to {result.path} "
+        f"({result.pages} pages, {result.bytes} bytes, {result.seconds:.2f} s, integrity ok)",
+        flush=True,
+    )
+    return 0
+
+
+def _add_backup_parser(sub: Any) -> None:
+    """Register `cardswap backup PATH [--db FILE]` on the CLI's subparsers."""
+    parser = sub.add_parser("backup", help="copy the live database to PATH (online, consistent)")
+    parser.add_argument("path", help="where to write the copy (replaced atomically)")
+    parser.add_argument("--db", help="SQLite file (default $CARDSWAP_DB or data/cardswap.db)")
+    parser.set_defaults(func=cmd_backup)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cardswap", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--db", help="SQLite file (default $CARDSWAP_DB or data/cardswap.db)")
     listing.add_argument("--base-url", help="public URL for the join link ($CARDSWAP_BASE_URL)")
     listing.set_defaults(func=cmd_event_list)
-    backup.add_parser(sub)  # `cardswap backup PATH` (server/backup.py)
+    _add_backup_parser(sub)  # `cardswap backup PATH` (server/storage/backup.py)
     organizer_cli.add_parsers(sub, event)  # attendees import, event stats
     return parser
 

@@ -1,5 +1,7 @@
 """An attendee's contacts as the API shows them: the row -> `contact` dict, lists, filters, one.
 
+The rows come from server.storage.contacts (the change feed too).
+
 Verified contacts are live-linked: their card is read from the linked attendee's current row
 (while that attendee exists), so a card edit shows up everywhere at once; the stored snapshot is
 what remains after the attendee deletes their data. Every read here is scoped to one owner.
@@ -13,10 +15,11 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlite_utils import Database
 
-from server.db import Store
 from server.errors import InvalidField, NotFound
+from server.storage import Store
+from server.storage import contacts as stored_contacts
+from server.storage.contacts import ContactRow
 
 FOLLOW_UPS = ("none", "todo", "done")
 UPDATE_FIELDS = ("notes", "tags", "follow_up", "follow_up_on", "starred")
@@ -25,64 +28,43 @@ MAX_TAGS = 50
 MAX_TAG = 64
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-# The contact's own columns plus the live card of a linked, not deleted attendee.
-SELECT = (
-    "SELECT c.contact_id, c.card, c.verified, c.met_at, c.methods, c.notes, c.tags, c.follow_up,"
-    " c.follow_up_on, c.starred, c.deleted, c.updated_at, c.seq, a.card AS live_card"
-    " FROM contacts c LEFT JOIN attendees a"
-    " ON a.id = c.linked_attendee_id AND a.deleted_at IS NULL AND a.card IS NOT NULL"
-)
 
-
-def contact_dict(row: tuple[Any, ...]) -> dict[str, Any]:
-    """The API `contact` shape from a row of SELECT."""
-    (cid, card, verified, met_at, methods, notes, tags, follow_up, follow_up_on, starred,
-     deleted, updated_at, _seq, live_card) = row  # fmt: skip
+def contact_dict(row: ContactRow) -> dict[str, Any]:
+    """The API `contact` shape of a stored contact row."""
     return {
-        "id": cid,
-        "card": orjson.loads(live_card or card),
-        "verified": bool(verified),
-        "met_at": met_at,
-        "methods": orjson.loads(methods),
-        "notes": notes,
-        "tags": orjson.loads(tags),
-        "follow_up": follow_up,
-        "follow_up_on": follow_up_on,
-        "starred": bool(starred),
-        "deleted": bool(deleted),
-        "updated_at": updated_at,
+        "id": row.contact_id,
+        "card": orjson.loads(row.live_card or row.card),
+        "verified": bool(row.verified),
+        "met_at": row.met_at,
+        "methods": orjson.loads(row.methods),
+        "notes": row.notes,
+        "tags": orjson.loads(row.tags),
+        "follow_up": row.follow_up,
+        "follow_up_on": row.follow_up_on,
+        "starred": bool(row.starred),
+        "deleted": bool(row.deleted),
+        "updated_at": row.updated_at,
     }
 
 
-def feed_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+def feed_dict(row: ContactRow) -> dict[str, Any]:
     """contact_dict for a response only: the stored JSON texts (card, methods, tags) go into the
     response as they are (orjson fragments, written by server.http.JSON), never decoded and
     encoded again. The sync feed sends up to 500 contacts per answer."""
-    (cid, card, verified, met_at, methods, notes, tags, follow_up, follow_up_on, starred,
-     deleted, updated_at, _seq, live_card) = row  # fmt: skip
     return {
-        "id": cid,
-        "card": orjson.Fragment(live_card or card),
-        "verified": bool(verified),
-        "met_at": met_at,
-        "methods": orjson.Fragment(methods),
-        "notes": notes,
-        "tags": orjson.Fragment(tags),
-        "follow_up": follow_up,
-        "follow_up_on": follow_up_on,
-        "starred": bool(starred),
-        "deleted": bool(deleted),
-        "updated_at": updated_at,
+        "id": row.contact_id,
+        "card": orjson.Fragment(row.live_card or row.card),
+        "verified": bool(row.verified),
+        "met_at": row.met_at,
+        "methods": orjson.Fragment(row.methods),
+        "notes": row.notes,
+        "tags": orjson.Fragment(row.tags),
+        "follow_up": row.follow_up,
+        "follow_up_on": row.follow_up_on,
+        "starred": bool(row.starred),
+        "deleted": bool(row.deleted),
+        "updated_at": row.updated_at,
     }
-
-
-def feed_page(db: Database, owner_id: str, after_seq: int, limit: int) -> tuple[list[Any], bool]:
-    """Rows of `owner_id` with seq > after_seq, oldest first: (up to `limit` rows, more?)."""
-    rows = db.execute(
-        SELECT + " WHERE c.owner_id = ? AND c.seq > ? ORDER BY c.seq LIMIT ?",
-        [owner_id, after_seq, limit + 1],
-    ).fetchall()
-    return rows[:limit], len(rows) > limit
 
 
 @dataclass(frozen=True)
@@ -139,16 +121,13 @@ def list_contacts(
     store: Store, owner_id: str, filters: Filters | None = None, ids: list[str] | None = None
 ) -> list[dict[str, Any]]:
     """The owner's contacts that are not deleted, most recently met first, filtered."""
-    sql = SELECT + " WHERE c.owner_id = ? AND c.deleted = 0"
-    args: list[Any] = [owner_id]
-    if filters is not None and filters.follow_up is not None:
-        sql += " AND c.follow_up = ?"
-        args.append(filters.follow_up)
-    if filters is not None and filters.starred is not None:
-        sql += " AND c.starred = ?"
-        args.append(int(filters.starred))
-    sql += " ORDER BY c.met_at DESC, c.contact_id"
-    out = [contact_dict(row) for row in store.read().execute(sql, args).fetchall()]
+    rows = stored_contacts.live(
+        store,
+        owner_id,
+        follow_up=filters.follow_up if filters is not None else None,
+        starred=filters.starred if filters is not None else None,
+    )
+    out = [contact_dict(row) for row in rows]
     if ids is not None:
         wanted = set(ids)
         out = [c for c in out if c["id"] in wanted]
@@ -159,14 +138,7 @@ def list_contacts(
 
 def get_contact(store: Store, owner_id: str, contact_id: str) -> dict[str, Any]:
     """One contact of the owner (not deleted); 404 otherwise, whoever else may hold that id."""
-    row = (
-        store.read()
-        .execute(
-            SELECT + " WHERE c.owner_id = ? AND c.contact_id = ? AND c.deleted = 0",
-            [owner_id, contact_id],
-        )
-        .fetchone()
-    )
+    row = stored_contacts.get_live(store, owner_id, contact_id)
     if row is None:
         raise NotFound("You have no contact with that id.", code="contact_not_found")
     return contact_dict(row)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from server.db import Store
-from server.group_commit import GroupCommit
 from server.ratelimit import RateLimiter
 from server.settings import Settings
+from server.storage import GroupCommit, Store
 from server.tokens import Tokens
 
 

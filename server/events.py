@@ -8,8 +8,10 @@ from datetime import date
 from typing import Any
 
 from server.clock import now_iso
-from server.db import Store
 from server.errors import Conflict, InvalidField, NotFound
+from server.storage import Store
+from server.storage import events as stored_events
+from server.storage.events import EventRow
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 DEMO_SLUG = "demo"
@@ -62,52 +64,48 @@ def validate_event_fields(data: dict[str, Any], *, partial: bool = False) -> dic
 
 def create_event(store: Store, fields: dict[str, Any]) -> dict[str, Any]:
     """Insert a validated event; 409 if the slug is taken."""
-    row = {
-        "slug": fields["slug"],
-        "name": fields["name"],
-        "starts_on": fields.get("starts_on"),
-        "ends_on": fields.get("ends_on"),
-        "join_code": new_join_code(),
-        "created_at": now_iso(),
-    }
-    with store.write() as db:
-        if db.execute("SELECT 1 FROM events WHERE slug = ?", [row["slug"]]).fetchone():
-            raise Conflict(
-                f"An event with slug {row['slug']!r} exists.", field="slug", code="slug_taken"
-            )
-        db.execute(
-            "INSERT INTO events (slug, name, starts_on, ends_on, join_code, created_at) "
-            "VALUES (:slug, :name, :starts_on, :ends_on, :join_code, :created_at)",
-            row,
-        )
-    return row
+    row = EventRow(
+        slug=fields["slug"],
+        name=fields["name"],
+        starts_on=fields.get("starts_on"),
+        ends_on=fields.get("ends_on"),
+        join_code=new_join_code(),
+        created_at=now_iso(),
+    )
+    if not stored_events.insert(store, row):
+        raise Conflict(f"An event with slug {row.slug!r} exists.", field="slug", code="slug_taken")
+    return row._asdict()
 
 
 def update_event(store: Store, slug: str, fields: dict[str, Any]) -> dict[str, Any]:
     """Change an event's name or dates; 404 if it does not exist."""
-    with store.write() as db:
-        current = get_event(store, slug)
-        merged = {**current, **{k: v for k, v in fields.items() if k != "slug"}}
-        if merged["starts_on"] and merged["ends_on"] and merged["ends_on"] < merged["starts_on"]:
+
+    def change(current: EventRow) -> EventRow:
+        merged = current._replace(**{k: v for k, v in fields.items() if k != "slug"})
+        if merged.starts_on and merged.ends_on and merged.ends_on < merged.starts_on:
             raise InvalidField("ends_on is before starts_on.", field="ends_on")
-        db.execute(
-            "UPDATE events SET name = ?, starts_on = ?, ends_on = ? WHERE slug = ?",
-            [merged["name"], merged["starts_on"], merged["ends_on"], slug],
-        )
-    return merged
+        return merged
+
+    updated = stored_events.update(store, slug, change)
+    if updated is None:
+        raise _not_found(slug)
+    return updated._asdict()
+
+
+def _not_found(slug: str) -> NotFound:
+    return NotFound(f"There is no event {slug!r}.", code="event_not_found")
 
 
 def get_event(store: Store, slug: str) -> dict[str, Any]:
     """The event row as a dict; 404 if unknown."""
-    cursor = store.read().execute("SELECT * FROM events WHERE slug = ?", [slug])
-    row = cursor.fetchone()
+    row = stored_events.get(store, slug)
     if row is None:
-        raise NotFound(f"There is no event {slug!r}.", code="event_not_found")
-    return dict(zip([c[0] for c in cursor.description], row, strict=True))
+        raise _not_found(slug)
+    return row._asdict()
 
 
 def list_events(store: Store) -> list[dict[str, Any]]:
-    return list(store.read().query("SELECT * FROM events ORDER BY created_at DESC"))
+    return [row._asdict() for row in stored_events.list_all(store)]
 
 
 def public_event(event: dict[str, Any]) -> dict[str, Any]:
@@ -130,6 +128,6 @@ def organizer_event(base_url: str, event: dict[str, Any]) -> dict[str, Any]:
 
 def ensure_demo_event(store: Store) -> dict[str, Any] | None:
     """On an empty database, create the `demo` event; returns it when it was created."""
-    if store.read().execute("SELECT 1 FROM events LIMIT 1").fetchone():
+    if stored_events.any_exists(store):
         return None
     return create_event(store, {"slug": DEMO_SLUG, "name": "Demo event"})

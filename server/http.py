@@ -1,4 +1,5 @@
-"""Request helpers shared by the handlers: JSON bodies within limits, sessions, admin auth."""
+"""HTTP plumbing shared by the handlers: bodies within limits (JSON, forms), media types,
+cookies, sessions, admin auth. The one module below the endpoints that knows Starlette."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.context import AppContext
 from server.errors import Forbidden, Malformed, TooLarge, Unauthorized, UnsupportedMediaType
-from server.tokens import SESSION_MAX_AGE, InvalidToken
+from server.jsontext import dumps, loads
+from server.tokens import ADMIN_SESSION_MAX_AGE, SESSION_MAX_AGE, InvalidToken
 
 MAX_BODY = 1024 * 1024
 SESSION_COOKIE = "cardswap_session"
@@ -25,48 +26,6 @@ def ctx(request: Request) -> AppContext:
     """The app's context (settings, store, tokens)."""
     context: AppContext = request.app.state.ctx
     return context
-
-
-# orjson parses and writes JSON 5-10x faster than the json module (a 500-op sync body is about
-# 100 KB each way; scripts/bench/README.md). It is stricter in a few corners, where the json
-# module's answer is kept: integers past 64 bits (orjson would read them as floats), NaN and
-# Infinity, lone surrogates, non-string keys. Those inputs take the json module's path.
-# A run of 19 digits is found by mapping every digit to "0" and everything else to "." in one
-# C-level pass and searching that: a regex over a 100 KB sync body cost ~2 ms, ~10% of a sync.
-_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x2E for b in range(256))
-_LONG_RUN = b"0" * 19
-
-
-def has_long_number(body: bytes) -> bool:
-    """True when `body` holds 19 or more digits in a row (maybe an integer past 64 bits)."""
-    return _LONG_RUN in body.translate(_DIGITS_AS_ZERO)
-
-
-def loads(body: bytes) -> Any:
-    """Parsed JSON, the same values `json.loads` gives; ValueError when it is not JSON."""
-    if not has_long_number(body):
-        try:
-            return orjson.loads(body)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(body.decode("utf-8"))
-
-
-def dumps(content: Any) -> bytes:
-    """Compact UTF-8 JSON, as json.dumps(ensure_ascii=False, separators=(",", ":")).
-
-    `orjson.Fragment`s (stored JSON text spliced in as is) need the orjson path: use them only
-    in content orjson can write (str keys, 64-bit integers, no lone surrogates)."""
-    try:
-        return orjson.dumps(content)
-    except orjson.JSONEncodeError:
-        text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-        return text.encode("utf-8")
-
-
-def dumps_text(content: Any) -> str:
-    """`dumps` as text: what the database stores (op payloads, cards, lists, versions)."""
-    return dumps(content).decode("utf-8")
 
 
 class JSON(JSONResponse):
@@ -97,10 +56,22 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     return b"".join(chunks)
 
 
+def media_type(request: Request) -> str:
+    """The media type without parameters, lower-cased (`text/csv; charset=x` is `text/csv`)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def declared_length(request: Request) -> int:
+    """The Content-Length the client declared (0 when none); 400 when it is not a number."""
+    try:
+        return int(request.headers.get("content-length") or 0)
+    except ValueError as exc:
+        raise Malformed("Content-Length is not a number.") from exc
+
+
 async def read_json(request: Request, limit: int = MAX_BODY) -> Any:
     """A JSON body: 415 unless `application/json`, 413 past the limit, 400 when malformed."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
+    if media_type(request) != "application/json":
         raise UnsupportedMediaType("Send the body as application/json.")
     body = await read_body(request, limit)
     try:
@@ -115,6 +86,19 @@ async def read_json_object(request: Request, limit: int = MAX_BODY) -> dict[str,
     if not isinstance(data, dict):
         raise Malformed("The request body must be a JSON object.")
     return data
+
+
+async def read_form_or_json(request: Request, limit: int = 64 * 1024) -> dict[str, Any]:
+    """A small form (urlencoded or multipart) or a JSON object, as a dict of strings."""
+    content_type = media_type(request)
+    if content_type == "application/json":
+        return await read_json_object(request, limit=limit)
+    if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise UnsupportedMediaType("Send a form or a JSON object.")
+    if declared_length(request) > limit:
+        raise TooLarge("The form is too large.")
+    form = await request.form(max_files=0, max_fields=20)
+    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 @dataclass(frozen=True)
@@ -175,6 +159,28 @@ def set_session_cookie(response: Response, context: AppContext, token: str) -> N
 def clear_session_cookie(response: Response, context: AppContext) -> None:
     response.delete_cookie(
         SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=context.settings.secure_cookies,
+    )
+
+
+def set_admin_cookie(response: Response, context: AppContext, token: str) -> None:
+    response.set_cookie(
+        ADMIN_COOKIE,
+        token,
+        max_age=ADMIN_SESSION_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=context.settings.secure_cookies,
+    )
+
+
+def clear_admin_cookie(response: Response, context: AppContext) -> None:
+    response.delete_cookie(
+        ADMIN_COOKIE,
         path="/",
         httponly=True,
         samesite="lax",

@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from server.db import Store
+from server.storage import Store
+from server.storage import attendees as stored_attendees
 from server.tokens import CardPayload
 
 # Third-party files served from node_modules at /vendor/<key> (a whitelist; never a CDN).
@@ -127,15 +128,14 @@ def _stamp(web_dir: Path, node_modules: Path, classic: bool) -> str:
 
 def public_card(store: Store, payload: CardPayload) -> dict[str, Any] | None:
     """The attendee's CURRENT card and event for a verified token; None once they are deleted."""
-    db = store.read()
-    row = db.execute(
-        "SELECT a.card, a.deleted_at, a.event_slug, e.name FROM attendees a "
-        "LEFT JOIN events e ON e.slug = a.event_slug WHERE a.id = ?",
-        [payload.attendee_id],
-    ).fetchone()
-    if row is None or row[0] is None or row[1] is not None:
+    row = stored_attendees.public_card(store, payload.attendee_id)
+    if row is None or row.card is None or row.deleted_at is not None:
         return None
-    card = json.loads(row[0])
+    card = json.loads(row.card)
     if not isinstance(card, dict):
         return None
-    return {"card": card, "event_slug": row[2], "event_name": row[3] or row[2]}
+    return {
+        "card": card,
+        "event_slug": row.event_slug,
+        "event_name": row.event_name or row.event_slug,
+    }

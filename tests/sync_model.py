@@ -1,5 +1,5 @@
 """A pure-Python model of what the server should hold after a sequence of sync requests, written
-from the words of DESIGN.md section 5 (not from server/sync.py), for the state-machine and
+from the words of DESIGN.md section 5 (not from server/sync/), for the state-machine and
 merge-property tests.
 
 How the model reads the rules:

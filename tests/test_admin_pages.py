@@ -491,8 +491,8 @@ def test_no_admin_page_or_endpoint_reveals_who_met_whom(
 def test_long_badge_runs_come_in_pages(
     client: TestClient, event: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from server import badges
     from server.endpoints import admin
+    from server.organizer import badges
 
     monkeypatch.setattr(badges, "BADGES_PER_PAGE", 2)
     monkeypatch.setattr(admin, "EVENT_PAGE_ROWS", 2)

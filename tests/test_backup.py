@@ -14,9 +14,8 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from server import backup
-from server.db import Store
 from server.events import create_event
+from server.storage import Store, backup
 from tests.conftest import ADMIN, ROOT, SECRET, LiveServer, free_port
 
 

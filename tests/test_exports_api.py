@@ -25,7 +25,7 @@ import pytest
 import vobject
 from starlette.testclient import TestClient
 
-from server import vcards
+from server import vcard as vcards
 from tests.conftest import ADMIN, Attendee
 from tests.test_vcard_export import ical_js
 from tests.vcard_corpus import corpus_dir

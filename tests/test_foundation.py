@@ -7,8 +7,8 @@ from starlette.testclient import TestClient
 
 from server import qr
 from server.cards import normalize_card
-from server.db import Store
 from server.errors import InvalidField
+from server.storage import Store
 from server.tokens import InvalidToken, Tokens
 
 TYPICAL_CARD = {

@@ -1,4 +1,4 @@
-"""Schemathesis against a live server: requests generated from server/openapi.py, valid and
+"""Schemathesis against a live server: requests generated from server/openapi/document.py, valid and
 invalid, sent over the network to a real uvicorn. Nothing may answer 5xx, every API 4xx is the
 contract's error shape, and a refused request changes nothing in the SQLite file.
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from server.db import Store
-from server.group_commit import GroupCommit
+from server.storage import GroupCommit, Store
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.vcards import parse_foreign
+from server.vcard import parse_foreign
 from tests.conftest import ADMIN, BASE_URL, make_settings
 from tests.sync_model import Model, parse, utc
 

@@ -660,7 +660,7 @@ def test_slow_stats_are_reused_briefly_and_fast_ones_never(
     register: Callable[..., Attendee],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from server import stats
+    from server.organizer import stats
 
     ada, bea = register("Ada"), register("Bea")
     url = "/api/admin/events/devconf/stats"

@@ -22,10 +22,11 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from starlette.testclient import TestClient
 
-from server import csv_export, ratelimit
+from server import ratelimit
 from server.app import create_app
 from server.errors import RateLimited
 from server.tokens import Tokens
+from server.vcard import csv_export
 from tests.conftest import ADMIN, BASE_URL, SECRET, Attendee, LiveServer, make_settings
 
 NOW = datetime.now(UTC).isoformat()

@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.db import Store
+from server.storage import Store
 from tests.conftest import ADMIN, BASE_URL, Attendee, make_settings
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

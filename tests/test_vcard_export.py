@@ -21,9 +21,9 @@ import vobject
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server import vcards
+from server import vcard as vcards
 from server.cards import normalize_card
-from server.vcard_export import UID_NAMESPACE, fold
+from server.vcard.writer import UID_NAMESPACE, fold
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_SCRIPT = ROOT / "tests" / "js" / "parse_vcards.mjs"

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server import vcards
-from server.vcard_import import VCardError, split_structured, unescape
+from server import vcard as vcards
+from server.vcard.reader import VCardError, split_structured, unescape
 from tests.vcard_corpus import BROKEN_PHOTOS, CORPUS, MORE, corpus_dir
 
 FIXTURES = Path(__file__).resolve().parent / "vcard_fixtures"
@@ -467,8 +467,8 @@ TRAPS = (
 def test_vobject_gives_the_structure_and_our_code_the_values_it_would_mangle() -> None:
     import vobject
 
-    from server.vcard_import import _nested_free, through_vobject
-    from server.vcard_lines import logical_lines, physical_lines
+    from server.vcard.lines import logical_lines, physical_lines
+    from server.vcard.reader import _nested_free, through_vobject
 
     # The traps are real: vobject alone cuts the note at its comma, keeps `\:`, and a bad PHOTO
     # would be its to choke on.

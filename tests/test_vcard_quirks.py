@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from server import vcards
+from server import vcard as vcards
 from tests.test_vcard_import import check
 
 FIXTURES = Path(__file__).resolve().parent / "vcard_fixtures"

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.cards import normalize_card
-from server.vcard_export import contact_note, contact_vcard, stable_uid, write_card
+from server.vcard.writer import contact_note, contact_vcard, stable_uid, write_card
 from tests.test_vcard_export import TRICKY, cards, contact, ical_js
 
 PRODID = "-//cardswap//cardswap 0.1//EN"

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import vobject  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
-from server import vcards  # noqa: E402
+from server import vcard as vcards  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.cards import normalize_card  # noqa: E402
 from server.settings import Settings  # noqa: E402

@@ -19,11 +19,12 @@ from typing import Any
 from _common import SECRET, card_of, edit_op, swap_op, temp_dir
 
 from server import attendees, events
-from server import sync as engine
 from server.app import create_app
-from server.http import JSON, loads
+from server.http import JSON
+from server.jsontext import loads
 from server.settings import Settings
-from server.sync_ops import parse_request
+from server.sync import apply as engine
+from server.sync.ops import parse_request
 
 
 def main() -> None:

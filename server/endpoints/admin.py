@@ -21,8 +21,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server import admin_pages, badges, charts
-from server.attendee_import import charset_of
 from server.errors import (
     CardswapError,
     Forbidden,
@@ -42,19 +40,29 @@ from server.events import (
     validate_event_fields,
 )
 from server.http import (
-    ADMIN_COOKIE,
     JSON,
     MAX_BODY,
+    clear_admin_cookie,
     client_ip,
     ctx,
+    declared_length,
     is_admin_token,
+    media_type,
     read_body,
+    read_form_or_json,
     read_json_object,
     require_admin,
+    set_admin_cookie,
 )
-from server.organizer import desk_signin, import_attendees, list_attendees, signin_links_csv
-from server.stats import attendee_counts, event_stats, registrations_by_hour
-from server.tokens import ADMIN_SESSION_MAX_AGE
+from server.organizer import admin_pages, badges, charts
+from server.organizer.attendee_import import charset_of
+from server.organizer.attendees import (
+    desk_signin,
+    import_attendees,
+    list_attendees,
+    signin_links_csv,
+)
+from server.organizer.stats import attendee_counts, event_stats, registrations_by_hour
 
 STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "web" / "admin"
 CSV_TYPES = frozenset({"text/csv", "application/csv", "text/comma-separated-values"})
@@ -108,13 +116,6 @@ def page(handler: Handler) -> Handler:
     return wrapped
 
 
-def _declared_length(request: Request) -> int:
-    try:
-        return int(request.headers.get("content-length") or 0)
-    except ValueError as exc:
-        raise Malformed("Content-Length is not a number.") from exc
-
-
 def _slug(request: Request) -> str:
     return str(request.path_params["slug"])
 
@@ -136,19 +137,6 @@ def _events_page(
     return admin_pages.events_page(list_events(store), attendee_counts(store), form, message)
 
 
-async def _form_or_json(request: Request) -> dict[str, Any]:
-    """A small form (urlencoded or multipart) or a JSON object, as a dict of strings."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "application/json":
-        return await read_json_object(request, limit=64 * 1024)
-    if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        raise UnsupportedMediaType("Send a form or a JSON object.")
-    if _declared_length(request) > 64 * 1024:
-        raise TooLarge("The form is too large.")
-    form = await request.form(max_files=0, max_fields=20)
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
 async def signin(request: Request) -> Response:
     """`POST /admin/signin` with the admin token: sets the signed, HttpOnly admin cookie.
 
@@ -160,7 +148,7 @@ async def signin(request: Request) -> Response:
     if origin and origin.rstrip("/").lower() != context.settings.origin:
         raise Forbidden("Sign in from the cardswap admin page itself.", code="bad_origin")
     context.admin_signin_limiter.hit(client_ip(request))
-    data = await _form_or_json(request)
+    data = await read_form_or_json(request)
     token = data.get("token") or data.get("admin_token")
     next_path = _safe_next(data.get("next"))
     is_form = not request.headers.get("content-type", "").startswith("application/json")
@@ -172,28 +160,14 @@ async def signin(request: Request) -> Response:
     response: Response = (
         RedirectResponse(next_path, status_code=303) if is_form else Response(status_code=204)
     )
-    response.set_cookie(
-        ADMIN_COOKIE,
-        context.tokens.admin_session(),
-        max_age=ADMIN_SESSION_MAX_AGE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=context.settings.secure_cookies,
-    )
+    set_admin_cookie(response, context, context.tokens.admin_session())
     return response
 
 
 async def signout(request: Request) -> Response:
     """`POST /admin/signout`: forget the admin cookie."""
     response = RedirectResponse("/admin", status_code=303)
-    response.delete_cookie(
-        ADMIN_COOKIE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=ctx(request).settings.secure_cookies,
-    )
+    clear_admin_cookie(response, ctx(request))
     return response
 
 
@@ -201,7 +175,7 @@ async def signout(request: Request) -> Response:
 @page
 async def create_event(request: Request) -> Response:
     """`POST /admin/events` (form): create, then show the new event's page."""
-    data = await _form_or_json(request)
+    data = await read_form_or_json(request)
     fields = {k: data.get(k, "") for k in ("slug", "name", "starts_on", "ends_on")}
     try:
         checked = validate_event_fields(fields)
@@ -236,7 +210,7 @@ async def event_page(request: Request) -> Response:
 async def edit_event(request: Request) -> Response:
     """`POST /admin/events/{slug}` (form): change the name or dates."""
     slug = _slug(request)
-    data = await _form_or_json(request)
+    data = await read_form_or_json(request)
     fields: dict[str, Any] = {k: data[k] for k in ("name", "starts_on", "ends_on") if k in data}
     try:
         checked = validate_event_fields(fields, partial=True)
@@ -267,12 +241,11 @@ async def import_csv(request: Request) -> Response:
     require_admin(request)
     context, slug = ctx(request), _slug(request)
     await run_in_threadpool(get_event, context.store, slug)
-    content_type = request.headers.get("content-type", "")
-    if content_type.split(";")[0].strip().lower() not in CSV_TYPES:
+    if media_type(request) not in CSV_TYPES:
         raise UnsupportedMediaType("Send the attendee list as text/csv.")
     body = await read_body(request)
     result = await run_in_threadpool(
-        import_attendees, context, slug, body, charset_of(content_type)
+        import_attendees, context, slug, body, charset_of(request.headers.get("content-type", ""))
     )
     return JSON(result.as_json(), headers=NO_STORE)
 
@@ -299,7 +272,7 @@ async def import_form(request: Request) -> Response:
     event = await run_in_threadpool(get_event, context.store, slug)
     if request.headers.get("content-type", "").split(";")[0].strip() != "multipart/form-data":
         raise UnsupportedMediaType("Upload the CSV file with the form.")
-    if _declared_length(request) > MAX_BODY + FORM_OVERHEAD:
+    if declared_length(request) > MAX_BODY + FORM_OVERHEAD:
         raise TooLarge("The file is larger than 1 MiB.")
     async with request.form(max_files=1, max_fields=5) as form:  # closes the spooled upload
         upload = form.get("file")

@@ -7,7 +7,6 @@ endpoint re-checks the attendee (a session token outlives a deleted attendee).
 from __future__ import annotations
 
 import hashlib
-import html
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -24,6 +23,7 @@ from server.http import (
     session,
     set_session_cookie,
 )
+from server.organizer import public_pages
 
 
 async def register(request: Request) -> Response:
@@ -89,13 +89,7 @@ def delete_me(request: Request) -> Response:
 
 
 def _signin_page(title: str, message: str, status: int) -> HTMLResponse:
-    page = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)} · cardswap</title></head><body><main>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>"
-        '<p><a href="/">Open cardswap</a></p></main></body></html>'
-    )
+    page = public_pages.signin_page(title, message)
     return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
 
 

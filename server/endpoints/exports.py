@@ -2,7 +2,7 @@
 the public card's .vcf; and "create my card from a contact file".
 
 Thin handlers: the session says whose contacts, `server.contacts` reads them (the caller's own,
-not deleted), `server.vcards` writes the text. Sync `def` handlers run in Starlette's threadpool,
+not deleted), `server.vcard` writes the text. Sync `def` handlers run in Starlette's threadpool,
 so SQLite never blocks the event loop.
 """
 
@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server import attendees, contacts, events, vcards, webshell
-from server.endpoints.public import CARD_NOT_FOUND
+from server import attendees, contacts, events, vcard, webshell
 from server.errors import InvalidField, NotFound, UnsupportedMediaType
-from server.http import JSON, ctx, read_body, session
+from server.http import JSON, ctx, media_type, read_body, session
+from server.organizer.public_pages import CARD_NOT_FOUND
 from server.tokens import InvalidToken
 
 VCARD_TYPE = "text/vcard; charset=utf-8"
@@ -83,37 +83,37 @@ def _ids(request: Request) -> list[str] | None:
 def contacts_vcf(request: Request) -> Response:
     """GET /api/contacts.vcf[?ids=a,b]: the caller's contacts as one vCard 3.0 file."""
     owner, event_name = _owner(request)
-    text = vcards.export_vcf(
+    text = vcard.export_vcf(
         ctx(request).store, owner, event_name, partial(_selection, request, owner)
     )
-    return _download(text, VCARD_TYPE, f"{vcards.file_stem(event_name)} contacts.vcf")
+    return _download(text, VCARD_TYPE, f"{vcard.file_stem(event_name)} contacts.vcf")
 
 
 def contact_vcf(request: Request) -> Response:
     """GET /api/contacts/{id}.vcf: one of the caller's contacts; 404 for anyone else's."""
     owner, event_name = _owner(request)
     store, contact_id = ctx(request).store, request.path_params["contact_id"]
-    [(contact, text)] = vcards.cached_vcards(
+    [(contact, text)] = vcard.cached_vcards(
         store, owner, event_name, lambda: [contacts.get_contact(store, owner, contact_id)]
     )
-    return _download(text, VCARD_TYPE, f"{vcards.file_stem(contact['card']['fn'])}.vcf")
+    return _download(text, VCARD_TYPE, f"{vcard.file_stem(contact['card']['fn'])}.vcf")
 
 
 def contacts_csv(request: Request) -> Response:
     """GET /api/contacts.csv[?ids=a,b]: Google Contacts CSV."""
     owner, event_name = _owner(request)
     items = _selection(request, owner)
-    text = vcards.contacts_csv(items, event_name)
-    return _download(text, CSV_TYPE, f"{vcards.file_stem(event_name)} contacts.csv")
+    text = vcard.contacts_csv(items, event_name)
+    return _download(text, CSV_TYPE, f"{vcard.file_stem(event_name)} contacts.csv")
 
 
 def contacts_zip(request: Request) -> Response:
     """GET /api/contacts.zip[?ids=a,b]: one .vcf per contact, for Outlook desktop."""
     owner, event_name = _owner(request)
-    data = vcards.export_zip(
+    data = vcard.export_zip(
         ctx(request).store, owner, event_name, partial(_selection, request, owner)
     )
-    return _download(data, ZIP_TYPE, f"{vcards.file_stem(event_name)} contacts.zip")
+    return _download(data, ZIP_TYPE, f"{vcard.file_stem(event_name)} contacts.zip")
 
 
 def public_card_vcf(request: Request) -> Response:
@@ -127,16 +127,15 @@ def public_card_vcf(request: Request) -> Response:
     if found is None:
         return HTMLResponse(CARD_NOT_FOUND, status_code=404)
     card: dict[str, Any] = found["card"]
-    text = vcards.card_vcard(card, vcards.stable_uid("attendee", payload.attendee_id))
-    response = _download(text, VCARD_TYPE, f"{vcards.file_stem(str(card['fn']))}.vcf")
+    text = vcard.card_vcard(card, vcard.stable_uid("attendee", payload.attendee_id))
+    response = _download(text, VCARD_TYPE, f"{vcard.file_stem(str(card['fn']))}.vcf")
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 async def card_from_vcard(request: Request) -> Response:
     """POST /api/cards/from-vcard (text/vcard, <= 1 MiB): an own card made from a contact file."""
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media not in VCARD_UPLOAD_TYPES:
+    if media_type(request) not in VCARD_UPLOAD_TYPES:
         raise UnsupportedMediaType("Send the contact file as text/vcard.")
     body = await read_body(request)
     card, warnings = await run_in_threadpool(_own_card_from, body)
@@ -144,10 +143,10 @@ async def card_from_vcard(request: Request) -> Response:
 
 
 def _own_card_from(body: bytes) -> tuple[dict[str, Any], list[str]]:
-    cards, errors = vcards.parse_many(body)
+    cards, errors = vcard.parse_many(body)
     if not cards:
-        raise errors[0] if errors else vcards.VCardError("No card found.", 1)
-    card, warnings = vcards.own_card(cards[0])
+        raise errors[0] if errors else vcard.VCardError("No card found.", 1)
+    card, warnings = vcard.own_card(cards[0])
     if len(cards) > 1 or errors:
         warnings.append(f"The file holds {len(cards) + len(errors)} cards; the first was used.")
     return card, warnings

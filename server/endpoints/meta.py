@@ -1,4 +1,4 @@
-"""`GET /api/openapi.json`: the machine-readable API description (server/openapi.py)."""
+"""`GET /api/openapi.json`: the machine-readable API description (server/openapi/document.py)."""
 
 from __future__ import annotations
 

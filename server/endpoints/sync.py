@@ -2,9 +2,9 @@
 
 A sync is checked in one of SYNC_THREADS threads, admitted first come, first served (with
 Starlette's 40-thread pool a crowd of syncs fought over the GIL and doubled the storm's p99).
-Its write then joins the group commit (server.group_commit): one writer thread applies the syncs
-waiting together in one transaction, each in its own savepoint, and the answer is sent after the
-COMMIT, so an ack always means the ops are on disk (scripts/bench/README.md, storm).
+Its write then joins the group commit (server.storage.group_commit): one writer thread applies
+the syncs waiting together in one transaction, each in its own savepoint, and the answer is sent
+after the COMMIT, so an ack always means the ops are on disk (scripts/bench/README.md, storm).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from server import sync as engine
 from server.http import JSON, ctx, read_json_object, session
-from server.sync_ops import parse_request
+from server.sync import apply as engine
+from server.sync.ops import parse_request
 
 SYNC_THREADS = 2
 _threads: RunVar[anyio.CapacityLimiter] = RunVar("cardswap_sync_threads")

@@ -31,8 +31,8 @@ from typing import Any
 
 import vobject
 
-from server.db import Store
-from server.vcard_import import ORG_UNIT_SEPARATOR
+from server.storage import Store, vcard_cache
+from server.vcard.reader import ORG_UNIT_SEPARATOR
 
 UID_NAMESPACE = uuid.UUID("6f1d4c1e-3c1a-5b7e-9d2f-0c4a7e1b2d3f")
 PRODID = "-//cardswap//cardswap 0.1//EN"
@@ -304,34 +304,22 @@ def cached_vcards(
     The seqs are read before `load` reads the contacts: a contact changed in between is written
     from newer data than its seq says, and that seq never matches again, so no stale text is used.
     """
-    rows = store.read().execute(
-        "SELECT c.contact_id, c.seq, v.seq, v.text FROM contacts c LEFT JOIN vcard_cache v"
-        " ON v.owner_id = c.owner_id AND v.contact_id = c.contact_id AND v.event_name = ?"
-        " AND v.fmt = ? WHERE c.owner_id = ? AND c.deleted = 0",
-        [event_name, FORMAT, owner_id],
-    )
-    seqs: dict[str, int] = {}
-    cached: dict[str, str] = {}
-    for contact_id, seq, cached_seq, text in rows:
-        seqs[contact_id] = seq
-        if cached_seq == seq:
-            cached[contact_id] = text
+    found = vcard_cache.cached(store, owner_id, event_name, FORMAT)
+    seqs, cached = found.seqs, found.texts
     out: list[tuple[dict[str, Any], str]] = []
-    fresh: list[tuple[Any, ...]] = []
+    fresh: list[vcard_cache.CacheEntry] = []
     for contact in load():
         contact_id = str(contact["id"])
         text = cached.get(contact_id)
         if text is None:
             text = contact_vcard(contact, event_name, owner_id)
             if contact_id in seqs:
-                fresh.append((event_name, FORMAT, text, owner_id, contact_id, seqs[contact_id]))
+                fresh.append(
+                    vcard_cache.CacheEntry(
+                        event_name, FORMAT, text, owner_id, contact_id, seqs[contact_id]
+                    )
+                )
         out.append((contact, text))
-    if fresh:
-        with store.write() as db:  # only while the contact still has the seq it was written at
-            db.conn.executemany(
-                "INSERT OR REPLACE INTO vcard_cache (owner_id, contact_id, seq, event_name, fmt,"
-                " text) SELECT c.owner_id, c.contact_id, c.seq, ?, ?, ? FROM contacts c"
-                " WHERE c.owner_id = ? AND c.contact_id = ? AND c.seq = ?",
-                fresh,
-            )
+    if fresh:  # each kept only while the contact still has the seq it was written at
+        vcard_cache.keep(store, fresh)
     return out

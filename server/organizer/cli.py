@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from server.context import AppContext
-from server.db import Store
 from server.events import get_event
-from server.organizer import import_attendees, import_result_csv
+from server.organizer.attendees import import_attendees, import_result_csv
+from server.organizer.stats import event_stats
 from server.settings import Settings
-from server.stats import event_stats
+from server.storage import Store
 from server.tokens import Tokens
 
 DB_HELP = "SQLite file (default $CARDSWAP_DB or data/cardswap.db)"

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from server.badges import PAPERS, qr_svg
+from server.organizer.badges import PAPERS, qr_svg
 
 
 def layout(title: str, body: str, *, signed_in: bool = True) -> str:

@@ -13,15 +13,9 @@ import threading
 import time
 from typing import Any
 
-from server.db import Store
 from server.events import get_event
-
-# `received_at` is fixed-width ISO UTC ("2026-05-04T09:41:07.123456Z"): its first 13 characters
-# are the hour, so grouping by that prefix is grouping by the server's receive hour.
-_HOUR = "substr({col}, 1, 13) || ':00:00Z'"
-# Served from the ops_event_stats index alone (no table rows read), even with millions of ops.
-_APPLIED_EXCHANGE = "event_slug = ? AND type = 'exchange' AND result = 'applied'"
-
+from server.storage import Store
+from server.storage import stats as stored_stats
 
 # A dashboard polls every few seconds. On a small event the counts take milliseconds and are
 # always fresh; on a huge one (a million ops: about 2 s on a 2-core machine, mostly counting
@@ -54,25 +48,13 @@ def event_stats(store: Store, slug: str) -> dict[str, Any]:
 
 
 def _count(store: Store, slug: str) -> dict[str, Any]:
-    db = store.read()
-    attendees = db.execute(
-        "SELECT count(*) FROM attendees WHERE event_slug = ? AND deleted_at IS NULL", [slug]
-    ).fetchone()[0]
-    active = db.execute(
-        "SELECT count(DISTINCT attendee_id) FROM ops WHERE event_slug = ? AND result = 'applied'",
-        [slug],
-    ).fetchone()[0]
-    by_hour = [
-        {"hour": hour, "count": count}
-        for hour, count in db.execute(
-            f"SELECT {_HOUR.format(col='received_at')} AS hour, count(*) FROM ops "
-            f"WHERE {_APPLIED_EXCHANGE} GROUP BY hour ORDER BY hour",
-            [slug],
-        ).fetchall()
+    counts = stored_stats.event_counts(store, slug)
+    by_hour: list[dict[str, Any]] = [
+        {"hour": h.hour, "count": h.total} for h in counts.exchanges_by_hour
     ]
     return {
-        "attendees": int(attendees),
-        "active_attendees": int(active),
+        "attendees": counts.attendees,
+        "active_attendees": counts.active_attendees,
         "exchanges": sum(int(h["count"]) for h in by_hour),
         "exchanges_by_hour": by_hour,
     }
@@ -84,17 +66,11 @@ def registrations_by_hour(store: Store, slug: str) -> list[dict[str, Any]]:
     Only live attendees, so the running total ends at the `attendees` count of the stats.
     """
     get_event(store, slug)
-    rows = store.read().execute(
-        f"SELECT {_HOUR.format(col='created_at')} AS hour, count(*) FROM attendees "
-        "WHERE event_slug = ? AND deleted_at IS NULL GROUP BY hour ORDER BY hour",
-        [slug],
-    )
-    return [{"hour": hour, "count": int(count)} for hour, count in rows.fetchall()]
+    return [
+        {"hour": h.hour, "count": h.total} for h in stored_stats.registrations_by_hour(store, slug)
+    ]
 
 
 def attendee_counts(store: Store) -> dict[str, int]:
     """Live attendees per event slug (for the organizer's event list)."""
-    rows = store.read().execute(
-        "SELECT event_slug, count(*) FROM attendees WHERE deleted_at IS NULL GROUP BY event_slug"
-    )
-    return {slug: int(count) for slug, count in rows.fetchall()}
+    return stored_stats.attendees_per_event(store)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from server import clock, contacts, vcards
+from server import clock, contacts, vcard
 from server.errors import CardswapError, InvalidCursor, InvalidField, TooLarge
-from server.http import dumps_text
+from server.jsontext import dumps_text
 from server.tokens import InvalidToken, Tokens
 
 MAX_OPS = 500
@@ -155,7 +155,7 @@ def _prep_exchange(op: Op, raw: dict[str, Any], tokens: Tokens, owner_id: str) -
         raise Rejected("invalid_field", "vcard must be the card's vCard or MECARD text.")
     if len(text.encode("utf-8")) > MAX_VCARD:
         raise Rejected("invalid_field", "vcard is larger than 16 KiB.")
-    parsed = vcards.parse_foreign(text)
+    parsed = vcard.parse_foreign(text)
     op.method, op.contact_id, op.card, op.vcard = str(method), cid, parsed.card, text
 
 

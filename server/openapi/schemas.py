@@ -1,6 +1,6 @@
 """The OpenAPI component schemas (request and response bodies) of the cardswap API.
 
-Split from server/openapi.py, which assembles the paths: these are the contract's shapes and
+Split from document.py, which assembles the paths: these are the contract's shapes and
 limits (DESIGN.md sections 4 and 5), written out once so the document, the fuzzer and the tests
 agree on them.
 """

@@ -10,13 +10,11 @@ check never leaves a half-written backup where the last good one was.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from server.errors import CardswapError
 
@@ -77,23 +75,3 @@ def backup(source: Path, target: Path, pages_per_step: int = PAGES_PER_STEP) -> 
         os.fsync(fh.fileno())
     os.replace(partial, target)
     return BackupResult(target, pages, target.stat().st_size, time.monotonic() - started)
-
-
-def cmd_backup(args: argparse.Namespace) -> int:
-    """The `backup` subcommand: copy $CARDSWAP_DB (or --db) to PATH while the server runs."""
-    source = Path(args.db or os.environ.get("CARDSWAP_DB") or "data/cardswap.db").resolve()
-    result = backup(source, Path(args.path))
-    print(
-        f"cardswap: backed up {source} to {result.path} "
-        f"({result.pages} pages, {result.bytes} bytes, {result.seconds:.2f} s, integrity ok)",
-        flush=True,
-    )
-    return 0
-
-
-def add_parser(sub: Any) -> None:
-    """Register `cardswap backup PATH [--db FILE]` on the CLI's subparsers."""
-    parser = sub.add_parser("backup", help="copy the live database to PATH (online, consistent)")
-    parser.add_argument("path", help="where to write the copy (replaced atomically)")
-    parser.add_argument("--db", help="SQLite file (default $CARDSWAP_DB or data/cardswap.db)")
-    parser.set_defaults(func=cmd_backup)

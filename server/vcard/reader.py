@@ -5,7 +5,7 @@ text on files real clients write: it cuts a text value at an unescaped comma (Gm
 Outlook, KDE), keeps the backslash of `http\\://`, needs `allowQP=True` for quoted-printable, and
 aborts a whole file on one bad PHOTO. So the steps, each where the RFCs put it, are:
 
-1. unfold physical lines into logical ones at the byte level (`vcard_lines`), split the cards,
+1. unfold physical lines into logical ones at the byte level (`lines`), split the cards,
    and split each logical line into group, name, parameters and raw value bytes;
 2. decode each value: quoted-printable, then the CHARSET (UTF-8 when absent, Windows-1252 when the
    bytes are not UTF-8), and only then unescape and split, so Shift_JIS bytes that look like `\\`
@@ -18,7 +18,7 @@ aborts a whole file on one bad PHOTO. So the steps, each where the RFCs put it, 
 4. build the card: FN (else derived from N, then ORG, then EMAIL, else "Unknown"), every EMAIL,
    TEL and URL, the first ORG (its units joined by `; `) and TITLE, every NOTE.
 
-MECARD lives in `mecard`; `vcards` is the public entry point.
+MECARD lives in `mecard`; `server.vcard` is the public entry point.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import vobject
 
 from server.cards import MAX_FOREIGN_NOTE, normalize_card
 from server.errors import InvalidField
-from server.vcard_lines import BEGIN, END, logical_lines, physical_lines, property_head
+from server.vcard.lines import BEGIN, END, logical_lines, physical_lines, property_head
 
 MAX_PHOTO_BYTES = 512 * 1024
 

@@ -19,9 +19,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlite_utils import Database
-
-from server.db import Store
+from server.storage.engine import Store, Tx
 
 T = TypeVar("T")
 MAX_JOBS = 64
@@ -31,7 +29,7 @@ log = logging.getLogger("cardswap.group_commit")
 
 @dataclass
 class _Job:
-    run: Callable[[Database], Any]
+    run: Callable[[Tx], Any]
     weight: int
     future: Future[Any] = field(default_factory=Future)
 
@@ -48,7 +46,7 @@ class GroupCommit:
         self._start_lock = threading.Lock()
         self.groups = 0  # transactions committed (tests and logs)
 
-    def submit(self, run: Callable[[Database], T], weight: int = 1) -> Future[T]:
+    def submit(self, run: Callable[[Tx], T], weight: int = 1) -> Future[T]:
         """Queue `run(db)` to be done inside a shared write transaction."""
         job = _Job(run, max(1, weight))
         self._ensure_thread()
@@ -121,7 +119,7 @@ class GroupCommit:
                 job.future.set_exception(error)
 
 
-def _run_in_savepoint(db: Database, job: _Job) -> tuple[_Job, Any, BaseException | None]:
+def _run_in_savepoint(db: Tx, job: _Job) -> tuple[_Job, Any, BaseException | None]:
     """One job in a savepoint: its writes stay only if it returns."""
     db.conn.execute("SAVEPOINT job")
     try:

@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from server.vcard_export import contact_note
-from server.vcard_import import ORG_UNIT_SEPARATOR
+from server.vcard.reader import ORG_UNIT_SEPARATOR
+from server.vcard.writer import contact_note
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _PHONE = re.compile(r"^[+\-]?[0-9 ().\-x+]+$")

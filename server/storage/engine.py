@@ -1,8 +1,10 @@
-"""The SQLite file: connections, the one writer, and the named schema migrations.
+"""The SQLite engine: connections, the one writer, the change seq, the checkpointer.
 
-Every query lives in a module named for its area (sync.py, attendees.py, ...); they all reach the
-database through a Store: `store.read()` for a thread's own connection, `store.write()` for the
-single writer's transaction (BEGIN IMMEDIATE ... COMMIT, rolled back whole on any error).
+Every query lives in a module of this package named for its table (attendees.py, contacts.py,
+...); they reach the file through a Store: `store.read()` for a thread's own connection,
+`store.write()` for the single writer's transaction (BEGIN IMMEDIATE ... COMMIT, rolled back
+whole on any error). Code outside server/storage holds a Store or a `Tx` only to hand it back to
+those query functions; it never runs a statement itself.
 """
 
 from __future__ import annotations
@@ -10,130 +12,25 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
-migrations = Migrations("cardswap")
+from server.storage.migrations import migrations
+
+# The handle of one write transaction (a job of the group commit, or `Store.write`): callers
+# pass it back to the query functions of this package and never run statements on it.
+Tx = Database
 log = logging.getLogger("cardswap.db")
+T = TypeVar("T")
 # SQLite's own auto-checkpoint runs inside the COMMIT that crosses 1000 WAL pages and fsyncs the
 # database there: every ~10th sync request paid 8-30 ms (scripts/bench/README.md). A thread of
 # the Store checkpoints instead, off the request path, at most this often.
 CHECKPOINT_INTERVAL = 0.25
-
-
-@migrations()
-def m001_initial(db: Database) -> None:
-    """Events, attendees, devices, the op log, contacts with per-field versions, the change seq."""
-    db.executescript(
-        """
-        CREATE TABLE events (
-            slug TEXT PRIMARY KEY,
-            name TEXT NOT NULL,
-            starts_on TEXT,
-            ends_on TEXT,
-            join_code TEXT NOT NULL,
-            created_at TEXT NOT NULL
-        );
-        CREATE TABLE attendees (
-            id TEXT PRIMARY KEY,
-            event_slug TEXT NOT NULL REFERENCES events(slug),
-            card TEXT,                      -- JSON card; NULL once deleted
-            card_version INTEGER NOT NULL DEFAULT 1,
-            email TEXT,                     -- lower-cased, the CSV import's idempotency key
-            share_back INTEGER NOT NULL DEFAULT 1,
-            created_at TEXT NOT NULL,
-            deleted_at TEXT                 -- a tombstone: card tokens then resolve to 404
-        );
-        CREATE INDEX attendees_event_email ON attendees(event_slug, email);
-        CREATE TABLE devices (
-            attendee_id TEXT NOT NULL,
-            id TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            last_seen TEXT NOT NULL,
-            revoked INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (attendee_id, id)
-        );
-        CREATE TABLE ops (
-            id TEXT PRIMARY KEY,            -- client UUID, global
-            attendee_id TEXT NOT NULL,
-            event_slug TEXT NOT NULL,
-            device_id TEXT NOT NULL,
-            type TEXT NOT NULL,
-            payload TEXT NOT NULL,
-            client_at TEXT,
-            at TEXT,                        -- effective UTC instant after the clock rule
-            received_at TEXT NOT NULL,
-            result TEXT NOT NULL,           -- 'applied' or 'rejected'
-            code TEXT,
-            message TEXT
-        );
-        CREATE INDEX ops_event_stats ON ops(event_slug, type, result, received_at);
-        CREATE TABLE contacts (
-            owner_id TEXT NOT NULL,
-            contact_id TEXT NOT NULL,       -- 'att:<attendee id>' or 'ext:<uuid>'
-            card TEXT NOT NULL,             -- JSON card snapshot
-            verified INTEGER NOT NULL DEFAULT 0,
-            linked_attendee_id TEXT,        -- live link to that attendee's current card
-            met_at TEXT,
-            methods TEXT NOT NULL DEFAULT '[]',
-            notes TEXT NOT NULL DEFAULT '',
-            tags TEXT NOT NULL DEFAULT '[]',
-            follow_up TEXT NOT NULL DEFAULT 'none',
-            follow_up_on TEXT,
-            starred INTEGER NOT NULL DEFAULT 0,
-            deleted INTEGER NOT NULL DEFAULT 0,
-            vcard TEXT,                     -- original text of a foreign card
-            versions TEXT NOT NULL DEFAULT '{}',  -- field -> [at, device_id, op_id]
-            seq INTEGER NOT NULL,
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (owner_id, contact_id)
-        );
-        CREATE INDEX contacts_feed ON contacts(owner_id, seq);
-        CREATE INDEX contacts_linked ON contacts(linked_attendee_id);
-        CREATE TABLE counters (
-            name TEXT PRIMARY KEY,
-            value INTEGER NOT NULL
-        );
-        INSERT INTO counters(name, value) VALUES ('change_seq', 0);
-        CREATE TABLE used_nonces (
-            nonce TEXT PRIMARY KEY,
-            used_at TEXT NOT NULL
-        );
-        """
-    )
-
-
-@migrations()
-def m002_vcard_cache(db: Database) -> None:
-    """Each exported contact's vCard text, reused while the contact's seq and event name hold.
-
-    vobject writes ~4.4k cards a second (DESIGN.md section 8); an export renders only the contacts
-    changed since the last one. A changed or deleted contact's text goes with it (triggers), so
-    no note outlives its contact.
-    """
-    db.executescript(
-        """
-        CREATE TABLE vcard_cache (
-            owner_id TEXT NOT NULL,
-            contact_id TEXT NOT NULL,
-            seq INTEGER NOT NULL,           -- contacts.seq the text was written from
-            event_name TEXT NOT NULL,       -- the NOTE says where we met
-            fmt INTEGER NOT NULL,           -- server.vcard_export.FORMAT
-            text TEXT NOT NULL,
-            PRIMARY KEY (owner_id, contact_id)
-        );
-        CREATE TRIGGER vcard_cache_contact_changed AFTER UPDATE OF seq ON contacts BEGIN
-            DELETE FROM vcard_cache WHERE owner_id = old.owner_id AND contact_id = old.contact_id;
-        END;
-        CREATE TRIGGER vcard_cache_contact_deleted AFTER DELETE ON contacts BEGIN
-            DELETE FROM vcard_cache WHERE owner_id = old.owner_id AND contact_id = old.contact_id;
-        END;
-        """
-    )
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -142,7 +39,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     # FULL: a COMMIT returns only once the WAL is on disk. The sync answers "acked" after its
     # COMMIT and the phone then forgets those ops, so with NORMAL a power cut (a venue's mini PC
     # unplugged) could lose swaps every phone believes are stored. Group commit
-    # (server.group_commit) pays that fsync once for all the syncs waiting together.
+    # (server.storage.group_commit) pays that fsync once for all the syncs waiting together.
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
@@ -241,13 +138,9 @@ class Store:
             self._writer = Database(conn)
         return self._writer
 
-    def next_seq(self, db: Database, count: int = 1) -> int:
+    def next_seq(self, db: Tx, count: int = 1) -> int:
         """Reserve `count` change sequence numbers inside the current write; returns the first."""
-        row = db.execute(
-            "UPDATE counters SET value = value + ? WHERE name = 'change_seq' RETURNING value",
-            [count],
-        ).fetchone()
-        return int(row[0]) - count + 1
+        return next_seq(db, count)
 
     def close(self) -> None:
         """Stop the checkpointer and close every connection this store opened (at shutdown)."""
@@ -265,3 +158,40 @@ class Store:
             self._all.clear()
         self._local = threading.local()
         self._writer = None
+
+
+def next_seq(tx: Tx, count: int = 1) -> int:
+    """Reserve `count` change sequence numbers inside the write `tx`; returns the first."""
+    row = tx.execute(
+        "UPDATE counters SET value = value + ? WHERE name = 'change_seq' RETURNING value",
+        [count],
+    ).fetchone()
+    return int(row[0]) - count + 1
+
+
+def reader(source: Store | Tx) -> Database:
+    """The connection a read runs on: the store's for this thread, or the open write's own (a
+    read inside a write transaction must see that transaction's changes)."""
+    return source.read() if isinstance(source, Store) else source
+
+
+def chunks(items: list[T], size: int = 400) -> list[list[T]]:
+    """`items` in runs of at most `size`: SQLite binds at most 999 parameters per statement."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+R = TypeVar("R", bound=tuple[Any, ...])
+
+
+def maker(cls: type[R]) -> Callable[[Iterable[Any]], R]:
+    """A constructor of `cls` (a NamedTuple) from its fields in order that runs in C: no Python
+    frame per row as `cls(...)` and `cls._make` have, for the rows the sync makes per op."""
+    return cast(Callable[[Iterable[Any]], R], partial(tuple.__new__, cls))
+
+
+def rows_as(cls: type[R], rows: Iterable[tuple[Any, ...]]) -> Iterator[R]:
+    """`rows` as `cls` NamedTuples, built in C with no Python call per row, one at a time as
+    they are consumed: an export reads 10,000, and NamedTuples stay tracked by the garbage
+    collector (plain tuples of strings are untracked), so a reader that turns each into
+    something else keeps only one alive. The SELECT lists exactly cls's fields, in order."""
+    return map(maker(cls), rows)

@@ -4,7 +4,7 @@ list them for badges, and export the links for a mail merge.
 Plain functions over the AppContext, knowing nothing of HTTP (endpoints/admin.py and cli.py call
 them). Attendee rows are written only through `server.attendees` (`create_attendee`, `set_card`),
 so an imported card and a card edited in the app follow the same rules, live links included.
-Nothing here reads contacts or the op log: organizers see aggregates only (server/stats.py).
+Nothing here reads contacts or the op log: organizers see aggregates only (stats.py).
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from server.attendee_import import parse_attendee_csv
 from server.attendees import card_url, create_attendee, set_card
 from server.context import AppContext
-from server.csv_export import safe_cell
 from server.errors import NotFound
 from server.events import get_event
+from server.organizer.attendee_import import parse_attendee_csv
+from server.storage import Tx
+from server.storage import attendees as stored_attendees
+from server.vcard.csv_export import safe_cell
 
 SIGNIN_DAYS_AFTER_END = 30
 SIGNIN_DAYS_WITHOUT_END = 90
@@ -69,27 +71,20 @@ def _entry(ctx: AppContext, row: dict[str, Any], expires_at: int) -> dict[str, A
     }
 
 
-def _live_by_email(db: Any, slug: str, emails: list[str]) -> dict[str, dict[str, Any]]:
+def _live_by_email(tx: Tx, slug: str, emails: list[str]) -> dict[str, dict[str, Any]]:
     """Live (not deleted) attendees of the event keyed by their import email."""
     found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(emails), 500):
-        chunk = emails[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        rows = db.execute(
-            "SELECT id, event_slug, card, card_version, email FROM attendees "
-            f"WHERE event_slug = ? AND deleted_at IS NULL AND email IN ({marks})",
-            [slug, *chunk],
-        ).fetchall()
-        for attendee_id, event_slug, card, version, email in rows:
-            found.setdefault(
-                email,
-                {
-                    "id": attendee_id,
-                    "event_slug": event_slug,
-                    "card": json.loads(card),
-                    "card_version": version,
-                },
-            )
+    for row in stored_attendees.live_by_email(tx, slug, emails):
+        assert row.email is not None and row.card is not None
+        found.setdefault(
+            row.email,
+            {
+                "id": row.id,
+                "event_slug": row.event_slug,
+                "card": json.loads(row.card),
+                "card_version": row.card_version,
+            },
+        )
     return found
 
 
@@ -107,15 +102,15 @@ def import_attendees(
     expires_at = signin_expiry(event)
     created = updated = unchanged = 0
     rows: list[dict[str, Any]] = []
-    with ctx.store.write() as db:
-        existing = _live_by_email(db, slug, [r.email for r in parsed.rows])
+    with ctx.store.write() as tx:
+        existing = _live_by_email(tx, slug, [r.email for r in parsed.rows])
         for item in parsed.rows:
             current = existing.get(item.email)
             if current is None:
-                rows.append(create_attendee(db, slug, item.card, email=item.email))
+                rows.append(create_attendee(tx, slug, item.card, email=item.email))
                 created += 1
             elif current["card"] != item.card:
-                rows.append(set_card(ctx.store, db, current["id"], item.card))
+                rows.append(set_card(tx, current["id"], item.card))
                 updated += 1
             else:
                 rows.append(current)
@@ -132,20 +127,13 @@ def desk_signin(ctx: AppContext, slug: str, attendee_id: str) -> dict[str, Any]:
     unknown, deleted, or belongs to another event.
     """
     event = get_event(ctx.store, slug)
-    row = (
-        ctx.store.read()
-        .execute(
-            "SELECT card FROM attendees WHERE id = ? AND event_slug = ? AND deleted_at IS NULL",
-            [attendee_id, slug],
-        )
-        .fetchone()
-    )
-    if row is None:
+    row = stored_attendees.live_in_event(ctx.store, attendee_id, slug)
+    if row is None or row.card is None:
         raise NotFound("There is no such attendee in this event.", code="attendee_not_found")
     expires_at = signin_expiry(event)
     return {
         "id": attendee_id,
-        "card": json.loads(row[0]),
+        "card": json.loads(row.card),
         "sign_in_url": signin_url(ctx, attendee_id, expires_at),
         "expires_at": expires_at,
     }
@@ -167,33 +155,29 @@ def list_attendees(
     card_version, email, created_at and card_url (signed only for the rows returned).
     """
     get_event(ctx.store, slug)
-    rows = ctx.store.read().execute(
-        "SELECT id, event_slug, card, card_version, email, created_at FROM attendees "
-        "WHERE event_slug = ? AND deleted_at IS NULL",
-        [slug],
-    )
     wanted = set(ids) if ids else None
     needle = (query or "").strip().casefold()
     out: list[dict[str, Any]] = []
-    for attendee_id, event_slug, card_text, version, email, created_at in rows:
-        if wanted is not None and attendee_id not in wanted:
+    for attendee in stored_attendees.live_of_event(ctx.store, slug):
+        if wanted is not None and attendee.id not in wanted:
             continue
-        card = json.loads(card_text)
+        assert attendee.card is not None  # live attendees have a card
+        card = json.loads(attendee.card)
         if needle:
             haystack = " ".join(
                 [card.get(k, "") for k in ("fn", "org", "title")]
                 + list(card.get("emails", []))
-                + [email or ""]
+                + [attendee.email or ""]
             ).casefold()
             if needle not in haystack:
                 continue
         row = {
-            "id": attendee_id,
-            "event_slug": event_slug,
+            "id": attendee.id,
+            "event_slug": attendee.event_slug,
             "card": card,
-            "card_version": version,
-            "email": email,
-            "created_at": created_at,
+            "card_version": attendee.card_version,
+            "email": attendee.email,
+            "created_at": attendee.created_at,
         }
         out.append(row)
     out.sort(key=_sort_key)

@@ -1,9 +1,9 @@
 """All vCard and MECARD text: import (2.1, 3.0, 4.0, MECARD) and export (vCard 3.0).
 
-The one public entry point other modules call. The work is split by direction:
-`vcard_import` reads foreign cards losing no text (it handles the traps vobject 0.9.9 falls into),
-`vcard_export` writes vCard 3.0 through vobject by the RFC (and keeps each contact's text until the
-contact changes), `csv_export` writes Google Contacts CSV.
+The one public entry point other modules call. The work is split by direction: `reader` reads
+foreign cards losing no text (it handles the traps vobject 0.9.9 falls into; `lines` unfolds,
+`mecard` reads MECARD), `writer` writes vCard 3.0 through vobject by the RFC (and keeps each
+contact's text until the contact changes), `csv_export` writes Google Contacts CSV.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import zipfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from server import csv_export, vcard_export
 from server.cards import MAX_ITEMS, MAX_NOTE, MAX_TEXT, normalize_card
-from server.db import Store
 from server.errors import InvalidField
-from server.mecard import parse_mecard
-from server.vcard_import import ParsedCard, VCardError, read_vcards
+from server.storage import Store
+from server.vcard import csv_export, writer
+from server.vcard.mecard import parse_mecard
+from server.vcard.reader import ParsedCard, VCardError, read_vcards
 
 __all__ = [
     "ParsedCard",
@@ -38,8 +38,8 @@ __all__ = [
     "stable_uid",
 ]
 
-stable_uid = vcard_export.stable_uid
-cached_vcards = vcard_export.cached_vcards
+stable_uid = writer.stable_uid
+cached_vcards = writer.cached_vcards
 _MECARD = re.compile(r"^[\s\ufeff]*MECARD:", re.IGNORECASE)
 
 
@@ -73,14 +73,14 @@ def parse_many(text: str | bytes) -> tuple[list[ParsedCard], list[VCardError]]:
 
 def card_vcard(card: dict[str, Any], uid: str) -> str:
     """An attendee's own card as vCard 3.0 text (CRLF, folded), for `/c/{token}.vcf`."""
-    return vcard_export.card_vcard(card, uid)
+    return writer.card_vcard(card, uid)
 
 
 def contacts_vcf(
     contacts: Iterable[dict[str, Any]], event_name: str | None = None, owner_id: str = ""
 ) -> str:
     """API contact dicts as one vCard 3.0 file (UID, NOTE with where/when met, CATEGORIES)."""
-    return vcard_export.contacts_vcf(contacts, event_name, owner_id)
+    return writer.contacts_vcf(contacts, event_name, owner_id)
 
 
 def contacts_csv(contacts: Iterable[dict[str, Any]], event_name: str | None = None) -> str:
@@ -92,23 +92,21 @@ def contacts_zip(
     contacts: Iterable[dict[str, Any]], event_name: str | None = None, owner_id: str = ""
 ) -> bytes:
     """A zip with one .vcf per contact (Outlook desktop imports one contact per file)."""
-    return _zip((c, vcard_export.contact_vcard(c, event_name, owner_id)) for c in contacts)
+    return _zip((c, writer.contact_vcard(c, event_name, owner_id)) for c in contacts)
 
 
 def export_vcf(
     store: Store, owner_id: str, event_name: str, load: Callable[[], list[dict[str, Any]]]
 ) -> str:
     """contacts_vcf of the owner's contacts `load` returns, unchanged ones from the cache."""
-    return "".join(
-        text for _, text in vcard_export.cached_vcards(store, owner_id, event_name, load)
-    )
+    return "".join(text for _, text in writer.cached_vcards(store, owner_id, event_name, load))
 
 
 def export_zip(
     store: Store, owner_id: str, event_name: str, load: Callable[[], list[dict[str, Any]]]
 ) -> bytes:
     """contacts_zip of the owner's contacts `load` returns, unchanged ones from the cache."""
-    return _zip(vcard_export.cached_vcards(store, owner_id, event_name, load))
+    return _zip(writer.cached_vcards(store, owner_id, event_name, load))
 
 
 def _zip(items: Iterable[tuple[dict[str, Any], str]]) -> bytes:

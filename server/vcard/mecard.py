@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from server.cards import MAX_FOREIGN_NOTE, normalize_card
-from server.vcard_import import ParsedCard, VCardError
+from server.vcard.reader import ParsedCard, VCardError
 
 
 # -- MECARD ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.openapi_schemas import (
+from server.openapi.schemas import (
     MAX_TAG,
     SLUG_PATTERN,
     Schema,

@@ -1,0 +1,66 @@
+"""The events table: one row per event, keyed by its slug."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from server.storage.engine import Store, rows_as
+
+
+class EventRow(NamedTuple):
+    """An event as stored (the columns of `events`, in their order)."""
+
+    slug: str
+    name: str
+    starts_on: str | None
+    ends_on: str | None
+    join_code: str
+    created_at: str
+
+
+_COLUMNS = "slug, name, starts_on, ends_on, join_code, created_at"
+
+
+def insert(store: Store, row: EventRow) -> bool:
+    """Add the event in a write of its own; False (nothing written) when the slug is taken."""
+    with store.write() as db:
+        if db.execute("SELECT 1 FROM events WHERE slug = ?", [row.slug]).fetchone():
+            return False
+        db.execute(
+            "INSERT INTO events (slug, name, starts_on, ends_on, join_code, created_at) "
+            "VALUES (:slug, :name, :starts_on, :ends_on, :join_code, :created_at)",
+            row._asdict(),
+        )
+    return True
+
+
+def update(store: Store, slug: str, change: Callable[[EventRow], EventRow]) -> EventRow | None:
+    """Replace the event's name and dates by `change(current)` under the write lock (a
+    read-modify-write no other edit can interleave); None when there is no such event. An
+    exception from `change` writes nothing."""
+    with store.write() as db:
+        current = get(store, slug)
+        if current is None:
+            return None
+        merged = change(current)
+        db.execute(
+            "UPDATE events SET name = ?, starts_on = ?, ends_on = ? WHERE slug = ?",
+            [merged.name, merged.starts_on, merged.ends_on, slug],
+        )
+    return merged
+
+
+def get(store: Store, slug: str) -> EventRow | None:
+    row = store.read().execute(f"SELECT {_COLUMNS} FROM events WHERE slug = ?", [slug]).fetchone()
+    return None if row is None else EventRow._make(row)
+
+
+def list_all(store: Store) -> list[EventRow]:
+    """Every event, newest first."""
+    rows = store.read().execute(f"SELECT {_COLUMNS} FROM events ORDER BY created_at DESC")
+    return list(rows_as(EventRow, rows.fetchall()))
+
+
+def any_exists(store: Store) -> bool:
+    return store.read().execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None

@@ -1,0 +1,123 @@
+"""The schema as named migrations (sqlite-utils), applied in order at start-up by Store.migrate.
+
+Each is recorded in `_sqlite_migrations` in the same transaction as its changes; never rely on a
+schema implied by a first insert.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("cardswap")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Events, attendees, devices, the op log, contacts with per-field versions, the change seq."""
+    db.executescript(
+        """
+        CREATE TABLE events (
+            slug TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            starts_on TEXT,
+            ends_on TEXT,
+            join_code TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE attendees (
+            id TEXT PRIMARY KEY,
+            event_slug TEXT NOT NULL REFERENCES events(slug),
+            card TEXT,                      -- JSON card; NULL once deleted
+            card_version INTEGER NOT NULL DEFAULT 1,
+            email TEXT,                     -- lower-cased, the CSV import's idempotency key
+            share_back INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            deleted_at TEXT                 -- a tombstone: card tokens then resolve to 404
+        );
+        CREATE INDEX attendees_event_email ON attendees(event_slug, email);
+        CREATE TABLE devices (
+            attendee_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (attendee_id, id)
+        );
+        CREATE TABLE ops (
+            id TEXT PRIMARY KEY,            -- client UUID, global
+            attendee_id TEXT NOT NULL,
+            event_slug TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            client_at TEXT,
+            at TEXT,                        -- effective UTC instant after the clock rule
+            received_at TEXT NOT NULL,
+            result TEXT NOT NULL,           -- 'applied' or 'rejected'
+            code TEXT,
+            message TEXT
+        );
+        CREATE INDEX ops_event_stats ON ops(event_slug, type, result, received_at);
+        CREATE TABLE contacts (
+            owner_id TEXT NOT NULL,
+            contact_id TEXT NOT NULL,       -- 'att:<attendee id>' or 'ext:<uuid>'
+            card TEXT NOT NULL,             -- JSON card snapshot
+            verified INTEGER NOT NULL DEFAULT 0,
+            linked_attendee_id TEXT,        -- live link to that attendee's current card
+            met_at TEXT,
+            methods TEXT NOT NULL DEFAULT '[]',
+            notes TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '[]',
+            follow_up TEXT NOT NULL DEFAULT 'none',
+            follow_up_on TEXT,
+            starred INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            vcard TEXT,                     -- original text of a foreign card
+            versions TEXT NOT NULL DEFAULT '{}',  -- field -> [at, device_id, op_id]
+            seq INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (owner_id, contact_id)
+        );
+        CREATE INDEX contacts_feed ON contacts(owner_id, seq);
+        CREATE INDEX contacts_linked ON contacts(linked_attendee_id);
+        CREATE TABLE counters (
+            name TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        );
+        INSERT INTO counters(name, value) VALUES ('change_seq', 0);
+        CREATE TABLE used_nonces (
+            nonce TEXT PRIMARY KEY,
+            used_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
+def m002_vcard_cache(db: Database) -> None:
+    """Each exported contact's vCard text, reused while the contact's seq and event name hold.
+
+    vobject writes ~4.4k cards a second (DESIGN.md section 8); an export renders only the contacts
+    changed since the last one. A changed or deleted contact's text goes with it (triggers), so
+    no note outlives its contact.
+    """
+    db.executescript(
+        """
+        CREATE TABLE vcard_cache (
+            owner_id TEXT NOT NULL,
+            contact_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,           -- contacts.seq the text was written from
+            event_name TEXT NOT NULL,       -- the NOTE says where we met
+            fmt INTEGER NOT NULL,           -- server.vcard.writer.FORMAT
+            text TEXT NOT NULL,
+            PRIMARY KEY (owner_id, contact_id)
+        );
+        CREATE TRIGGER vcard_cache_contact_changed AFTER UPDATE OF seq ON contacts BEGIN
+            DELETE FROM vcard_cache WHERE owner_id = old.owner_id AND contact_id = old.contact_id;
+        END;
+        CREATE TRIGGER vcard_cache_contact_deleted AFTER DELETE ON contacts BEGIN
+            DELETE FROM vcard_cache WHERE owner_id = old.owner_id AND contact_id = old.contact_id;
+        END;
+        """
+    )
