@@ -42,7 +42,17 @@ def canonical(text: str, moment: datetime) -> str:
     """`iso(moment)` for `moment` parsed from `text`, without formatting when `text` is already
     UTC in the shapes clients send (JavaScript's toISOString, with or without the fraction, or
     our own): every synced op carries one, and formatting was a tenth of the sync's CPU."""
-    if moment.utcoffset() == _NO_OFFSET and text[-1:] in ("Z", "z") and text[10:11] == "T":
+    # Only the calendar shape with its separators in place is copied: fromisoformat also takes
+    # week dates (2026-W48-4) and compact times (090523), which sort apart from the rest.
+    if (
+        moment.utcoffset() == _NO_OFFSET
+        and text[-1:] in ("Z", "z")
+        and text[4:5] == "-"
+        and text[7:8] == "-"
+        and text[10:11] == "T"
+        and text[13:14] == ":"
+        and text[16:17] == ":"
+    ):
         size = len(text)
         if size == 20:  # 2026-11-26T09:05:23Z
             return text[:19] + ".000000Z"
