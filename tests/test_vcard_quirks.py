@@ -313,3 +313,18 @@ def test_a_mecard_as_text_reads_as_the_file(name: str) -> None:
     """A MECARD arrives as QR text (a str), or as a file with a BOM and a line end."""
     text = fixture(name).decode("utf-8")
     assert vcards.parse_foreign(text).card == vcards.parse_foreign(fixture(name)).card
+
+
+def test_a_shift_jis_card_that_arrives_as_text_is_not_decoded_twice() -> None:
+    """A QR decoder or a paste hands over characters: CHARSET then names what the bytes once
+    were. Its quoted-printable values are still bytes in that charset."""
+    text = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=SHIFT_JIS:山田;花子\r\n"
+        "FN;CHARSET=SHIFT_JIS:山田 花子\r\n"
+        "ORG;CHARSET=SHIFT_JIS;ENCODING=QUOTED-PRINTABLE:=8A=94=8E=AE=89=EF=8E=D0\r\n"
+        "END:VCARD\r\n"
+    )
+    for given in (text, text.encode("shift_jis")):  # as a scanned text, and as a file
+        card = vcards.parse_foreign(given).card
+        assert (card["fn"], card["family"], card["given"]) == ("山田 花子", "山田", "花子")
+        assert card["org"] == "株式会社"

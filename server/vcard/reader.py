@@ -453,6 +453,8 @@ def read_vcards(text: str | bytes) -> tuple[list[ParsedCard], list[VCardError]]:
         end = logical[-1][0]
         try:
             props = _nested_free(logical[:-1])
+            if isinstance(text, str):
+                props = [_already_decoded(prop) for prop in props]
             props, via, notes = through_vobject(props)
             parsed = card_from_properties(props, _raw_text(lines[index:end]), notes)
             parsed.via = via
@@ -463,6 +465,18 @@ def read_vcards(text: str | bytes) -> tuple[list[ParsedCard], list[VCardError]]:
             errors.append(VCardError(exc.message, index + 1))
         index = end
     return cards, errors
+
+
+def _already_decoded(prop: _Prop) -> _Prop:
+    """A property of a card that came as text (a scanned QR, a pasted card): its characters are
+    decoded already, so a CHARSET names what the bytes were once, not how to read them now.
+
+    Kept where quoted-printable escapes stand for bytes in that charset."""
+    encoding = (prop.params.get("ENCODING") or [""])[0].upper()
+    if "CHARSET" not in prop.params or encoding in _QP_WORDS:
+        return prop
+    params = {name: values for name, values in prop.params.items() if name != "CHARSET"}
+    return _Prop(prop.line, prop.group, prop.name, params, prop.raw)
 
 
 def _nested_free(logical: list[tuple[int, bytes]]) -> list[_Prop]:
