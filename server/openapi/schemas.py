@@ -299,7 +299,7 @@ def schemas() -> dict[str, Schema]:
             "additionalProperties": False,
             "required": ["join_code", "card", "device_id"],
             "properties": {
-                "join_code": {"type": "string", "maxLength": 64},
+                "join_code": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
                 "card": ref("Card"),
                 "device_id": {"type": "string", "pattern": UUID_PATTERN},
             },
