@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.openapi.schemas import (
+    EVENT_FORM,
     MAX_TAG,
     SLUG_PATTERN,
     Schema,
@@ -224,7 +225,7 @@ def _admin_pages() -> dict[str, Schema]:
                     "409": "form: the slug is taken",
                     "422": "form with errors",
                 },
-                form=_form("slug", "name", "starts_on", "ends_on"),
+                form={"type": "object", "required": ["slug", "name"], "properties": EVENT_FORM},
                 html_only=("409", "422"),
             )
         },
@@ -234,7 +235,10 @@ def _admin_pages() -> dict[str, Schema]:
                 "Change the event's name or dates from the form",
                 {**seen, "303": "to the event page", **posted, "422": "form with errors"},
                 params=[SLUG],
-                form=_form("name", "starts_on", "ends_on"),
+                form={
+                    "type": "object",
+                    "properties": {k: EVENT_FORM[k] for k in ("name", "starts_on", "ends_on")},
+                },
                 html_only=("422",),
             ),
         },
@@ -272,7 +276,7 @@ def _admin_pages() -> dict[str, Schema]:
                 params=[
                     SLUG,
                     PAPER,
-                    _query("q", {"type": "string", "maxLength": 200}),
+                    _query("q", {"type": "string", "description": "names, orgs, emails"}),
                     _query("ids", {"type": "string"}),
                     _query("from", {"type": "integer", "description": "the first badge (0)"}),
                 ],
