@@ -26,7 +26,7 @@ from server.endpoints import (
     web,
 )
 from server.errors import CardswapError, RateLimited
-from server.http import JSON
+from server.http import JSON, allowed_methods
 from server.middleware import IPFloodGuard, SecurityHeaders
 from server.settings import Settings
 from server.storage import Store
@@ -56,6 +56,14 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+        if request.method == "OPTIONS":
+            # OPTIONS asks what a resource allows: answer it (RFC 9110 9.3.7), never refuse it.
+            return Response(status_code=204, headers=headers)
     code = _HTTP_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else "Request failed."
     if exc.status_code == 404:
@@ -63,7 +71,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSON(
         {"error": {"code": code, "message": message}},
         status_code=exc.status_code,
-        headers=exc.headers,
+        headers=headers or None,
     )
 
 

@@ -59,6 +59,12 @@ def _list(data: dict[str, Any], key: str, foreign: bool) -> list[str]:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) or v is None for v in value):
         raise InvalidField(f"{key} must be a list of strings.", field=f"card.{key}")
+    if not foreign:
+        # An own card's list holds only real entries: a blank one is no address, number or link
+        # (the field itself may be null or [] when there are none).
+        for index, v in enumerate(value):
+            if v is None or not v.strip():
+                raise InvalidField(f"{key} entries must not be empty.", field=f"card.{key}.{index}")
     items = [v.strip() for v in value if v is not None and v.strip()]
     if not foreign and len(items) > MAX_ITEMS:
         raise InvalidField(f"At most {MAX_ITEMS} {key} are allowed.", field=f"card.{key}")

@@ -82,11 +82,12 @@ def parse_filters(params: dict[str, str]) -> Filters:
     follow_up = params.get("follow_up") or None
     if follow_up is not None and follow_up not in FOLLOW_UPS:
         raise InvalidField("follow_up must be none, todo or done.", field="follow_up")
-    starred_text = (params.get("starred") or "").lower()
+    # Exactly `true` or `false` (what the API documents); an empty value is no filter.
+    starred_text = params.get("starred") or ""
     starred: bool | None = None
-    if starred_text in ("true", "1"):
+    if starred_text == "true":
         starred = True
-    elif starred_text in ("false", "0"):
+    elif starred_text == "false":
         starred = False
     elif starred_text:
         raise InvalidField("starred must be true or false.", field="starred")

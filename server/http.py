@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match, Route
 
 from server.context import AppContext
 from server.errors import Forbidden, Malformed, TooLarge, Unauthorized, UnsupportedMediaType
@@ -210,6 +211,27 @@ def require_admin(request: Request) -> None:
     except InvalidToken as exc:
         raise Unauthorized("The admin session is invalid or expired.") from exc
     _check_origin(request, context)
+
+
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the routes at this request's path serve, plus OPTIONS; [] for no route.
+
+    Starlette's 405 names only the first route that matched the path, and some paths have a
+    route per method (GET and DELETE /api/me), so the `Allow` header is built from all of them.
+    """
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches(request.scope)
+            if match != Match.NONE:
+                methods |= route.methods
+    if not methods:
+        return []
+    known = [m for m in _METHOD_ORDER if m in methods]
+    return [*known, *sorted(methods - set(known)), "OPTIONS"]
 
 
 def client_ip(request: Request) -> str:

@@ -717,6 +717,27 @@ def test_unsupported_methods_are_405(client: TestClient):
     error(client.get("/api/me/devices"), 405)
 
 
+def allow(response: Any) -> set[str]:
+    return {m.strip() for m in response.headers["allow"].split(",")}
+
+
+@pytest.mark.parametrize(
+    "path,methods",
+    [
+        ("/api/me", {"GET", "HEAD", "DELETE", "OPTIONS"}),  # a route per method, one Allow
+        ("/api/me/card", {"PUT", "OPTIONS"}),
+        ("/api/admin/events/x/attendees.csv", {"GET", "HEAD", "POST", "OPTIONS"}),
+    ],
+)
+def test_allow_names_every_method_of_the_path(client: TestClient, path: str, methods: set[str]):
+    refused = client.request("PATCH", path)
+    error(refused, 405, "method_not_allowed")
+    assert allow(refused) == methods
+    options = client.options(path)
+    assert options.status_code == 204 and options.content == b""
+    assert allow(options) == methods
+
+
 # -- through the sync API: live links, share-back, withdrawn cards ------------------------------
 def swap(
     client: TestClient, who: Attendee, other: Attendee, cursor: str | None = None

@@ -87,6 +87,9 @@ def test_filters(client, book, params, names):
     [
         ({"follow_up": "later"}, "follow_up"),
         ({"starred": "maybe"}, "starred"),
+        ({"starred": "0"}, "starred"),  # the API documents true and false, nothing else
+        ({"starred": "1"}, "starred"),
+        ({"starred": "TRUE"}, "starred"),
         ({"tag": "x" * 65}, "tag"),
     ],
 )

@@ -103,10 +103,19 @@ def test_card_validation_rejects_unknown_keys_and_bad_values():
         ({"fn": "A" * 201}, "card.fn"),
         ({"fn": "A", "emails": [f"a{i}@b.example" for i in range(6)]}, "card.emails"),
         ({"fn": "A", "note": "x" * 501}, "card.note"),
+        # a blank entry is no link, address or number (the API's schema says so too)
+        ({"fn": "A", "urls": [""]}, "card.urls.0"),
+        ({"fn": "A", "emails": ["a@b.example", "  "]}, "card.emails.1"),
+        ({"fn": "A", "phones": [None]}, "card.phones.0"),
     ]:
         with pytest.raises(InvalidField) as info:
             normalize_card(bad)
         assert info.value.field == field
+
+
+def test_a_foreign_card_drops_blank_list_entries():
+    card = normalize_card({"fn": "A", "urls": ["", None, " https://a.example "]}, foreign=True)
+    assert card["urls"] == ["https://a.example"]
 
 
 def test_card_derives_given_and_family_and_drops_empty_fields():

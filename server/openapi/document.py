@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.openapi.schemas import (
+    EVENT_FORM,
     MAX_TAG,
     SLUG_PATTERN,
     Schema,
@@ -30,6 +31,7 @@ _ERROR_TEXT = {
     "422": "invalid field",
     "429": "rate limited",
 }
+HTML = {"text/html": {"schema": {"type": "string"}}}
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}, {"session_cookie": []}]
 ADMIN: list[dict[str, list[str]]] = [{"admin_bearer": []}, {"admin_cookie": []}]
 
@@ -38,10 +40,30 @@ def _json(schema: Schema) -> Schema:
     return {"application/json": {"schema": schema}}
 
 
-def _errors(*codes: int) -> dict[str, Schema]:
-    return {
-        str(c): {"description": _ERROR_TEXT[str(c)], "content": _json(ref("Error"))} for c in codes
+RETRY_AFTER: Schema = {
+    "Retry-After": {
+        "description": "seconds to wait before trying again",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
     }
+}
+
+
+def _error(code: int, html: bool = False, json: bool = True) -> Schema:
+    """One error response: the contract's JSON error shape, and/or an HTML page for browsers."""
+    content: Schema = {}
+    if json:
+        content.update(_json(ref("Error")))
+    if html:
+        content.update(HTML)
+    out: Schema = {"description": _ERROR_TEXT[str(code)], "content": content}
+    if code == 429:
+        out["headers"] = RETRY_AFTER
+    return out
+
+
+def _errors(*codes: int) -> dict[str, Schema]:
+    return {str(c): _error(c) for c in codes}
 
 
 def _op(
@@ -58,7 +80,9 @@ def _op(
     response: Schema = {"description": description}
     if content is not None:
         response["content"] = content
-    out: Schema = {"summary": summary, "responses": {str(status): response, **_errors(*errors)}}
+    # 429: the per-IP flood guard (server.middleware) answers any /api/ path past its budget.
+    codes = sorted({*errors, 429})
+    out: Schema = {"summary": summary, "responses": {str(status): response, **_errors(*codes)}}
     if body is not None:
         out["requestBody"] = {"required": True, "content": {body_type: {"schema": body}}}
     out["security"] = security if security is not None else []
@@ -76,13 +100,33 @@ def _query(name: str, schema: Schema) -> Schema:
 
 
 VCARD = {"text/vcard": {"schema": {"type": "string"}}}
-HTML = {"text/html": {"schema": {"type": "string"}}}
 SLUG = _path("slug", {"type": "string", "pattern": SLUG_PATTERN})
 TOKEN = _path("token", {"type": "string", "maxLength": 2000})
 NOT_FOUND_HTML = {"404": {"description": "not found", "content": HTML}}
 
 
 FORM = "application/x-www-form-urlencoded"
+# Any value is taken: `letter` (any case) prints on US Letter, anything else on A4.
+# A contact file the card form can start from, in the plain form every exporter can write: a
+# vCard (BEGIN:VCARD, a property a line with simple parameters, END:VCARD; whatever follows is
+# read as more cards) or one MECARD, in printable text. The reader also takes real-world files
+# beyond it (folded lines, quoted parameters, the vobject traps of DESIGN.md section 4); text
+# that is no card at all is 422 `invalid_vcard`.
+CONTACT_FILE = (
+    r"^[ \t\r\n]*(?:BEGIN:VCARD[ \t]*\r?\n"
+    r"(?:[A-Za-z][A-Za-z0-9-]*(?:;[A-Za-z0-9-]+(?:=[A-Za-z0-9,.-]*)?)*:[^\x00-\x1f\x7f]*\r?\n)*"
+    r"END:VCARD[ \t]*(?:[\r\n][\s\S]*)?|MECARD:[^\x00-\x1f\x7f]*)$"
+)
+# The contact list's filters (server.contacts.parse_filters), for the list and its exports; an
+# empty value is no filter.
+FILTERS = [
+    _query("follow_up", {"enum": ["todo", "done", "none", ""]}),
+    _query("tag", {"type": "string", "maxLength": MAX_TAG}),
+    _query("starred", {"enum": ["true", "false", ""]}),
+    _query("q", {"type": "string", "maxLength": 200}),
+]
+IDS = _query("ids", {"type": "string", "description": "comma-separated ids (at most 1000)"})
+PAPER = _query("paper", {"type": "string", "examples": ["a4", "letter"]})
 
 
 def _page(
@@ -92,15 +136,26 @@ def _page(
     params: list[Schema] | None = None,
     form: Schema | None = None,
     security: list[dict[str, list[str]]] | None = None,
+    html_only: tuple[str, ...] = (),
+    json_only: tuple[str, ...] = (),
 ) -> Schema:
-    """An organizer HTML page or form post: HTML (or a 303) out; JSON errors unless Accept HTML."""
+    """An organizer HTML page or form post: HTML (or a 303) out. An error is an HTML page for a
+    browser (`Accept: text/html`) and the contract's JSON error for anyone else, except the
+    codes a form answers with its own page (`html_only`) or that come before any page
+    (`json_only`)."""
+    out_responses: dict[str, Schema] = {}
+    for code, text in responses.items():
+        if code in ("204", "303"):
+            out_responses[code] = {"description": text}
+        elif code == "200":
+            out_responses[code] = {"description": text, "content": HTML}
+        else:
+            error = _error(int(code), html=code not in json_only, json=code not in html_only)
+            out_responses[code] = {**error, "description": text}
     out: Schema = {
         "summary": summary,
         "security": ADMIN if security is None else security,
-        "responses": {
-            code: {"description": text, "content": HTML} if code != "303" else {"description": text}
-            for code, text in responses.items()
-        },
+        "responses": out_responses,
     }
     if params:
         out["parameters"] = params
@@ -119,32 +174,42 @@ def _form(*names: str) -> Schema:
 def _admin_pages() -> dict[str, Schema]:
     """The organizer's HTML pages (signed in with the admin cookie set by /admin/signin)."""
     seen = {"200": "the page", "401": "the sign-in form", "404": "no such event"}
+    # What reading a posted form can refuse (server.http.read_form_or_json), and the same-origin
+    # check on a cookie-authenticated write.
+    posted = {
+        "400": "malformed form or JSON",
+        "403": "not from the admin pages' origin",
+        "413": "form too large",
+        "415": "not a form or JSON",
+    }
     chart = {
         "description": "SVG chart",
         "content": {"image/svg+xml": {"schema": {"type": "string"}}},
     }
-    charts: dict[str, Schema] = {
-        path: {
-            "get": {
-                "summary": summary,
-                "security": ADMIN,
-                "parameters": [SLUG],
-                "responses": {**_errors(401, 404), "200": chart},
-            }
-        }
-        for path, summary in (
-            ("/admin/events/{slug}/swaps.svg", "Swaps per hour as an SVG bar chart"),
-            ("/admin/events/{slug}/registrations.svg", "Registrations over time as SVG"),
-        )
-    }
+    charts: dict[str, Schema] = {}
+    for path, summary in (
+        ("/admin/events/{slug}/swaps.svg", "Swaps per hour as an SVG bar chart"),
+        ("/admin/events/{slug}/registrations.svg", "Registrations over time as SVG"),
+    ):
+        get = _page(summary, {"401": "not signed in", "404": "no such event"}, params=[SLUG])
+        get["responses"]["200"] = chart
+        charts[path] = {"get": get}
     return {
         "/admin": {"get": _page("Sign-in form, or the events list", {"200": "page"}, security=[])},
         "/admin/signin": {
             "post": _page(
-                "Sign in with the admin token (sets the admin cookie)",
-                {"303": "signed in (form)", "204": "signed in (JSON)", "401": "wrong token"},
+                "Sign in with the admin token (sets the admin cookie); a few tries per address",
+                {
+                    "303": "signed in (form)",
+                    "204": "signed in (JSON)",
+                    "401": "wrong token (the form again, or JSON for a JSON body)",
+                    **posted,
+                    "403": "posted from another origin",
+                    "429": "too many tries from this address",
+                },
                 form=_form("token", "next"),
                 security=[],
+                json_only=("400", "403", "413", "415", "429"),
             )
         },
         "/admin/signout": {
@@ -153,24 +218,42 @@ def _admin_pages() -> dict[str, Schema]:
         "/admin/events": {
             "post": _page(
                 "Create an event from the form",
-                {"303": "to the event page", "401": "sign-in form", "422": "form with errors"},
-                form=_form("slug", "name", "starts_on", "ends_on"),
+                {
+                    "303": "to the event page",
+                    "401": "sign-in form",
+                    **posted,
+                    "409": "form: the slug is taken",
+                    "422": "form with errors",
+                },
+                form={"type": "object", "required": ["slug", "name"], "properties": EVENT_FORM},
+                html_only=("409", "422"),
             )
         },
         "/admin/events/{slug}": {
             "get": _page("The event's dashboard", seen, params=[SLUG]),
             "post": _page(
                 "Change the event's name or dates from the form",
-                {**seen, "422": "form with errors"},
+                {**seen, "303": "to the event page", **posted, "422": "form with errors"},
                 params=[SLUG],
-                form=_form("name", "starts_on", "ends_on"),
+                form={
+                    "type": "object",
+                    "properties": {k: EVENT_FORM[k] for k in ("name", "starts_on", "ends_on")},
+                },
+                html_only=("422",),
             ),
         },
         "/admin/events/{slug}/import": {
             "post": {
                 **_page(
                     "Import attendees from an uploaded CSV (multipart form)",
-                    {**seen, "413": "file too large", "415": "not a form upload"},
+                    {
+                        **seen,
+                        **posted,
+                        "400": "no file chosen, or a malformed form",
+                        "413": "file too large",
+                        "415": "not a form upload",
+                        "422": "the file is not a readable CSV",
+                    },
                     params=[SLUG],
                 ),
                 "requestBody": {
@@ -189,12 +272,13 @@ def _admin_pages() -> dict[str, Schema]:
         "/admin/events/{slug}/badges": {
             "get": _page(
                 "Printable badges with each card's QR",
-                seen,
+                {**seen, "422": "`from` is not a number"},
                 params=[
                     SLUG,
-                    _query("paper", {"enum": ["a4", "letter"]}),
-                    _query("q", {"type": "string", "maxLength": 200}),
+                    PAPER,
+                    _query("q", {"type": "string", "description": "names, orgs, emails"}),
                     _query("ids", {"type": "string"}),
+                    _query("from", {"type": "integer", "description": "the first badge (0)"}),
                 ],
             )
         },
@@ -209,7 +293,7 @@ def _admin_pages() -> dict[str, Schema]:
             "get": _page(
                 "The printable join poster",
                 seen,
-                params=[SLUG, _query("paper", {"enum": ["a4", "letter"]})],
+                params=[SLUG, PAPER],
             )
         },
         **charts,
@@ -314,12 +398,7 @@ def _paths() -> dict[str, Schema]:
                 (200, _json(ref("ContactList")), "contacts"),
                 (400, 401, 422),
                 security=BEARER,
-                params=[
-                    _query("follow_up", {"enum": ["todo", "done", "none"]}),
-                    _query("tag", {"type": "string", "maxLength": MAX_TAG}),
-                    _query("starred", {"enum": ["true", "false"]}),
-                    _query("q", {"type": "string", "maxLength": 200}),
-                ],
+                params=FILTERS,
             )
         },
         "/api/contacts.vcf": {
@@ -328,7 +407,7 @@ def _paths() -> dict[str, Schema]:
                 (200, VCARD, "vCard file"),
                 (400, 401, 404, 422),
                 security=BEARER,
-                params=[_query("ids", {"type": "string", "description": "comma-separated ids"})],
+                params=[IDS, *FILTERS],
             )
         },
         "/api/contacts/{contact_id}.vcf": {
@@ -344,8 +423,9 @@ def _paths() -> dict[str, Schema]:
             "get": _op(
                 "Contacts as Google Contacts CSV",
                 (200, {"text/csv": {"schema": {"type": "string"}}}, "CSV file"),
-                (401,),
+                (401, 422),
                 security=BEARER,
+                params=[IDS, *FILTERS],
             )
         },
         "/api/contacts.zip": {
@@ -354,7 +434,7 @@ def _paths() -> dict[str, Schema]:
                 (200, {"application/zip": {"schema": {"type": "string"}}}, "zip file"),
                 (400, 401, 404, 422),
                 security=BEARER,
-                params=[_query("ids", {"type": "string", "description": "comma-separated ids"})],
+                params=[IDS, *FILTERS],
             )
         },
         "/api/cards/from-vcard": {
@@ -362,7 +442,12 @@ def _paths() -> dict[str, Schema]:
                 "An own card made from a contact file (to fill the card form)",
                 (200, _json(ref("CardFromVCard")), "the card and any warnings"),
                 (400, 413, 415, 422),
-                body={"type": "string", "maxLength": 1024 * 1024},
+                body={
+                    "type": "string",
+                    "maxLength": 1024 * 1024,
+                    "pattern": CONTACT_FILE,
+                    "description": "a vCard or MECARD: the first card is used, the rest warned of",
+                },
                 body_type="text/vcard",
             )
         },

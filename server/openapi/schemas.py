@@ -24,8 +24,15 @@ SLUG_PATTERN = "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 EVENT_FIELDS: Schema = {
     "slug": {"type": "string", "pattern": SLUG_PATTERN},
     "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
-    "starts_on": {"type": ["string", "null"], "format": "date"},
-    "ends_on": {"type": ["string", "null"], "format": "date"},
+    "starts_on": {"anyOf": [{"type": "null"}, {"const": ""}, {"type": "string", "format": "date"}]},
+    "ends_on": {"anyOf": [{"type": "null"}, {"const": ""}, {"type": "string", "format": "date"}]},
+}
+# An event's fields as the admin pages' forms post them: text only, an empty date is no date.
+EVENT_FORM: Schema = {
+    "slug": EVENT_FIELDS["slug"],
+    "name": EVENT_FIELDS["name"],
+    "starts_on": {"anyOf": [{"const": ""}, {"type": "string", "format": "date"}]},
+    "ends_on": {"anyOf": [{"const": ""}, {"type": "string", "format": "date"}]},
 }
 # A time with an explicit offset: what `at` must be (a naive time is rejected).
 AT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
@@ -299,7 +306,7 @@ def schemas() -> dict[str, Schema]:
             "additionalProperties": False,
             "required": ["join_code", "card", "device_id"],
             "properties": {
-                "join_code": {"type": "string", "maxLength": 64},
+                "join_code": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
                 "card": ref("Card"),
                 "device_id": {"type": "string", "pattern": UUID_PATTERN},
             },

@@ -150,6 +150,8 @@ def own_card(parsed: ParsedCard) -> tuple[dict[str, Any], list[str]]:
     for key in ("emails", "phones", "urls"):
         kept: list[str] = []
         for item in source.get(key) or []:
+            if not str(item).strip():
+                continue  # an empty entry is nothing to keep (and nothing to warn about)
             fixed = _own_item(key, str(item))
             if fixed is None:
                 warnings.append(f"{item!r} is not usable in {key} and was left out.")
