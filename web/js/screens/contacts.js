@@ -4,7 +4,7 @@ import { field, fmtTime, h, toast } from '../dom.js';
 import { allContacts, allOutbox, getContact } from '../db.js';
 import { decodeCardToken } from '../cardtoken.js';
 import { deleteContact, swapFromToken, updateContact } from '../actions.js';
-import { savedPanel } from './scan.js';
+import { savedPanel } from '../widgets.js';
 
 async function pendingIds() {
   return new Set((await allOutbox()).map((r) => r.contact_id));
