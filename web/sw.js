@@ -7,9 +7,11 @@ const VERSION = "__SHELL_VERSION__";
 const FILES = [] /*__SHELL_FILES__*/;
 const PREFIX = 'cardswap-shell-';
 const CACHE = PREFIX + VERSION;
-const PASS_THROUGH = [/^\/api\//, /^\/shell\//, /^\/admin(\/|$)/, /^\/signin\//, /\.(vcf|csv|svg)$/i];
-// The app's own pages (js/app.js routes them); any other navigation goes to the network.
-const APP_PAGES = /^\/(|card|scan|contacts(\/.+)?|settings|problems|join\/[^/]+|[cC]\/[A-Za-z2-7]+\/?)$/;
+// The route table (web/routes.json), stamped in by the server as [regex source, flags] pairs:
+// the app's own pages get the cached shell; any other navigation goes to the network.
+const regexes = (pairs) => pairs.map(([source, flags]) => new RegExp(source, flags));
+const APP_PAGES = regexes([] /*__APP_PAGES__*/);
+const PASS_THROUGH = regexes([] /*__NETWORK_ONLY__*/);
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) =>
@@ -39,7 +41,7 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (PASS_THROUGH.some((re) => re.test(url.pathname))) return;
   if (request.mode === 'navigate') {
-    if (!APP_PAGES.test(url.pathname)) return;
+    if (!APP_PAGES.some((re) => re.test(url.pathname))) return;
     event.respondWith((async () => {
       const cache = await caches.open(CACHE);
       return (await cache.match('/')) || fetch(request);

@@ -10,19 +10,20 @@ import * as session from './session.js';
 import * as me from './screens/me.js';
 import { scan } from './screens/scan.js';
 import { cardLink, detail, list } from './screens/contacts.js';
+import { PAGES, isServerPath } from './routes.js';
 
-const ROUTES = [
-  [/^\/$/, me.home],
-  [/^\/join\/([^/]+)$/, me.join],
-  [/^\/card$/, me.card],
-  [/^\/scan$/, scan],
-  [/^\/contacts$/, list],
-  [/^\/contacts\/(.+)$/, detail],
-  [/^\/settings$/, me.settings],
-  [/^\/problems$/, me.problems],
-  [/^\/c\/([A-Za-z2-7]+)\/?$/i, cardLink],
-];
-const SERVER_PATHS = [/^\/api\//, /^\/admin(\/|$)/, /^\/signin\//, /\.(vcf|csv)$/i];
+// The screen for each page name of routes.json.
+const SCREENS = {
+  home: me.home,
+  join: me.join,
+  card: me.card,
+  scan,
+  contacts: list,
+  contact: detail,
+  settings: me.settings,
+  problems: me.problems,
+  cardLink,
+};
 
 let leaveHooks = [];
 let syncHooks = [];
@@ -41,9 +42,9 @@ const ctx = {
 };
 
 async function build(path) {
-  for (const [re, screen] of ROUTES) {
+  for (const [re, screen] of PAGES) {
     const m = re.exec(path);
-    if (m) return screen(ctx, ...m.slice(1));
+    if (m) return SCREENS[screen](ctx, ...m.slice(1));
   }
   return h('section', {}, h('h1', {}, 'Not here'), h('p', {}, h('a', { href: '/' }, 'Go to the start')));
 }
@@ -104,7 +105,7 @@ function interceptLinks() {
     const a = event.target.closest('a');
     if (!a || a.target || a.hasAttribute('download') || event.metaKey || event.ctrlKey || event.shiftKey) return;
     const url = new URL(a.href, location.href);
-    if (url.origin !== location.origin || SERVER_PATHS.some((re) => re.test(url.pathname))) return;
+    if (url.origin !== location.origin || isServerPath(url.pathname)) return;
     event.preventDefault();
     history.pushState(null, '', url.pathname + url.search);
     render().then(() => document.getElementById('main').focus({ preventScroll: true }));
