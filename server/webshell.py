@@ -26,10 +26,10 @@ VENDOR = {
 ROUTE_TABLE = "routes.json"
 _SKIP_DIRS = {"admin"}
 _SKIP_FILES = {"sw.js"}
-_PLACEHOLDER_VERSION = '"__SHELL_VERSION__"'
-_PLACEHOLDER_FILES = "[] /*__SHELL_FILES__*/"
-_PLACEHOLDER_PAGES = "[] /*__APP_PAGES__*/"
-_PLACEHOLDER_NETWORK = "[] /*__NETWORK_ONLY__*/"
+_PLACEHOLDER_VERSION = "'__SHELL_VERSION__'"
+_PLACEHOLDER_FILES = "[/*__SHELL_FILES__*/]"
+_PLACEHOLDER_PAGES = "[/*__APP_PAGES__*/]"
+_PLACEHOLDER_NETWORK = "[/*__NETWORK_ONLY__*/]"
 _PARAM = re.compile(r"\{\w+(?::(\w+))?\}")
 
 

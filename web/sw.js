@@ -3,28 +3,29 @@
 // (so /c/<token> and /join/... open offline), and run Background Sync.
 import { requestSync } from '/js/sync.js'; // module-only
 
-const VERSION = "__SHELL_VERSION__";
-const FILES = [] /*__SHELL_FILES__*/;
+const VERSION = '__SHELL_VERSION__';
+const FILES = [/*__SHELL_FILES__*/];
 const PREFIX = 'cardswap-shell-';
 const CACHE = PREFIX + VERSION;
 // The route table (web/routes.json), stamped in by the server as [regex source, flags] pairs:
 // the app's own pages get the cached shell; any other navigation goes to the network.
 const regexes = (pairs) => pairs.map(([source, flags]) => new RegExp(source, flags));
-const APP_PAGES = regexes([] /*__APP_PAGES__*/);
-const PASS_THROUGH = regexes([] /*__NETWORK_ONLY__*/);
+const APP_PAGES = regexes([/*__APP_PAGES__*/]);
+const PASS_THROUGH = regexes([/*__NETWORK_ONLY__*/]);
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) =>
-    cache.addAll(FILES.map((url) => new Request(url, { cache: 'reload' })))));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES.map((url) => new Request(url, { cache: 'reload' })))));
 });
 
 self.addEventListener('activate', (event) => {
-  event.waitUntil((async () => {
-    for (const name of await caches.keys()) {
-      if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
-    }
-    await self.clients.claim();
-  })());
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
+      }
+      await self.clients.claim();
+    })(),
+  );
 });
 
 self.addEventListener('message', (event) => {
@@ -42,20 +43,25 @@ self.addEventListener('fetch', (event) => {
   if (PASS_THROUGH.some((re) => re.test(url.pathname))) return;
   if (request.mode === 'navigate') {
     if (!APP_PAGES.some((re) => re.test(url.pathname))) return;
-    event.respondWith((async () => {
-      const cache = await caches.open(CACHE);
-      return (await cache.match('/')) || fetch(request);
-    })());
+    event.respondWith(
+      (async () => {
+        const cache = await caches.open(CACHE);
+        return (await cache.match('/')) || fetch(request);
+      })(),
+    );
     return;
   }
-  event.respondWith((async () => {
-    const cache = await caches.open(CACHE);
-    return (await cache.match(request, { ignoreSearch: true })) || fetch(request);
-  })());
+  event.respondWith(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      return (await cache.match(request, { ignoreSearch: true })) || fetch(request);
+    })(),
+  );
 });
 
 // Background Sync (Chromium, where module workers exist too); a classic copy of this file, for
 // browsers without module workers, is served as /sw.js?classic=1 without these lines.
+// prettier-ignore
 self.addEventListener('sync', (event) => { // module-only
   if (event.tag === 'cardswap-sync') event.waitUntil(requestSync()); // module-only
 }); // module-only

@@ -29,8 +29,12 @@ let leaveHooks = [];
 let syncHooks = [];
 const ctx = {
   session: null,
-  onLeave(fn) { leaveHooks.push(fn); },
-  onSync(fn) { syncHooks.push(fn); },
+  onLeave(fn) {
+    leaveHooks.push(fn);
+  },
+  onSync(fn) {
+    syncHooks.push(fn);
+  },
   go(path, replace = false) {
     history[replace ? 'replaceState' : 'pushState'](null, '', path);
     return build(location.pathname);
@@ -130,24 +134,32 @@ function registerWorker() {
   });
   // A module worker (it runs Background Sync with the app's own sync module); browsers without
   // module workers get the classic copy.
-  navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' })
-    .catch(() => navigator.serviceWorker.register('/sw.js?classic=1', { scope: '/' })).then((reg) => {
-    if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
-    reg.addEventListener('updatefound', () => {
-      const worker = reg.installing;
-      worker.addEventListener('statechange', () => {
-        if (worker.state === 'installed' && navigator.serviceWorker.controller) offer(worker);
+  navigator.serviceWorker
+    .register('/sw.js', { type: 'module', scope: '/' })
+    .catch(() => navigator.serviceWorker.register('/sw.js?classic=1', { scope: '/' }))
+    .then((reg) => {
+      if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
+      reg.addEventListener('updatefound', () => {
+        const worker = reg.installing;
+        worker.addEventListener('statechange', () => {
+          if (worker.state === 'installed' && navigator.serviceWorker.controller) offer(worker);
+        });
       });
-    });
-  }).catch((err) => toast(`Offline mode unavailable: ${err.message}`));
+    })
+    .catch((err) => toast(`Offline mode unavailable: ${err.message}`));
   navigator.serviceWorker.ready.then((reg) => {
     if (!navigator.serviceWorker.controller && reg.active) reg.active.postMessage('claim');
   });
 }
 
 function watchSyncTriggers() {
-  const sync = () => { if (ctx.session) requestSync(); };
-  window.addEventListener('online', () => { updateStatus(); sync(); });
+  const sync = () => {
+    if (ctx.session) requestSync();
+  };
+  window.addEventListener('online', () => {
+    updateStatus();
+    sync();
+  });
   window.addEventListener('offline', updateStatus);
   // Not on hidden: WebKit keeps a page it leaves in its back/forward cache, and a sync caught
   // there mid-transaction blocks the database for the page that comes next (a card link).
@@ -174,13 +186,18 @@ async function start() {
   } else if (navigator.onLine) {
     session.refresh().then((fresh) => {
       if (fresh) ctx.session = fresh;
-      if (fresh === null) { // the server no longer knows this phone's session
+      if (fresh === null) {
+        // the server no longer knows this phone's session
         syncState.signedOut = true;
-        if (location.pathname.startsWith('/join/')) render(); else updateStatus();
+        if (location.pathname.startsWith('/join/')) render();
+        else updateStatus();
       }
     });
   }
-  onSyncChange(() => { updateStatus(); for (const fn of syncHooks) fn(); });
+  onSyncChange(() => {
+    updateStatus();
+    for (const fn of syncHooks) fn();
+  });
   watchSyncTriggers();
   if (ctx.session) requestSync(); // as early as possible: before drawing the first screen
   await render();
