@@ -319,14 +319,16 @@ class JoinedPage:
 
 
 @pytest.fixture
-def joined_page(live_event: Any, browser_context: Callable[..., Any]) -> Callable[..., JoinedPage]:
-    """joined_page(): "Ann Analyst" joins `live_event` in a fresh context (or `context`), and the
-    service worker controls the page; `synced=True` waits for the first sync too."""
+def joined_page(live_event: Any, request: pytest.FixtureRequest) -> Callable[..., JoinedPage]:
+    """joined_page(): "Ann Analyst" joins `live_event` in a fresh context (or `context`, e.g. a
+    persistent one), and the service worker controls the page; `synced=True` waits for the first
+    sync too."""
 
     def join(
         fn: str = "Ann Analyst", *, context: Any = None, synced: bool = False, **fields: str
     ) -> JoinedPage:
-        context = context if context is not None else browser_context()
+        if context is None:
+            context = request.getfixturevalue("browser_context")()
         page = context.new_page()
         join_in_browser(page, live_event["join_url"], fn, **fields)
         wait_for_worker(page)

@@ -152,14 +152,13 @@ def _my_card(page: Any, url: str) -> Any:
 
 
 def test_iphone_safari_gets_home_screen_steps_and_the_7_day_notice_not_an_install_button(
-    live_server: LiveServer, persistent_context: Callable[..., Any]
+    live_server: LiveServer,
+    persistent_context: Callable[..., Any],
+    joined_page: Callable[..., Any],
 ) -> None:
-    event = create_live_event(live_server)
     context = persistent_context(user_agent=IPHONE_SAFARI)
     context.add_init_script(COUNT_PROMPTS)
-    page = context.new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst")
-    wait_for_worker(page)
+    page = joined_page(context=context).page
     _my_card(page, live_server.url)
     poll(page, "() => window.__prompts > 0")  # Chromium offered its prompt; an iPhone has none
     steps = page.get_by_role("region", name="Add cardswap to your Home Screen")
@@ -179,14 +178,13 @@ def test_iphone_safari_gets_home_screen_steps_and_the_7_day_notice_not_an_instal
 
 
 def test_chromium_offers_its_install_prompt_and_names_the_storage_risk_only_if_not_persisted(
-    live_server: LiveServer, persistent_context: Callable[..., Any]
+    live_server: LiveServer,
+    persistent_context: Callable[..., Any],
+    joined_page: Callable[..., Any],
 ) -> None:
-    event = create_live_event(live_server)
     context = persistent_context()
     context.add_init_script(COUNT_PROMPTS)
-    page = context.new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst")
-    wait_for_worker(page)
+    page = joined_page(context=context).page
     _my_card(page, live_server.url)
     poll(page, "() => window.__prompts > 0")
     assert page.evaluate("() => navigator.storage.persisted()") is False
