@@ -1,7 +1,10 @@
-"""The web app's shell: which files make it, its content-hash version, and the public card lookup.
+"""The web app's shell: which files make it, its content-hash version, the route table, and the
+public card lookup.
 
 The service worker precaches exactly the files listed here; its cache version is a hash of their
-bytes, stamped into sw.js by the server, so any change to a shell file makes browsers update.
+bytes, stamped into sw.js by the server, so any change to a shell file makes browsers update. The
+app's pages come from web/routes.json, the one table that the server's shell routes, the service
+worker (stamped in) and the router (web/js/routes.js) all read.
 """
 
 from __future__ import annotations
