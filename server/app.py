@@ -110,7 +110,7 @@ def create_app(settings: Settings) -> Starlette:
         *admin.routes,
         *meta.routes,
         *health.routes,
-        *web.routes,  # last: the static shell mount catches what is left
+        *web.routes(settings.web_dir),  # last: the static shell mount catches what is left
     ]
     app = Starlette(
         routes=routes,

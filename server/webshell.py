@@ -1,7 +1,10 @@
-"""The web app's shell: which files make it, its content-hash version, and the public card lookup.
+"""The web app's shell: which files make it, its content-hash version, the route table, and the
+public card lookup.
 
 The service worker precaches exactly the files listed here; its cache version is a hash of their
-bytes, stamped into sw.js by the server, so any change to a shell file makes browsers update.
+bytes, stamped into sw.js by the server, so any change to a shell file makes browsers update. The
+app's pages come from web/routes.json, the one table that the server's shell routes, the service
+worker (stamped in) and the router (web/js/routes.js) all read.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +25,40 @@ VENDOR = {
     "jsqr/jsQR.js": "jsqr/dist/jsQR.js",
     "qrcode-generator/qrcode.js": "qrcode-generator/qrcode.js",
 }
-# The app's client-side routes: each serves index.html (the router then draws the screen).
-APP_ROUTES = ("/", "/card", "/scan", "/contacts", "/settings", "/problems")
+# The route table shared by the server, the service worker and the router (web/js/routes.js).
+ROUTE_TABLE = "routes.json"
 _SKIP_DIRS = {"admin"}
 _SKIP_FILES = {"sw.js"}
-_PLACEHOLDER_VERSION = '"__SHELL_VERSION__"'
-_PLACEHOLDER_FILES = "[] /*__SHELL_FILES__*/"
+_PLACEHOLDER_VERSION = "'__SHELL_VERSION__'"
+_PLACEHOLDER_FILES = "[/*__SHELL_FILES__*/]"
+_PLACEHOLDER_PAGES = "[/*__APP_PAGES__*/]"
+_PLACEHOLDER_NETWORK = "[/*__NETWORK_ONLY__*/]"
+_PARAM = re.compile(r"\{\w+(?::(\w+))?\}")
+
+
+def route_table(web_dir: Path) -> dict[str, Any]:
+    """web/routes.json: the app's pages (server path syntax), their converters, and the paths
+    only the server answers (`server_only`) or the service worker leaves to it (`network_only`)."""
+    table: dict[str, Any] = json.loads((web_dir / ROUTE_TABLE).read_text(encoding="utf-8"))
+    return table
+
+
+def shell_paths(web_dir: Path) -> list[str]:
+    """The pages the server answers with index.html (the router then draws the screen); a page
+    with `"shell": false` has a server page of its own (the public card at /c/{token})."""
+    return [page["path"] for page in route_table(web_dir)["pages"] if page.get("shell", True)]
+
+
+def page_patterns(table: dict[str, Any]) -> list[list[str]]:
+    """Every page as a [regex source, flags] pair for the service worker; web/js/routes.js makes
+    the router's regexes the same way (a parameter becomes a group of its converter's regex)."""
+    converters = table["converters"]
+    out = []
+    for page in table["pages"]:
+        source = _PARAM.sub(lambda m: f"({converters[m[1] or 'str']})", page["path"])
+        slash = "/?" if page.get("trailing_slash") else ""
+        out.append([f"^{source}{slash}$", "i" if page.get("ignore_case") else ""])
+    return out
 
 
 def shell_files(web_dir: Path) -> list[Path]:
@@ -123,7 +155,15 @@ def _stamp(web_dir: Path, node_modules: Path, classic: bool) -> str:
         source = "".join(line for line in lines if not line.rstrip().endswith("// module-only"))
     version = json.dumps(shell_version(web_dir, node_modules))
     urls = json.dumps(precache_urls(web_dir, node_modules))
-    return source.replace(_PLACEHOLDER_VERSION, version).replace(_PLACEHOLDER_FILES, urls)
+    table = route_table(web_dir)
+    pages = json.dumps(page_patterns(table))
+    network = [[*pair, ""][:2] for pair in table["server_only"] + table["network_only"]]
+    return (
+        source.replace(_PLACEHOLDER_VERSION, version)
+        .replace(_PLACEHOLDER_FILES, urls)
+        .replace(_PLACEHOLDER_PAGES, pages)
+        .replace(_PLACEHOLDER_NETWORK, json.dumps(network))
+    )
 
 
 def public_card(store: Store, payload: CardPayload) -> dict[str, Any] | None:

@@ -3,10 +3,6 @@ and a real uvicorn process on 127.0.0.1 for tests where the network matters."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,10 +16,9 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import Settings
+from tests.live_server import ADMIN_TOKEN, ROOT, SECRET, LiveServer
+from tests.live_server import free_port as free_port  # the tests' import of it
 
-ROOT = Path(__file__).resolve().parent.parent
-ADMIN_TOKEN = "admin-test-token"
-SECRET = "test-secret-key"
 BASE_URL = "http://testserver"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -110,81 +105,10 @@ def register(client: TestClient, event: dict[str, Any]) -> Callable[..., Attende
     return _register
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class LiveServer:
-    """A real `cardswap serve` process on 127.0.0.1; restartable on the same database."""
-
-    db_path: Path
-    port: int
-    process: subprocess.Popen[bytes] | None = None
-    env: dict[str, str] | None = None  # extra environment (e.g. another CARDSWAP_SECRET_KEY)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "CARDSWAP_SECRET_KEY": SECRET,
-            "CARDSWAP_ADMIN_TOKEN": ADMIN_TOKEN,
-            "CARDSWAP_BASE_URL": self.url,
-            **(self.env or {}),
-        }
-        log = open(self.db_path.with_suffix(".log"), "ab")  # noqa: SIM115 (kept for the process)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "server.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--db",
-                str(self.db_path),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()  # the child has its own copy of the descriptor (no ResourceWarning here)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.db_path.with_suffix('.log').read_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start within 30 s")
-
-    def stop(self, kill: bool = False) -> None:
-        if self.process and self.process.poll() is None:
-            if kill:
-                self.process.kill()
-            else:
-                self.process.terminate()
-            self.process.wait(timeout=15)
-        self.process = None
-
-
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A real uvicorn server on 127.0.0.1 with its own SQLite file (demo event included)."""
-    server = LiveServer(db_path=tmp_path / "live.db", port=free_port())
-    server.start()
+    server = LiveServer(db_path=tmp_path / "live.db").start()
     try:
         yield server
     finally:
@@ -373,6 +297,48 @@ def register_in_context(
     return dict(response.json())
 
 
+@pytest.fixture
+def live_event(live_server: LiveServer) -> Any:
+    """The event `expo` on the live server (the 201 body: slug, join_code, join_url...)."""
+    return create_live_event(live_server)
+
+
+@dataclass
+class JoinedPage:
+    """An attendee who joined `event` in the app: the browser context, the page on "my card"."""
+
+    event: Any
+    context: Any
+    page: Any
+
+    @property
+    def attendee_id(self) -> str:
+        """The attendee's id, as the app keeps it (its session in IndexedDB; no request)."""
+        session = "async () => (await (await import('/js/session.js')).current()).attendee.id"
+        return str(self.page.evaluate(session))
+
+
+@pytest.fixture
+def joined_page(live_event: Any, request: pytest.FixtureRequest) -> Callable[..., JoinedPage]:
+    """joined_page(): "Ann Analyst" joins `live_event` in a fresh context (or `context`, e.g. a
+    persistent one), and the service worker controls the page; `synced=True` waits for the first
+    sync too."""
+
+    def join(
+        fn: str = "Ann Analyst", *, context: Any = None, synced: bool = False, **fields: str
+    ) -> JoinedPage:
+        if context is None:
+            context = request.getfixturevalue("browser_context")()
+        page = context.new_page()
+        join_in_browser(page, live_event["join_url"], fn, **fields)
+        wait_for_worker(page)
+        if synced:
+            wait_synced(page)
+        return JoinedPage(live_event, context, page)
+
+    return join
+
+
 # --- Three engines (tests/engines.py): a phone per browser process, the engine a parameter. ----
 @pytest.fixture(scope="session")
 def xvfb_display() -> Iterator[str]:
@@ -425,17 +391,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     setattr(item, f"rep_{report.when}", report)
 
 
-SERVE_SHELL_COPY = """
-import sys, uvicorn
-from pathlib import Path
-from server.app import create_app
-from tests.conftest import make_settings
-db, web, port = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
-app = create_app(make_settings(db, f"http://127.0.0.1:{port}", web_dir=web))
-uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
-"""
-
-
 @pytest.fixture
 def server_with_own_shell(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A real uvicorn serving a copy of web/ that the test may change (a deploy)."""
@@ -443,24 +398,11 @@ def server_with_own_shell(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
     web = tmp_path / "web"
     shutil.copytree(ROOT / "web", web)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVE_SHELL_COPY, str(tmp_path / "db.sqlite"), str(web), str(port)],
-        cwd=ROOT,
-    )
+    server = LiveServer(db_path=tmp_path / "db.sqlite", web_dir=web).start()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, "no server"
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}", web
+        yield server.url, web
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        server.stop()
 
 
 BROWSER_FIXTURES = {"chromium", "browser_context", "persistent_context", "open_phone"}

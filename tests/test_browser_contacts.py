@@ -13,10 +13,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import (
     LiveServer,
-    create_live_event,
-    join_in_browser,
     register_in_context,
-    wait_for_worker,
     wait_synced,
 )
 
@@ -40,24 +37,24 @@ def eventually(read: Callable[[], Any], ok: Callable[[Any], Any], timeout: float
 
 
 def test_follow_up_list_contact_actions_settings_and_deleting_my_data(
-    live_server: LiveServer, browser_context: Callable[..., Any]
+    live_server: LiveServer,
+    browser_context: Callable[..., Any],
+    live_event: Any,
+    joined_page: Callable[..., Any],
 ) -> None:
-    event = create_live_event(live_server)
     people = {
         name: register_in_context(
             browser_context(),
             live_server,
-            event,
+            live_event,
             name,
             emails=[f"{name.split()[0].lower()}@x.test"],
         )
         for name in ("Bea Builder", "Cy Coder", "Dan Designer")
     }
     ids = {name: f"att:{p['attendee']['id']}" for name, p in people.items()}
-    context = browser_context()
-    page = context.new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst", emails="ann@x.test")
-    wait_for_worker(page)
+    ann = joined_page(emails="ann@x.test")
+    context, page = ann.context, ann.page
     for person in people.values():
         page.goto(person["card_url"])
         page.wait_for_selector("section.saved")

@@ -16,7 +16,6 @@ from tests.conftest import (
     LiveServer,
     create_live_event,
     join_in_browser,
-    wait_for_worker,
     wait_synced,
     write_qr_y4m,
 )
@@ -29,14 +28,14 @@ VCARD = (
 
 
 def test_vcard_qr_becomes_an_external_contact_synced_with_the_server_parse(
-    live_server: LiveServer, persistent_context: Callable[..., Any], tmp_path: Path
+    live_server: LiveServer,
+    persistent_context: Callable[..., Any],
+    joined_page: Callable[..., Any],
+    tmp_path: Path,
 ) -> None:
-    event = create_live_event(live_server)
     video = write_qr_y4m(VCARD, tmp_path / "vcard.y4m")
     context = persistent_context([*FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={video}"])
-    page = context.new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst")
-    wait_for_worker(page)
+    page = joined_page(context=context).page
     context.set_offline(True)
     page.click("nav >> text=Scan")
     saved = page.locator("section.saved")
@@ -95,13 +94,11 @@ def test_other_links_are_shown_and_not_followed(
 
 
 def test_a_paper_card_typed_in_by_hand_syncs_as_a_manual_contact(
-    live_server: LiveServer, browser_context: Callable[..., Any]
+    live_server: LiveServer,
+    joined_page: Callable[..., Any],
 ) -> None:
-    event = create_live_event(live_server)
-    context = browser_context()
-    page = context.new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst")
-    wait_for_worker(page)
+    ann = joined_page()
+    context, page = ann.context, ann.page
     context.set_offline(True)
     page.click("nav >> text=Scan")
     page.click("summary")

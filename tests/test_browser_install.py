@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +13,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import (
-    ROOT,
     LiveServer,
     create_live_event,
-    free_port,
     join_in_browser,
     poll,
     register_in_context,
@@ -101,42 +94,6 @@ def test_card_with_markup_in_every_field_is_shown_as_text_everywhere(
     assert_inert(ann, "contact page")
 
 
-SERVE_COPY = """
-import sys, uvicorn
-from pathlib import Path
-from server.app import create_app
-from tests.conftest import make_settings
-db, web, port = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
-app = create_app(make_settings(db, f"http://127.0.0.1:{port}", web_dir=web))
-uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
-"""
-
-
-@pytest.fixture
-def server_with_own_shell(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A real uvicorn serving a copy of web/ that the test may change (a deploy)."""
-    web = tmp_path / "web"
-    shutil.copytree(ROOT / "web", web)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVE_COPY, str(tmp_path / "db.sqlite"), str(web), str(port)],
-        cwd=ROOT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, "no server"
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}", web
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-
 def test_a_changed_shell_file_offers_an_update_and_replaces_the_old_cache(
     server_with_own_shell: tuple[str, Path], browser_context: Callable[..., Any]
 ) -> None:
@@ -195,14 +152,13 @@ def _my_card(page: Any, url: str) -> Any:
 
 
 def test_iphone_safari_gets_home_screen_steps_and_the_7_day_notice_not_an_install_button(
-    live_server: LiveServer, persistent_context: Callable[..., Any]
+    live_server: LiveServer,
+    persistent_context: Callable[..., Any],
+    joined_page: Callable[..., Any],
 ) -> None:
-    event = create_live_event(live_server)
     context = persistent_context(user_agent=IPHONE_SAFARI)
     context.add_init_script(COUNT_PROMPTS)
-    page = context.new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst")
-    wait_for_worker(page)
+    page = joined_page(context=context).page
     _my_card(page, live_server.url)
     poll(page, "() => window.__prompts > 0")  # Chromium offered its prompt; an iPhone has none
     steps = page.get_by_role("region", name="Add cardswap to your Home Screen")
@@ -222,14 +178,13 @@ def test_iphone_safari_gets_home_screen_steps_and_the_7_day_notice_not_an_instal
 
 
 def test_chromium_offers_its_install_prompt_and_names_the_storage_risk_only_if_not_persisted(
-    live_server: LiveServer, persistent_context: Callable[..., Any]
+    live_server: LiveServer,
+    persistent_context: Callable[..., Any],
+    joined_page: Callable[..., Any],
 ) -> None:
-    event = create_live_event(live_server)
     context = persistent_context()
     context.add_init_script(COUNT_PROMPTS)
-    page = context.new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst")
-    wait_for_worker(page)
+    page = joined_page(context=context).page
     _my_card(page, live_server.url)
     poll(page, "() => window.__prompts > 0")
     assert page.evaluate("() => navigator.storage.persisted()") is False

@@ -14,7 +14,6 @@ from tests.conftest import (
     create_live_event,
     join_in_browser,
     register_in_context,
-    wait_for_worker,
     wait_synced,
 )
 
@@ -52,13 +51,13 @@ def test_public_page_records_the_swap_for_a_signed_in_app_without_a_worker(
 
 
 def test_a_forged_card_is_refused_and_the_reason_stays_visible(
-    live_server: LiveServer, browser_context: Callable[..., Any]
+    live_server: LiveServer,
+    browser_context: Callable[..., Any],
+    live_event: Any,
+    joined_page: Callable[..., Any],
 ) -> None:
-    event = create_live_event(live_server)
-    bea = register_in_context(browser_context(), live_server, event, "Bea Builder")
-    page = browser_context().new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst")
-    wait_for_worker(page)  # the installed app decodes the link itself
+    bea = register_in_context(browser_context(), live_server, live_event, "Bea Builder")
+    page = joined_page().page  # with the worker: the installed app decodes the link itself
     token = bea["card_url"].rsplit("/c/", 1)[1]
     page.goto(f"{live_server.url}/c/{forge(token)}")
     expect(page.locator("section.saved")).to_contain_text("Bea Builder")

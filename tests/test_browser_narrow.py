@@ -170,13 +170,12 @@ def test_install_help_and_an_unreachable_server_fit_320_px(
     scheme: str,
     live_server: LiveServer,
     browser_context: Callable[..., Any],
+    joined_page: Callable[..., Any],
     tmp_path: Path,
 ) -> None:
-    event = create_live_event(live_server)
     options = {"viewport": {"width": 320, "height": 640}, "color_scheme": scheme}
-    page = browser_context(user_agent=user_agent, **options).new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst", org="Analytical Engines")
-    wait_for_worker(page)
+    context = browser_context(user_agent=user_agent, **options)
+    page = joined_page(context=context, org="Analytical Engines").page
     expect(page.locator("section.install")).to_be_visible()
     _check(page, f"{scheme}-install-help", tmp_path)
     live_server.stop()

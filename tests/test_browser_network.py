@@ -17,10 +17,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import (
     LiveServer,
-    create_live_event,
-    join_in_browser,
     register_in_context,
-    wait_for_worker,
     wait_synced,
 )
 
@@ -75,15 +72,14 @@ def _nudge(page: Any) -> None:
 
 
 def test_status_tells_offline_from_an_unreachable_server_and_recovers(
-    live_server: LiveServer, browser_context: Callable[..., Any]
+    live_server: LiveServer,
+    browser_context: Callable[..., Any],
+    live_event: Any,
+    joined_page: Callable[..., Any],
 ) -> None:
-    event = create_live_event(live_server)
-    bea = register_in_context(browser_context(), live_server, event, "Bea Builder")
-    context = browser_context()
-    page = context.new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst")
-    wait_for_worker(page)
-    wait_synced(page)
+    bea = register_in_context(browser_context(), live_server, live_event, "Bea Builder")
+    ann = joined_page(synced=True)
+    context, page = ann.context, ann.page
     status = page.locator("#status")
     expect(status).to_have_attribute("data-network", "online")
     expect(status).to_contain_text("Online")
@@ -127,14 +123,16 @@ def test_status_tells_offline_from_an_unreachable_server_and_recovers(
     ],
 )
 def test_a_page_answering_in_place_of_the_server_counts_as_unreachable(
-    answer: int, reason: str, live_server: LiveServer, browser_context: Callable[..., Any]
+    answer: int,
+    reason: str,
+    live_server: LiveServer,
+    browser_context: Callable[..., Any],
+    live_event: Any,
+    joined_page: Callable[..., Any],
 ) -> None:
-    event = create_live_event(live_server)
-    bea = register_in_context(browser_context(), live_server, event, "Bea Builder")
-    page = browser_context().new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst")
-    wait_for_worker(page)
-    wait_synced(page)
+    bea = register_in_context(browser_context(), live_server, live_event, "Bea Builder")
+    ann = joined_page(synced=True)
+    page = ann.page
     status = page.locator("#status")
 
     live_server.stop()
@@ -175,20 +173,19 @@ TRIGGERS: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def test_queued_swaps_sync_on_every_trigger_without_background_sync(
-    live_server: LiveServer, browser_context: Callable[..., Any]
+    live_server: LiveServer,
+    browser_context: Callable[..., Any],
+    live_event: Any,
+    joined_page: Callable[..., Any],
 ) -> None:
-    event = create_live_event(live_server)
     people = [
-        register_in_context(browser_context(), live_server, event, f"Person {name}")
+        register_in_context(browser_context(), live_server, live_event, f"Person {name}")
         for name in TRIGGERS
     ]
     context = browser_context()
     context.add_init_script(NO_BACKGROUND_SYNC)
     context.clock.install()
-    page = context.new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst")
-    wait_for_worker(page)
-    wait_synced(page)
+    page = joined_page(context=context, synced=True).page
     assert page.evaluate("() => 'SyncManager' in window") is False
     # From here on the page's clock stands still unless the test moves it: no retry timer, no
     # periodic sync fires on its own.

@@ -39,15 +39,14 @@ def my_id(context: Any, server: LiveServer) -> str:
 
 
 def test_card_link_opened_offline_records_the_swap_once_online(
-    live_server: LiveServer, browser_context: Callable[..., Any]
+    live_server: LiveServer,
+    browser_context: Callable[..., Any],
+    live_event: Any,
+    joined_page: Callable[..., Any],
 ) -> None:
-    event = create_live_event(live_server)
-    bea = register_in_context(browser_context(), live_server, event, "Bea Builder")
-    context = browser_context()
-    page = context.new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst")
-    wait_for_worker(page)
-    wait_synced(page)
+    bea = register_in_context(browser_context(), live_server, live_event, "Bea Builder")
+    ann = joined_page(synced=True)
+    context, page = ann.context, ann.page
 
     context.set_offline(True)
     page.goto(bea["card_url"])  # what an NFC tag or the phone camera does
@@ -117,17 +116,17 @@ def test_two_devices_editing_one_contact_offline_converge(
 
 
 def test_ops_queued_while_the_server_is_down_arrive_once_after_restart(
-    live_server: LiveServer, browser_context: Callable[..., Any]
+    live_server: LiveServer,
+    browser_context: Callable[..., Any],
+    live_event: Any,
+    joined_page: Callable[..., Any],
 ) -> None:
-    event = create_live_event(live_server)
     people = [
-        register_in_context(browser_context(), live_server, event, f"Person {i}") for i in range(3)
+        register_in_context(browser_context(), live_server, live_event, f"Person {i}")
+        for i in range(3)
     ]
-    context = browser_context()
-    page = context.new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst")
-    wait_for_worker(page)
-    wait_synced(page)
+    ann = joined_page(synced=True)
+    context, page = ann.context, ann.page
     before = len(ops(live_server))
 
     live_server.stop(kill=True)
@@ -154,13 +153,11 @@ def test_ops_queued_while_the_server_is_down_arrive_once_after_restart(
 
 
 def test_a_page_loaded_past_the_worker_is_taken_over_and_gets_the_qr_decoder_offline(
-    live_server: LiveServer, browser_context: Callable[..., Any]
+    live_server: LiveServer,
+    joined_page: Callable[..., Any],
 ) -> None:
-    event = create_live_event(live_server)
-    context = browser_context()
-    page = context.new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst")
-    wait_for_worker(page)
+    ann = joined_page()
+    context, page = ann.context, ann.page
     # A hard reload loads the page past the worker, as does a navigation that began before the
     # worker activated (its clients.claim() came too early for it).
     cdp = context.new_cdp_session(page)

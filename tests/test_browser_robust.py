@@ -145,14 +145,14 @@ def test_a_filtered_list_exports_by_its_filters_not_by_ids(
 
 
 def test_contact_page_keeps_typed_input_and_takes_changes_from_another_device(
-    live_server: LiveServer, browser_context: Callable[..., Any]
+    live_server: LiveServer,
+    browser_context: Callable[..., Any],
+    live_event: Any,
+    joined_page: Callable[..., Any],
 ) -> None:
-    event = create_live_event(live_server)
-    context = browser_context()
-    page = context.new_page()
-    join_in_browser(page, event["join_url"], "Ann Analyst")
-    wait_for_worker(page)
-    ids = _swap_with(page, live_server, event, browser_context)
+    ann = joined_page()
+    context, page = ann.context, ann.page
+    ids = _swap_with(page, live_server, live_event, browser_context)
     wait_synced(page)
     link = context.request.post(
         f"{live_server.url}/api/me/devices", headers={"Origin": live_server.url}

@@ -29,6 +29,7 @@ NOT_API = {
     "/contacts/{}",
     "/sw.js",
     "/manifest.webmanifest",
+    "/routes.json",  # the route table the router reads
     "/vendor/{}",
     "/css",
     "/js",

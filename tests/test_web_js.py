@@ -108,3 +108,25 @@ def test_op_ids_are_time_ordered_uuid7() -> None:
     )
     assert out == sorted(out) and len(set(out)) == 200
     assert all(x[14] == "7" and x[19] in "89ab" and len(x) == 36 for x in out)
+
+
+def test_the_router_reads_the_route_table_as_the_service_worker_gets_it() -> None:
+    from server import webshell
+
+    table = webshell.route_table(ROOT / "web")
+    routes = (ROOT / "web/js/routes.js").as_uri()
+    router = run_js(
+        f"globalThis.fetch = async () => ({{ json: async () => ({json.dumps(table)}) }});\n"
+        f"const {{ PAGES, isServerPath }} = await import('{routes}');\n"
+        "console.log(JSON.stringify({\n"
+        "  pages: PAGES.map(([re, screen]) => [re.source, re.flags, screen]),\n"
+        "  server: ['/api/me', '/admin', '/signin/x', '/x.VCF', '/card'].map(isServerPath),\n"
+        "}));"
+    )
+    worker = webshell.page_patterns(table)
+    screens = [page["screen"] for page in table["pages"]]
+    # RegExp.source writes a slash escaped; the worker's sources are the same patterns.
+    sources = [[source.replace("\\/", "/"), flags] for source, flags, _ in router["pages"]]
+    assert sources == worker
+    assert [screen for _, _, screen in router["pages"]] == screens
+    assert router["server"] == [True, True, True, True, False]

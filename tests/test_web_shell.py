@@ -186,3 +186,16 @@ def test_classic_service_worker_copy_has_no_module_syntax(
     assert node, "node is needed to parse the classic worker"
     done = subprocess.run([node, "--check", str(script)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_one_route_table_feeds_the_server_and_the_service_worker(client: TestClient) -> None:
+    table = client.get("/routes.json").json()
+    worker = client.get("/sw.js").text
+    assert "/*__" not in worker
+    for page in table["pages"]:
+        concrete = re.sub(r"\{\w+(:\w+)?\}", "ABC234", page["path"])
+        served = client.get(concrete, follow_redirects=False)
+        assert served.headers["content-type"].startswith("text/html"), concrete
+        shell = 'src="/js/app.js"' in served.text
+        assert shell == page.get("shell", True), concrete
+    assert '["^/join/([^/]+)$", ""]' in worker

@@ -3,26 +3,29 @@
 // (so /c/<token> and /join/... open offline), and run Background Sync.
 import { requestSync } from '/js/sync.js'; // module-only
 
-const VERSION = "__SHELL_VERSION__";
-const FILES = [] /*__SHELL_FILES__*/;
+const VERSION = '__SHELL_VERSION__';
+const FILES = [/*__SHELL_FILES__*/];
 const PREFIX = 'cardswap-shell-';
 const CACHE = PREFIX + VERSION;
-const PASS_THROUGH = [/^\/api\//, /^\/shell\//, /^\/admin(\/|$)/, /^\/signin\//, /\.(vcf|csv|svg)$/i];
-// The app's own pages (js/app.js routes them); any other navigation goes to the network.
-const APP_PAGES = /^\/(|card|scan|contacts(\/.+)?|settings|problems|join\/[^/]+|[cC]\/[A-Za-z2-7]+\/?)$/;
+// The route table (web/routes.json), stamped in by the server as [regex source, flags] pairs:
+// the app's own pages get the cached shell; any other navigation goes to the network.
+const regexes = (pairs) => pairs.map(([source, flags]) => new RegExp(source, flags));
+const APP_PAGES = regexes([/*__APP_PAGES__*/]);
+const PASS_THROUGH = regexes([/*__NETWORK_ONLY__*/]);
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) =>
-    cache.addAll(FILES.map((url) => new Request(url, { cache: 'reload' })))));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES.map((url) => new Request(url, { cache: 'reload' })))));
 });
 
 self.addEventListener('activate', (event) => {
-  event.waitUntil((async () => {
-    for (const name of await caches.keys()) {
-      if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
-    }
-    await self.clients.claim();
-  })());
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
+      }
+      await self.clients.claim();
+    })(),
+  );
 });
 
 self.addEventListener('message', (event) => {
@@ -39,21 +42,26 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (PASS_THROUGH.some((re) => re.test(url.pathname))) return;
   if (request.mode === 'navigate') {
-    if (!APP_PAGES.test(url.pathname)) return;
-    event.respondWith((async () => {
-      const cache = await caches.open(CACHE);
-      return (await cache.match('/')) || fetch(request);
-    })());
+    if (!APP_PAGES.some((re) => re.test(url.pathname))) return;
+    event.respondWith(
+      (async () => {
+        const cache = await caches.open(CACHE);
+        return (await cache.match('/')) || fetch(request);
+      })(),
+    );
     return;
   }
-  event.respondWith((async () => {
-    const cache = await caches.open(CACHE);
-    return (await cache.match(request, { ignoreSearch: true })) || fetch(request);
-  })());
+  event.respondWith(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      return (await cache.match(request, { ignoreSearch: true })) || fetch(request);
+    })(),
+  );
 });
 
 // Background Sync (Chromium, where module workers exist too); a classic copy of this file, for
 // browsers without module workers, is served as /sw.js?classic=1 without these lines.
+// prettier-ignore
 self.addEventListener('sync', (event) => { // module-only
   if (event.tag === 'cardswap-sync') event.waitUntil(requestSync()); // module-only
 }); // module-only

@@ -1,4 +1,5 @@
-"""What the benchmarks share: a real `cardswap serve` process, a light HTTP/1.1 client, timing.
+"""What the benchmarks share: a real `cardswap serve` process (the tests' launcher), a light
+HTTP/1.1 client, timing.
 
 The client is raw asyncio streams with keep-alive (not httpx): client and server share the same
 two cores, so every microsecond the client spends is one the server does not get. It speaks just
@@ -12,16 +13,14 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,8 @@ BENCH = Path(__file__).resolve().parent
 SERVER_ROOT = Path(os.environ.get("CARDSWAP_BENCH_SERVER") or ROOT).resolve()
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from tests.live_server import LiveServer  # noqa: E402 (ROOT is on the path now)
 
 SECRET = "bench-secret-key"
 ADMIN_TOKEN = "bench-admin-token"
@@ -59,12 +60,6 @@ def uuid7() -> str:
     return str(uuid.UUID(int=value))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def percentile(values: list[float], pct: float) -> float:
     """The pct-th percentile (nearest rank) of values."""
     if not values:
@@ -79,95 +74,17 @@ def median(values: list[float]) -> float:
 
 
 # -- the server --------------------------------------------------------------------------------
-@dataclass
-class Server:
-    """`cardswap serve` (or `uvicorn --workers N` on the same app) on 127.0.0.1 with its db."""
-
-    db_path: Path
-    workers: int = 1
-    port: int = field(default_factory=free_port)
-    env: dict[str, str] = field(default_factory=dict)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> Server:
-        env = {
-            **os.environ,
-            "CARDSWAP_SECRET_KEY": SECRET,
-            "CARDSWAP_ADMIN_TOKEN": ADMIN_TOKEN,
-            "CARDSWAP_BASE_URL": self.url,
-            "CARDSWAP_DB": str(self.db_path),
-            **self.env,
-        }
-        if self.workers == 1:
-            cmd = [
-                sys.executable,
-                "-m",
-                "server.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--db",
-                str(self.db_path),
-                "--log-level",
-                "warning",
-            ]
-        else:
-            # The app migrates at start-up; do it once first so workers do not race on it.
-            from server.app import create_app
-            from server.settings import Settings
-
-            create_app(Settings.from_env(str(self.db_path))).state.ctx.store.close()
-            cmd = [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "bench_app:app",
-                "--app-dir",
-                str(BENCH),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(self.workers),
-                "--log-level",
-                "warning",
-            ]
-        log = open(self.db_path.with_suffix(".log"), "ab")  # noqa: SIM115
-        env["PYTHONPATH"] = str(SERVER_ROOT)
-        self.process = subprocess.Popen(
-            cmd, cwd=SERVER_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        log.close()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.db_path.with_suffix(".log").read_text())
-            try:
-                run(_one_get(self.port, "/api/health"))  # any answer: it serves
-                return self
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("server did not start within 60 s")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-        self.process = None
+def bench_server(db_path: Path, workers: int = 1) -> LiveServer:
+    """`cardswap serve` (or uvicorn with `workers` processes on the same app) on 127.0.0.1, from
+    SERVER_ROOT's code, with the benchmarks' keys (tests/live_server.py launches it)."""
+    return LiveServer(
+        db_path, secret=SECRET, admin_token=ADMIN_TOKEN, code_root=SERVER_ROOT, workers=workers
+    )
 
 
 @contextmanager
-def serving(db_path: Path, workers: int = 1) -> Iterator[Server]:
-    server = Server(db_path, workers=workers).start()
+def serving(db_path: Path, workers: int = 1) -> Iterator[LiveServer]:
+    server = bench_server(db_path, workers).start()
     try:
         yield server
     finally:
@@ -250,14 +167,6 @@ class Conn:
             except (ConnectionError, OSError):
                 pass
         self.reader = self.writer = None
-
-
-async def _one_get(port: int, path: str) -> tuple[int, bytes]:
-    conn = Conn(port)
-    try:
-        return await conn.request("GET", path)
-    finally:
-        await conn.close()
 
 
 async def pool_map(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,12 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 LIGHTHOUSE_DIR = Path(__file__).resolve().parent / "lighthouse"
 CHROMIUM = "/usr/bin/chromium"
 ADMIN = "bench-admin-token"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.live_server import LiveServer  # noqa: E402 (ROOT is on the path now)
 
 
 def post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
@@ -154,42 +151,11 @@ def browser_figures(base: str, event: dict[str, Any]) -> dict[str, float]:
 
 
 def main() -> int:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "CARDSWAP_SECRET_KEY": "bench-secret",
-            "CARDSWAP_ADMIN_TOKEN": ADMIN,
-            "CARDSWAP_BASE_URL": base,
-        }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "server.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--db",
-                f"{tmp}/bench.db",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        db = Path(tmp) / "bench.db"
+        server = LiveServer(db, secret="bench-secret", admin_token=ADMIN).start()
+        base = server.url
         try:
-            for _ in range(200):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
             event = post(
                 f"{base}/api/admin/events",
                 {"slug": "bench", "name": "Bench"},
@@ -227,8 +193,7 @@ def main() -> int:
             figures["lighthouse_public_card"] = lighthouse(other["card_url"], out)
             figures.update(browser_figures(base, event))
         finally:
-            server.terminate()
-            server.wait(timeout=15)
+            server.stop()
     print(json.dumps(figures, indent=2))
     return 0
 

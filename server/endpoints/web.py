@@ -83,15 +83,24 @@ def _static(sub: str) -> Mount:
     return Mount(f"/{sub}", app=app)
 
 
-routes: list[BaseRoute] = [
-    *(Route(path, shell) for path in webshell.APP_ROUTES),
-    Route("/join/{slug}", shell),
-    Route("/contacts/{contact_id:path}", shell),
-    Route("/sw.js", service_worker),
-    Route("/manifest.webmanifest", manifest),
-    Route("/vendor/{path:path}", vendor),
-    Route("/shell/session", session_probe),
-    _static("css"),
-    _static("js"),
-    _static("icons"),
-]
+def route_table(request: Request) -> Response:
+    """web/routes.json, which the router (js/routes.js) reads at start."""
+    web_dir = ctx(request).settings.web_dir
+    return FileResponse(
+        web_dir / webshell.ROUTE_TABLE, media_type="application/json", headers=NO_CACHE
+    )
+
+
+def routes(web_dir: Path) -> list[BaseRoute]:
+    """The shell on every page of the route table in `web_dir`, then the shell's own files."""
+    return [
+        *(Route(path, shell) for path in webshell.shell_paths(web_dir)),
+        Route("/sw.js", service_worker),
+        Route("/manifest.webmanifest", manifest),
+        Route(f"/{webshell.ROUTE_TABLE}", route_table),
+        Route("/vendor/{path:path}", vendor),
+        Route("/shell/session", session_probe),
+        _static("css"),
+        _static("js"),
+        _static("icons"),
+    ]

@@ -5,19 +5,19 @@
 const POLL_MS = 3000;
 const MAX_BACKOFF = 10;
 
-for (const button of document.querySelectorAll("[data-print]")) {
-  button.addEventListener("click", () => window.print());
+for (const button of document.querySelectorAll('[data-print]')) {
+  button.addEventListener('click', () => window.print());
 }
 
-for (const button of document.querySelectorAll("[data-copy]")) {
-  button.addEventListener("click", async () => {
+for (const button of document.querySelectorAll('[data-copy]')) {
+  button.addEventListener('click', async () => {
     const input = document.getElementById(button.dataset.copy);
     if (!input) return;
     try {
       await navigator.clipboard.writeText(input.value);
-      button.textContent = "Copied";
+      button.textContent = 'Copied';
       setTimeout(() => {
-        button.textContent = "Copy";
+        button.textContent = 'Copy';
       }, 2000);
     } catch {
       input.select(); // no clipboard permission: leave it selected for Ctrl+C
@@ -25,13 +25,13 @@ for (const button of document.querySelectorAll("[data-copy]")) {
   });
 }
 
-const statsSection = document.querySelector("[data-stats-url]");
+const statsSection = document.querySelector('[data-stats-url]');
 if (statsSection) startLiveStats(statsSection);
 
 /** Poll the stats API; redraw figures, the hourly table, and the charts that changed. */
 function startLiveStats(section) {
   const url = section.dataset.statsUrl;
-  const status = section.querySelector("[data-stats-status]");
+  const status = section.querySelector('[data-stats-status]');
   let last = readFigures(section);
   let failures = 0;
   let timer = 0;
@@ -41,12 +41,12 @@ function startLiveStats(section) {
     if (document.hidden) return; // resumes on visibilitychange
     try {
       const response = await fetch(url, {
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { Accept: "application/json" },
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: { Accept: 'application/json' },
       });
       if (response.status === 401) {
-        status.textContent = "Signed out: reload the page to sign in again.";
+        status.textContent = 'Signed out: reload the page to sign in again.';
         return;
       }
       if (!response.ok) throw new Error(`the server answered ${response.status}`);
@@ -62,7 +62,7 @@ function startLiveStats(section) {
     timer = setTimeout(poll, POLL_MS * Math.min(2 ** failures, MAX_BACKOFF));
   }
 
-  document.addEventListener("visibilitychange", () => {
+  document.addEventListener('visibilitychange', () => {
     if (!document.hidden) poll();
   });
   timer = setTimeout(poll, POLL_MS);
@@ -70,31 +70,31 @@ function startLiveStats(section) {
 
 function readFigures(section) {
   const figures = {};
-  for (const node of section.querySelectorAll("[data-stat]")) {
+  for (const node of section.querySelectorAll('[data-stat]')) {
     figures[node.dataset.stat] = Number(node.textContent);
   }
   return figures;
 }
 
 function render(section, stats, last) {
-  for (const node of section.querySelectorAll("[data-stat]")) {
+  for (const node of section.querySelectorAll('[data-stat]')) {
     const value = stats[node.dataset.stat];
-    if (typeof value === "number") node.textContent = String(value);
+    if (typeof value === 'number') node.textContent = String(value);
   }
-  for (const img of section.querySelectorAll("img[data-chart]")) {
+  for (const img of section.querySelectorAll('img[data-chart]')) {
     const key = img.dataset.chart;
     if (stats[key] !== last[key]) {
-      img.src = `${img.src.split("?")[0]}?t=${Date.now()}`;
+      img.src = `${img.src.split('?')[0]}?t=${Date.now()}`;
     }
   }
-  const body = section.querySelector("[data-hours]");
+  const body = section.querySelector('[data-hours]');
   if (body && Array.isArray(stats.exchanges_by_hour)) {
     const rows = [...stats.exchanges_by_hour].reverse().map(({ hour, count }) => {
-      const tr = document.createElement("tr");
-      const when = document.createElement("td");
+      const tr = document.createElement('tr');
+      const when = document.createElement('td');
       when.textContent = hour;
-      const n = document.createElement("td");
-      n.className = "num";
+      const n = document.createElement('td');
+      n.className = 'num';
       n.textContent = String(count);
       tr.append(when, n);
       return tr;

@@ -7,8 +7,18 @@ import { registerBackgroundSync, requestSync } from './sync.js';
 
 function newContact(id, card, method, at) {
   return {
-    id, card, verified: false, met_at: at, methods: [method], notes: '', tags: [],
-    follow_up: 'none', follow_up_on: null, starred: false, deleted: false, updated_at: null,
+    id,
+    card,
+    verified: false,
+    met_at: at,
+    methods: [method],
+    notes: '',
+    tags: [],
+    follow_up: 'none',
+    follow_up_on: null,
+    starred: false,
+    deleted: false,
+    updated_at: null,
   };
 }
 
@@ -56,8 +66,12 @@ export async function swapFromToken(token, method) {
 
 // A foreign vCard or MECARD (from a QR or a file): an unverified external contact.
 export async function addExternal(text, card, method = 'qr') {
-  const same = (c) => c.id.startsWith('ext:') && !c.deleted && c.card.fn === card.fn
-    && (c.card.emails || [])[0] === card.emails[0] && (c.card.phones || [])[0] === card.phones[0];
+  const same = (c) =>
+    c.id.startsWith('ext:') &&
+    !c.deleted &&
+    c.card.fn === card.fn &&
+    (c.card.emails || [])[0] === card.emails[0] &&
+    (c.card.phones || [])[0] === card.phones[0];
   const all = await tx(['contacts'], 'readonly', (s) => req(s.contacts.getAll()));
   const held = all.find(same);
   if (held) return { contact: held, isNew: false, already: true };

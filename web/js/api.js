@@ -18,7 +18,11 @@ export async function api(method, path, body) {
   const response = await fetch(path, init);
   if (response.status === 204) return null;
   let data = null;
-  try { data = await response.json(); } catch { data = null; }
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }

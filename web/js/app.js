@@ -10,26 +10,31 @@ import * as session from './session.js';
 import * as me from './screens/me.js';
 import { scan } from './screens/scan.js';
 import { cardLink, detail, list } from './screens/contacts.js';
+import { PAGES, isServerPath } from './routes.js';
 
-const ROUTES = [
-  [/^\/$/, me.home],
-  [/^\/join\/([^/]+)$/, me.join],
-  [/^\/card$/, me.card],
-  [/^\/scan$/, scan],
-  [/^\/contacts$/, list],
-  [/^\/contacts\/(.+)$/, detail],
-  [/^\/settings$/, me.settings],
-  [/^\/problems$/, me.problems],
-  [/^\/c\/([A-Za-z2-7]+)\/?$/i, cardLink],
-];
-const SERVER_PATHS = [/^\/api\//, /^\/admin(\/|$)/, /^\/signin\//, /\.(vcf|csv)$/i];
+// The screen for each page name of routes.json.
+const SCREENS = {
+  home: me.home,
+  join: me.join,
+  card: me.card,
+  scan,
+  contacts: list,
+  contact: detail,
+  settings: me.settings,
+  problems: me.problems,
+  cardLink,
+};
 
 let leaveHooks = [];
 let syncHooks = [];
 const ctx = {
   session: null,
-  onLeave(fn) { leaveHooks.push(fn); },
-  onSync(fn) { syncHooks.push(fn); },
+  onLeave(fn) {
+    leaveHooks.push(fn);
+  },
+  onSync(fn) {
+    syncHooks.push(fn);
+  },
   go(path, replace = false) {
     history[replace ? 'replaceState' : 'pushState'](null, '', path);
     return build(location.pathname);
@@ -41,9 +46,9 @@ const ctx = {
 };
 
 async function build(path) {
-  for (const [re, screen] of ROUTES) {
+  for (const [re, screen] of PAGES) {
     const m = re.exec(path);
-    if (m) return screen(ctx, ...m.slice(1));
+    if (m) return SCREENS[screen](ctx, ...m.slice(1));
   }
   return h('section', {}, h('h1', {}, 'Not here'), h('p', {}, h('a', { href: '/' }, 'Go to the start')));
 }
@@ -104,7 +109,7 @@ function interceptLinks() {
     const a = event.target.closest('a');
     if (!a || a.target || a.hasAttribute('download') || event.metaKey || event.ctrlKey || event.shiftKey) return;
     const url = new URL(a.href, location.href);
-    if (url.origin !== location.origin || SERVER_PATHS.some((re) => re.test(url.pathname))) return;
+    if (url.origin !== location.origin || isServerPath(url.pathname)) return;
     event.preventDefault();
     history.pushState(null, '', url.pathname + url.search);
     render().then(() => document.getElementById('main').focus({ preventScroll: true }));
@@ -129,24 +134,32 @@ function registerWorker() {
   });
   // A module worker (it runs Background Sync with the app's own sync module); browsers without
   // module workers get the classic copy.
-  navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' })
-    .catch(() => navigator.serviceWorker.register('/sw.js?classic=1', { scope: '/' })).then((reg) => {
-    if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
-    reg.addEventListener('updatefound', () => {
-      const worker = reg.installing;
-      worker.addEventListener('statechange', () => {
-        if (worker.state === 'installed' && navigator.serviceWorker.controller) offer(worker);
+  navigator.serviceWorker
+    .register('/sw.js', { type: 'module', scope: '/' })
+    .catch(() => navigator.serviceWorker.register('/sw.js?classic=1', { scope: '/' }))
+    .then((reg) => {
+      if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
+      reg.addEventListener('updatefound', () => {
+        const worker = reg.installing;
+        worker.addEventListener('statechange', () => {
+          if (worker.state === 'installed' && navigator.serviceWorker.controller) offer(worker);
+        });
       });
-    });
-  }).catch((err) => toast(`Offline mode unavailable: ${err.message}`));
+    })
+    .catch((err) => toast(`Offline mode unavailable: ${err.message}`));
   navigator.serviceWorker.ready.then((reg) => {
     if (!navigator.serviceWorker.controller && reg.active) reg.active.postMessage('claim');
   });
 }
 
 function watchSyncTriggers() {
-  const sync = () => { if (ctx.session) requestSync(); };
-  window.addEventListener('online', () => { updateStatus(); sync(); });
+  const sync = () => {
+    if (ctx.session) requestSync();
+  };
+  window.addEventListener('online', () => {
+    updateStatus();
+    sync();
+  });
   window.addEventListener('offline', updateStatus);
   // Not on hidden: WebKit keeps a page it leaves in its back/forward cache, and a sync caught
   // there mid-transaction blocks the database for the page that comes next (a card link).
@@ -173,13 +186,18 @@ async function start() {
   } else if (navigator.onLine) {
     session.refresh().then((fresh) => {
       if (fresh) ctx.session = fresh;
-      if (fresh === null) { // the server no longer knows this phone's session
+      if (fresh === null) {
+        // the server no longer knows this phone's session
         syncState.signedOut = true;
-        if (location.pathname.startsWith('/join/')) render(); else updateStatus();
+        if (location.pathname.startsWith('/join/')) render();
+        else updateStatus();
       }
     });
   }
-  onSyncChange(() => { updateStatus(); for (const fn of syncHooks) fn(); });
+  onSyncChange(() => {
+    updateStatus();
+    for (const fn of syncHooks) fn();
+  });
   watchSyncTriggers();
   if (ctx.session) requestSync(); // as early as possible: before drawing the first screen
   await render();

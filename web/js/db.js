@@ -20,10 +20,16 @@ export function open() {
       };
       request.onsuccess = () => {
         const db = request.result;
-        db.onversionchange = () => { db.close(); opening = null; };
+        db.onversionchange = () => {
+          db.close();
+          opening = null;
+        };
         resolve(db);
       };
-      request.onerror = () => { opening = null; reject(request.error); };
+      request.onerror = () => {
+        opening = null;
+        reject(request.error);
+      };
     });
   }
   return opening;
@@ -46,10 +52,19 @@ export async function tx(names, mode, fn) {
     t.oncomplete = () => resolve(out);
     t.onerror = () => reject(t.error);
     t.onabort = () => reject(t.error || new Error('The change was not saved.'));
-    Promise.resolve(fn(stores)).then((value) => { out = value; }, (err) => {
-      try { t.abort(); } catch { /* already finished */ }
-      reject(err);
-    });
+    Promise.resolve(fn(stores)).then(
+      (value) => {
+        out = value;
+      },
+      (err) => {
+        try {
+          t.abort();
+        } catch {
+          /* already finished */
+        }
+        reject(err);
+      },
+    );
   });
 }
 
@@ -76,7 +91,10 @@ export async function deviceId() {
 export async function wipe() {
   return tx(['meta', 'contacts', 'outbox', 'problems'], 'readwrite', async (s) => {
     const device = await req(s.meta.get('device_id'));
-    s.meta.clear(); s.contacts.clear(); s.outbox.clear(); s.problems.clear();
+    s.meta.clear();
+    s.contacts.clear();
+    s.outbox.clear();
+    s.problems.clear();
     if (device) s.meta.put(device, 'device_id');
   });
 }

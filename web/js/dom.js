@@ -19,8 +19,7 @@ export function h(tag, attrs = {}, ...children) {
 export function field(label, input, hint) {
   const id = input.id || `f-${Math.random().toString(36).slice(2, 9)}`;
   input.id = id;
-  return h('div', { class: 'field' }, h('label', { for: id }, label), input,
-    hint ? h('small', {}, hint) : null);
+  return h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('small', {}, hint) : null);
 }
 
 export function toast(message) {
@@ -28,7 +27,9 @@ export function toast(message) {
   el.textContent = message;
   el.hidden = false;
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { el.hidden = true; }, 5000);
+  toast.timer = setTimeout(() => {
+    el.hidden = true;
+  }, 5000);
 }
 
 export function fmtTime(iso) {
@@ -41,13 +42,19 @@ export function fmtTime(iso) {
 const loaded = new Map();
 export function loadScript(src) {
   if (!loaded.has(src)) {
-    loaded.set(src, new Promise((resolve, reject) => {
-      const s = document.createElement('script');
-      s.src = src;
-      s.onload = resolve;
-      s.onerror = () => { loaded.delete(src); reject(new Error(`Could not load ${src}`)); };
-      document.head.append(s);
-    }));
+    loaded.set(
+      src,
+      new Promise((resolve, reject) => {
+        const s = document.createElement('script');
+        s.src = src;
+        s.onload = resolve;
+        s.onerror = () => {
+          loaded.delete(src);
+          reject(new Error(`Could not load ${src}`));
+        };
+        document.head.append(s);
+      }),
+    );
   }
   return loaded.get(src);
 }

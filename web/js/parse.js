@@ -11,8 +11,16 @@ function splitUnescaped(text, sep) {
   let cur = '';
   for (let i = 0; i < text.length; i += 1) {
     const c = text[i];
-    if (c === '\\' && i + 1 < text.length) { cur += c + text[i + 1]; i += 1; continue; }
-    if (c === sep) { parts.push(cur); cur = ''; continue; }
+    if (c === '\\' && i + 1 < text.length) {
+      cur += c + text[i + 1];
+      i += 1;
+      continue;
+    }
+    if (c === sep) {
+      parts.push(cur);
+      cur = '';
+      continue;
+    }
     cur += c;
   }
   parts.push(cur);
@@ -41,7 +49,10 @@ function finish(card) {
 
 export function parseVcard(text) {
   const card = emptyCard();
-  const lines = text.replace(/\r\n?/g, '\n').replace(/\n[ \t]/g, '').split('\n');
+  const lines = text
+    .replace(/\r\n?/g, '\n')
+    .replace(/\n[ \t]/g, '')
+    .split('\n');
   for (const line of lines) {
     const colon = line.indexOf(':');
     if (colon < 0) continue;
@@ -51,7 +62,8 @@ export function parseVcard(text) {
     if (name === 'FN') card.fn = v;
     else if (name === 'N') {
       const [family = '', given = ''] = splitUnescaped(value, ';').map((p) => unescape(p).trim());
-      card.family = family; card.given = given;
+      card.family = family;
+      card.given = given;
     } else if (name === 'ORG') card.org = unescape(splitUnescaped(value, ';')[0]).trim();
     else addCommon(card, name, v);
   }
@@ -69,7 +81,8 @@ export function parseMecard(text) {
     const v = unescape(value).trim();
     if (name === 'N') {
       const [family = '', given = ''] = splitUnescaped(value, ',').map((p) => unescape(p).trim());
-      card.family = family; card.given = given;
+      card.family = family;
+      card.given = given;
     } else addCommon(card, name, v);
   }
   return finish(card);

@@ -24,8 +24,9 @@ export function currentFamily() {
 export function isInstalled() {
   if (navigator.standalone === true) return true;
   if (typeof window.matchMedia !== 'function') return false;
-  return ['standalone', 'fullscreen', 'minimal-ui', 'window-controls-overlay']
-    .some((mode) => window.matchMedia(`(display-mode: ${mode})`).matches);
+  return ['standalone', 'fullscreen', 'minimal-ui', 'window-controls-overlay'].some(
+    (mode) => window.matchMedia(`(display-mode: ${mode})`).matches,
+  );
 }
 
 // True only when the browser says this site's storage is persisted (absent API: not persisted).

@@ -12,14 +12,18 @@ async function cacheQr() {
   try {
     const response = await fetch('/api/me/qr.svg', { credentials: 'same-origin' });
     if (response.ok) await setMeta('qr_svg', await response.text());
-  } catch { /* offline: keep the cached one */ }
+  } catch {
+    /* offline: keep the cached one */
+  }
 }
 
 async function store(me) {
   const old = await getMeta('session');
   if (old && old.attendee.id !== me.attendee.id) await wipe();
   const session = {
-    attendee: me.attendee, card_url: me.card_url, event: me.event || null,
+    attendee: me.attendee,
+    card_url: me.card_url,
+    event: me.event || null,
     settings: me.settings || { share_back: true },
   };
   await setMeta('session', session);
@@ -43,8 +47,7 @@ export async function refresh() {
 
 export async function register(slug, joinCode, card) {
   const device = await deviceId();
-  await api('POST', `/api/events/${encodeURIComponent(slug)}/attendees`,
-    { join_code: joinCode, card, device_id: device });
+  await api('POST', `/api/events/${encodeURIComponent(slug)}/attendees`, { join_code: joinCode, card, device_id: device });
   const session = await refresh();
   requestSync();
   return session;

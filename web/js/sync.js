@@ -16,8 +16,18 @@ export const state = { syncing: false, error: '', signedOut: false, unreachable:
 
 class Unreachable extends Error {}
 
-export function onSyncChange(fn) { listeners.add(fn); }
-function notify() { for (const fn of listeners) { try { fn(); } catch { /* a view went away */ } } }
+export function onSyncChange(fn) {
+  listeners.add(fn);
+}
+function notify() {
+  for (const fn of listeners) {
+    try {
+      fn();
+    } catch {
+      /* a view went away */
+    }
+  }
+}
 
 function mergePending(contact, pending) {
   let merged = contact;
@@ -36,8 +46,7 @@ async function applyResponse(data) {
     for (const r of data.rejected || []) {
       const rec = await req(s.outbox.get(r.id));
       if (!rec) continue; // another syncer (the service worker) already filed it
-      s.problems.put({ id: r.id, code: r.code, message: r.message, at: nowIso(),
-        contact_id: rec.contact_id, type: rec.op.type });
+      s.problems.put({ id: r.id, code: r.code, message: r.message, at: nowIso(), contact_id: rec.contact_id, type: rec.op.type });
       s.outbox.delete(r.id);
       if (rec.op.type === 'exchange') {
         const c = await req(s.contacts.get(rec.contact_id));
@@ -60,7 +69,8 @@ async function post(body) {
   let response;
   try {
     response = await fetch('/api/sync', {
-      method: 'POST', credentials: 'same-origin',
+      method: 'POST',
+      credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify(body),
     });
@@ -73,7 +83,11 @@ async function post(body) {
     throw new Unreachable('a web page answered instead of the server (Wi-Fi sign-in?)');
   }
   let data = null;
-  try { data = await response.json(); } catch { throw new Unreachable('the answer was cut off'); }
+  try {
+    data = await response.json();
+  } catch {
+    throw new Unreachable('the answer was cut off');
+  }
   return { status: response.status, data };
 }
 
@@ -85,7 +99,10 @@ async function runOnce() {
     const outbox = (await allOutbox()).slice(0, BATCH);
     const cursor = (await getMeta('cursor')) || null;
     const { status, data } = await post({ device_id: device, cursor, ops: outbox.map((r) => r.op) });
-    if (status === 401) { state.signedOut = true; throw new Error('Signed out: sign in again.'); }
+    if (status === 401) {
+      state.signedOut = true;
+      throw new Error('Signed out: sign in again.');
+    }
     if (status === 400 && data && data.error && data.error.code === 'invalid_cursor') {
       await tx(['meta'], 'readwrite', (s) => s.meta.delete('cursor'));
       continue;
@@ -104,41 +121,56 @@ async function runOnce() {
 function scheduleRetry() {
   clearTimeout(retryTimer);
   const delay = Math.min(60000, 1000 * 2 ** Math.min(failures, 6));
-  retryTimer = setTimeout(() => { requestSync(); }, delay);
+  retryTimer = setTimeout(() => {
+    requestSync();
+  }, delay);
 }
 
 // Sync now (coalesced: a call while one runs makes it go round once more).
 export function requestSync() {
-  if (running) { again = true; return running; }
+  if (running) {
+    again = true;
+    return running;
+  }
   clearTimeout(retryTimer);
   state.syncing = true;
   notify();
-  running = runOnce().then(() => {
-    failures = 0;
-    state.error = '';
-    state.unreachable = false;
-  }, (err) => {
-    failures += 1;
-    state.error = err && err.message ? err.message : 'Sync failed.';
-    // Offline, every fetch fails: that says nothing about the server.
-    state.unreachable = err instanceof Unreachable && navigator.onLine !== false;
-    registerBackgroundSync();
-  }).then(async () => {
-    running = null;
-    state.syncing = false;
-    const pending = (await allOutbox()).length;
-    notify();
-    if (again) { again = false; requestSync(); } else if (pending > 0 || state.error) {
-      if (!state.signedOut) scheduleRetry();
-    }
-  });
+  running = runOnce()
+    .then(
+      () => {
+        failures = 0;
+        state.error = '';
+        state.unreachable = false;
+      },
+      (err) => {
+        failures += 1;
+        state.error = err && err.message ? err.message : 'Sync failed.';
+        // Offline, every fetch fails: that says nothing about the server.
+        state.unreachable = err instanceof Unreachable && navigator.onLine !== false;
+        registerBackgroundSync();
+      },
+    )
+    .then(async () => {
+      running = null;
+      state.syncing = false;
+      const pending = (await allOutbox()).length;
+      notify();
+      if (again) {
+        again = false;
+        requestSync();
+      } else if (pending > 0 || state.error) {
+        if (!state.signedOut) scheduleRetry();
+      }
+    });
   return running;
 }
 
 export function registerBackgroundSync() {
   if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return;
-  navigator.serviceWorker.ready.then((reg) => {
-    if (reg.sync) return reg.sync.register('cardswap-sync');
-    return null;
-  }).catch(() => {});
+  navigator.serviceWorker.ready
+    .then((reg) => {
+      if (reg.sync) return reg.sync.register('cardswap-sync');
+      return null;
+    })
+    .catch(() => {});
 }

@@ -6,7 +6,10 @@ export function uuid7() {
   last = ms;
   const b = crypto.getRandomValues(new Uint8Array(16));
   let t = ms;
-  for (let i = 5; i >= 0; i -= 1) { b[i] = t % 256; t = Math.floor(t / 256); }
+  for (let i = 5; i >= 0; i -= 1) {
+    b[i] = t % 256;
+    t = Math.floor(t / 256);
+  }
   b[6] = 0x70 | (b[6] & 0x0f);
   b[8] = 0x80 | (b[8] & 0x3f);
   const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');

@@ -4,7 +4,7 @@ import { field, fmtTime, h, toast } from '../dom.js';
 import { allContacts, allOutbox, getContact } from '../db.js';
 import { decodeCardToken } from '../cardtoken.js';
 import { deleteContact, swapFromToken, updateContact } from '../actions.js';
-import { savedPanel } from './scan.js';
+import { savedPanel } from '../widgets.js';
 
 async function pendingIds() {
   return new Set((await allOutbox()).map((r) => r.contact_id));
@@ -45,9 +45,13 @@ export async function list(ctx) {
   const params = new URLSearchParams(location.search);
   const q = h('input', { type: 'search', id: 'search', value: params.get('q') || '', placeholder: 'Name, org, note, tag', maxlength: 200 });
   const filter = h('select', { id: 'filter' });
-  const sort = h('select', { id: 'sort' },
-    h('option', { value: 'met' }, 'Met (newest first)'), h('option', { value: 'name' }, 'Name'),
-    h('option', { value: 'due' }, 'Follow-up date'));
+  const sort = h(
+    'select',
+    { id: 'sort' },
+    h('option', { value: 'met' }, 'Met (newest first)'),
+    h('option', { value: 'name' }, 'Name'),
+    h('option', { value: 'due' }, 'Follow-up date'),
+  );
   const ul = h('ul', { class: 'contacts' });
   const count = h('p', { class: 'small', role: 'status' });
   const exports = h('p', { class: 'row' });
@@ -61,25 +65,50 @@ export async function list(ctx) {
     if (turn !== drawn) return; // a newer draw (the user typed on) owns the list
     const term = q.value.trim().toLowerCase();
     const f = filter.value;
-    let shown = contacts.filter((c) => !c.deleted).filter((c) => {
-      if (f === 'todo' || f === 'done') return c.follow_up === f;
-      if (f === 'starred') return c.starred;
-      if (f.startsWith('tag:')) return (c.tags || []).includes(f.slice(4));
-      return true;
-    }).filter((c) => !term || haystack(c).includes(term));
+    let shown = contacts
+      .filter((c) => !c.deleted)
+      .filter((c) => {
+        if (f === 'todo' || f === 'done') return c.follow_up === f;
+        if (f === 'starred') return c.starred;
+        if (f.startsWith('tag:')) return (c.tags || []).includes(f.slice(4));
+        return true;
+      })
+      .filter((c) => !term || haystack(c).includes(term));
     const byName = (a, b) => a.card.fn.localeCompare(b.card.fn);
     const byMet = (a, b) => String(b.met_at || '').localeCompare(String(a.met_at || ''));
     const byDue = (a, b) => String(a.follow_up_on || '9999').localeCompare(String(b.follow_up_on || '9999')) || byName(a, b);
     shown = shown.sort({ name: byName, due: byDue }[sort.value] || byMet);
-    ul.replaceChildren(...shown.map((c) => h('li', {},
-      h('div', { class: 'pick-row' },
-        h('input', { type: 'checkbox', class: 'pick', 'aria-label': `Select ${c.card.fn} for export`, checked: picked.has(c.id),
-          onchange: (e) => { if (e.target.checked) picked.add(c.id); else picked.delete(c.id); drawExports(); } }),
-        h('a', { href: `/contacts/${encodeURIComponent(c.id)}`, class: 'contact-link' },
-          h('span', { class: 'name' }, c.starred ? '★ ' : '', c.card.fn),
-          h('span', { class: 'role' }, role(c.card)))),
-      syncBadge(c, pending),
-      c.follow_up === 'todo' ? h('span', { class: 'badge' }, `Follow up${c.follow_up_on ? ` by ${c.follow_up_on}` : ''}`) : null)));
+    ul.replaceChildren(
+      ...shown.map((c) =>
+        h(
+          'li',
+          {},
+          h(
+            'div',
+            { class: 'pick-row' },
+            h('input', {
+              type: 'checkbox',
+              class: 'pick',
+              'aria-label': `Select ${c.card.fn} for export`,
+              checked: picked.has(c.id),
+              onchange: (e) => {
+                if (e.target.checked) picked.add(c.id);
+                else picked.delete(c.id);
+                drawExports();
+              },
+            }),
+            h(
+              'a',
+              { href: `/contacts/${encodeURIComponent(c.id)}`, class: 'contact-link' },
+              h('span', { class: 'name' }, c.starred ? '★ ' : '', c.card.fn),
+              h('span', { class: 'role' }, role(c.card)),
+            ),
+          ),
+          syncBadge(c, pending),
+          c.follow_up === 'todo' ? h('span', { class: 'badge' }, `Follow up${c.follow_up_on ? ` by ${c.follow_up_on}` : ''}`) : null,
+        ),
+      ),
+    );
     count.textContent = `${shown.length} of ${contacts.filter((c) => !c.deleted).length} contacts`;
     last = { shown, pending, f };
     drawExports();
@@ -92,11 +121,26 @@ export async function list(ctx) {
     const { shown, pending, f } = last;
     const live = new Set(contacts.filter((c) => !c.deleted).map((c) => c.id));
     for (const id of picked) if (!live.has(id)) picked.delete(id);
-    const link = (qs, text, kind) => h('a', { class: 'button secondary', href: `/api/contacts.${kind}${qs}`, download: `contacts.${kind}` }, text);
+    const link = (qs, text, kind) =>
+      h('a', { class: 'button secondary', href: `/api/contacts.${kind}${qs}`, download: `contacts.${kind}` }, text);
     if (picked.size) {
       const qs = exportQuery('', '', [...picked]);
-      exports.replaceChildren(link(qs, `Export ${picked.size} selected (.vcf)`, 'vcf'), link(qs, `Export ${picked.size} selected (CSV)`, 'csv'),
-        h('button', { type: 'button', class: 'secondary', onclick: () => { picked.clear(); draw(); } }, 'Clear selection'));
+      exports.replaceChildren(
+        link(qs, `Export ${picked.size} selected (.vcf)`, 'vcf'),
+        link(qs, `Export ${picked.size} selected (CSV)`, 'csv'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            onclick: () => {
+              picked.clear();
+              draw();
+            },
+          },
+          'Clear selection',
+        ),
+      );
       return;
     }
     const qs = exportQuery(f, q.value.trim());
@@ -106,27 +150,40 @@ export async function list(ctx) {
       exports.replaceChildren(h('span', { class: 'small' }, 'Nothing synced to export yet.'));
       return;
     }
-    exports.replaceChildren(...kids(
-      link(qs, filtered ? 'Export these (.vcf)' : 'Export all (.vcf)', 'vcf'),
-      link(qs, filtered ? 'Export these (CSV)' : 'Export all (CSV)', 'csv'),
-      unsynced ? h('span', { class: 'small' }, `${unsynced} saved on this phone join the export once synced.`) : null));
+    exports.replaceChildren(
+      ...kids(
+        link(qs, filtered ? 'Export these (.vcf)' : 'Export all (.vcf)', 'vcf'),
+        link(qs, filtered ? 'Export these (CSV)' : 'Export all (CSV)', 'csv'),
+        unsynced ? h('span', { class: 'small' }, `${unsynced} saved on this phone join the export once synced.`) : null,
+      ),
+    );
   };
   const load = async () => {
     contacts = await allContacts();
     const tags = [...new Set(contacts.flatMap((c) => c.tags || []))].sort();
     const keep = filter.value || params.get('filter') || '';
-    filter.replaceChildren(h('option', { value: '' }, 'All'), h('option', { value: 'todo' }, 'To follow up'),
-      h('option', { value: 'done' }, 'Done'), h('option', { value: 'starred' }, 'Starred'),
-      ...tags.map((t) => h('option', { value: `tag:${t}` }, `Tag: ${t}`)));
+    filter.replaceChildren(
+      h('option', { value: '' }, 'All'),
+      h('option', { value: 'todo' }, 'To follow up'),
+      h('option', { value: 'done' }, 'Done'),
+      h('option', { value: 'starred' }, 'Starred'),
+      ...tags.map((t) => h('option', { value: `tag:${t}` }, `Tag: ${t}`)),
+    );
     filter.value = keep;
     await draw();
   };
   for (const el of [q, filter, sort]) el.addEventListener('input', draw);
   ctx.onSync(load);
   await load();
-  return h('section', {}, h('h1', {}, 'Contacts'),
+  return h(
+    'section',
+    {},
+    h('h1', {}, 'Contacts'),
     h('div', { class: 'filters' }, field('Search', q), field('Show', filter), field('Sort by', sort)),
-    count, ul, exports);
+    count,
+    ul,
+    exports,
+  );
 }
 
 function mailto(to, subject, body) {
@@ -168,7 +225,13 @@ export async function detail(ctx, rawId) {
   const inputs = {
     notes: h('textarea', { rows: 4, name: 'notes' }),
     tags: h('input', { name: 'tags' }),
-    follow: h('select', { name: 'follow_up' }, h('option', { value: 'none' }, 'No follow-up'), h('option', { value: 'todo' }, 'To follow up'), h('option', { value: 'done' }, 'Done')),
+    follow: h(
+      'select',
+      { name: 'follow_up' },
+      h('option', { value: 'none' }, 'No follow-up'),
+      h('option', { value: 'todo' }, 'To follow up'),
+      h('option', { value: 'done' }, 'Done'),
+    ),
     due: h('input', { type: 'date', name: 'follow_up_on' }),
     star: h('input', { type: 'checkbox', id: 'star', name: 'starred' }),
   };
@@ -183,29 +246,64 @@ export async function detail(ctx, rawId) {
   let others = [];
   const drawIntro = () => {
     const o = others.find((x) => x.id === intro.value);
-    if (!o || !(c.card.emails || []).length) { introLink.replaceChildren(); return; }
+    if (!o || !(c.card.emails || []).length) {
+      introLink.replaceChildren();
+      return;
+    }
     const body = `Hi ${c.card.fn} and ${o.card.fn},\n\nI met you both at ${event} and think you should talk.\n\nBest,\n${me.fn}`;
-    introLink.replaceChildren(h('a', { class: 'button', href: mailto([c.card.emails[0], o.card.emails[0]], `Introduction: ${c.card.fn} and ${o.card.fn}`, body) }, 'Write the introduction email'));
+    introLink.replaceChildren(
+      h(
+        'a',
+        { class: 'button', href: mailto([c.card.emails[0], o.card.emails[0]], `Introduction: ${c.card.fn} and ${o.card.fn}`, body) },
+        'Write the introduction email',
+      ),
+    );
   };
   intro.addEventListener('change', drawIntro);
 
   const draw = async () => {
     const pending = await pendingIds();
     const card = c.card;
-    top.replaceChildren(...kids(h('h1', {}, card.fn), h('p', { class: 'role' }, role(card)), syncBadge(c, pending),
-      c.verified ? null : h('p', { class: 'small' }, id.startsWith('att:') ? 'Pending verification: confirmed at the next sync.' : 'From a foreign card (unverified).'),
-      h('ul', { class: 'card-lines' },
-        (card.emails || []).map((e) => h('li', {}, h('a', { href: `mailto:${encodeURIComponent(e)}` }, e))),
-        (card.phones || []).map((p) => h('li', {}, h('a', { href: `tel:${p.replace(/[^0-9+]/g, '')}` }, p))),
-        (card.urls || []).map((u) => h('li', {}, /^https?:\/\//i.test(u) ? h('a', { href: u, rel: 'noopener nofollow', target: '_blank' }, u) : u)),
-        card.note ? h('li', { class: 'note' }, card.note) : null),
-      h('p', { class: 'small' }, `Met ${fmtTime(c.met_at)}${(c.methods || []).length ? ` · ${c.methods.join(', ')}` : ''}`)));
+    top.replaceChildren(
+      ...kids(
+        h('h1', {}, card.fn),
+        h('p', { class: 'role' }, role(card)),
+        syncBadge(c, pending),
+        c.verified
+          ? null
+          : h(
+              'p',
+              { class: 'small' },
+              id.startsWith('att:') ? 'Pending verification: confirmed at the next sync.' : 'From a foreign card (unverified).',
+            ),
+        h(
+          'ul',
+          { class: 'card-lines' },
+          (card.emails || []).map((e) => h('li', {}, h('a', { href: `mailto:${encodeURIComponent(e)}` }, e))),
+          (card.phones || []).map((p) => h('li', {}, h('a', { href: `tel:${p.replace(/[^0-9+]/g, '')}` }, p))),
+          (card.urls || []).map((u) =>
+            h('li', {}, /^https?:\/\//i.test(u) ? h('a', { href: u, rel: 'noopener nofollow', target: '_blank' }, u) : u),
+          ),
+          card.note ? h('li', { class: 'note' }, card.note) : null,
+        ),
+        h('p', { class: 'small' }, `Met ${fmtTime(c.met_at)}${(c.methods || []).length ? ` · ${c.methods.join(', ')}` : ''}`),
+      ),
+    );
     const email = (card.emails || [])[0];
     const followBody = `Hi ${card.fn},\n\nGreat to meet you at ${event}. \n\nBest,\n${me.fn}`;
-    actions.replaceChildren(...kids(
-      h('a', { class: 'button secondary', href: `/api/contacts/${encodeURIComponent(id)}.vcf`, download: 'contact.vcf' }, 'Save to phone'),
-      navigator.canShare ? h('button', { type: 'button', class: 'secondary', onclick: () => shareFile(id, card.fn) }, 'Share…') : null,
-      email ? h('a', { class: 'button secondary', href: mailto([email], `Great to meet you at ${event}`, followBody) }, 'Email follow-up') : null));
+    actions.replaceChildren(
+      ...kids(
+        h(
+          'a',
+          { class: 'button secondary', href: `/api/contacts/${encodeURIComponent(id)}.vcf`, download: 'contact.vcf' },
+          'Save to phone',
+        ),
+        navigator.canShare ? h('button', { type: 'button', class: 'secondary', onclick: () => shareFile(id, card.fn) }, 'Share…') : null,
+        email
+          ? h('a', { class: 'button secondary', href: mailto([email], `Great to meet you at ${event}`, followBody) }, 'Email follow-up')
+          : null,
+      ),
+    );
     // The chosen person stays chosen while the list of others refreshes.
     others = (await allContacts()).filter((o) => o.id !== id && !o.deleted && (o.card.emails || []).length);
     const chosen = intro.value; // read after the wait: the user may have just chosen
@@ -220,7 +318,10 @@ export async function detail(ctx, rawId) {
     const turn = ++turns;
     const fresh = await getContact(id);
     if (turn !== turns) return; // a later sync's read is newer
-    if (!fresh || fresh.deleted) { gone.hidden = false; return; }
+    if (!fresh || fresh.deleted) {
+      gone.hidden = false;
+      return;
+    }
     for (const [k, view] of Object.entries(FORM_FIELDS)) {
       const el = inputs[k];
       if (el[prop(k)] === view(c)) el[prop(k)] = view(fresh); // untouched: take the new value
@@ -228,32 +329,66 @@ export async function detail(ctx, rawId) {
     c = fresh;
     await draw();
   });
-  return h('section', { class: 'contact' }, top, gone,
-    h('form', { class: 'edit', onsubmit: async (e) => {
-      e.preventDefault();
-      const set = {};
-      const t = inputs.tags.value.split(',').map((x) => x.trim()).filter(Boolean);
-      if (inputs.notes.value !== (c.notes || '')) set.notes = inputs.notes.value;
-      if (JSON.stringify(t) !== JSON.stringify(c.tags || [])) set.tags = t;
-      if (inputs.follow.value !== (c.follow_up || 'none')) set.follow_up = inputs.follow.value;
-      if ((inputs.due.value || null) !== (c.follow_up_on || null)) set.follow_up_on = inputs.due.value || null;
-      if (inputs.star.checked !== Boolean(c.starred)) set.starred = inputs.star.checked;
-      if (!Object.keys(set).length) { toast('Nothing changed.'); return; }
-      Object.assign(c, await updateContact(id, set));
-      toast('Saved on this phone.');
-      await ctx.reload(location.pathname);
-    } },
-    field('Notes', inputs.notes), field('Tags (comma separated)', inputs.tags), field('Follow-up', inputs.follow),
-    field('Follow up by', inputs.due),
-    h('div', { class: 'check' }, inputs.star, h('label', { for: 'star' }, 'Starred')),
-    h('button', { type: 'submit' }, 'Save')),
-    h('h2', {}, 'Actions'), actions, introBox, introLink,
-    h('p', {}, h('button', { type: 'button', class: 'danger', onclick: async () => {
-      if (!window.confirm(`Delete ${c.card.fn} from your contacts?`)) return;
-      await deleteContact(id);
-      toast('Deleted.');
-      await ctx.reload('/contacts');
-    } }, 'Delete contact')));
+  return h(
+    'section',
+    { class: 'contact' },
+    top,
+    gone,
+    h(
+      'form',
+      {
+        class: 'edit',
+        onsubmit: async (e) => {
+          e.preventDefault();
+          const set = {};
+          const t = inputs.tags.value
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean);
+          if (inputs.notes.value !== (c.notes || '')) set.notes = inputs.notes.value;
+          if (JSON.stringify(t) !== JSON.stringify(c.tags || [])) set.tags = t;
+          if (inputs.follow.value !== (c.follow_up || 'none')) set.follow_up = inputs.follow.value;
+          if ((inputs.due.value || null) !== (c.follow_up_on || null)) set.follow_up_on = inputs.due.value || null;
+          if (inputs.star.checked !== Boolean(c.starred)) set.starred = inputs.star.checked;
+          if (!Object.keys(set).length) {
+            toast('Nothing changed.');
+            return;
+          }
+          Object.assign(c, await updateContact(id, set));
+          toast('Saved on this phone.');
+          await ctx.reload(location.pathname);
+        },
+      },
+      field('Notes', inputs.notes),
+      field('Tags (comma separated)', inputs.tags),
+      field('Follow-up', inputs.follow),
+      field('Follow up by', inputs.due),
+      h('div', { class: 'check' }, inputs.star, h('label', { for: 'star' }, 'Starred')),
+      h('button', { type: 'submit' }, 'Save'),
+    ),
+    h('h2', {}, 'Actions'),
+    actions,
+    introBox,
+    introLink,
+    h(
+      'p',
+      {},
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger',
+          onclick: async () => {
+            if (!window.confirm(`Delete ${c.card.fn} from your contacts?`)) return;
+            await deleteContact(id);
+            toast('Deleted.');
+            await ctx.reload('/contacts');
+          },
+        },
+        'Delete contact',
+      ),
+    ),
+  );
 }
 
 // /c/<token>: on a signed-in phone, record the swap (offline too); else show the card preview.
@@ -270,8 +405,23 @@ export async function cardLink(ctx, token) {
     }
   }
   const card = decoded.card;
-  return h('section', { class: 'contact' }, h('h1', {}, card.fn), h('p', { class: 'role' }, role(card)),
-    h('ul', { class: 'card-lines' }, [...card.emails, ...card.phones, ...card.urls].map((x) => h('li', {}, x))),
-    h('p', { class: 'row' }, h('a', { class: 'button', href: `/c/${decoded.token}.vcf`, download: 'card.vcf' }, 'Save to contacts'),
-      ctx.session ? null : h('a', { class: 'button secondary', href: `/join/${encodeURIComponent(decoded.event_slug)}` }, 'Swap back: join the event')));
+  return h(
+    'section',
+    { class: 'contact' },
+    h('h1', {}, card.fn),
+    h('p', { class: 'role' }, role(card)),
+    h(
+      'ul',
+      { class: 'card-lines' },
+      [...card.emails, ...card.phones, ...card.urls].map((x) => h('li', {}, x)),
+    ),
+    h(
+      'p',
+      { class: 'row' },
+      h('a', { class: 'button', href: `/c/${decoded.token}.vcf`, download: 'card.vcf' }, 'Save to contacts'),
+      ctx.session
+        ? null
+        : h('a', { class: 'button secondary', href: `/join/${encodeURIComponent(decoded.event_slug)}` }, 'Swap back: join the event'),
+    ),
+  );
 }

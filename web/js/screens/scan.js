@@ -2,9 +2,9 @@
 // Our card URLs become verified swaps; vCard/MECARD QR codes external contacts; other links are
 // shown, never followed. Repeats of the same code are ignored for a few seconds.
 import { field, h, loadScript, toast } from '../dom.js';
-import { getMeta } from '../db.js';
 import { classify } from '../parse.js';
-import { addExternal, swapFromToken, updateContact } from '../actions.js';
+import { addExternal, swapFromToken } from '../actions.js';
+import { savedPanel } from '../widgets.js';
 
 const REPEAT_MS = 4000;
 
@@ -19,7 +19,9 @@ async function makeDecoder() {
           return codes.length ? codes[0].rawValue : null;
         };
       }
-    } catch { /* fall back to jsQR */ }
+    } catch {
+      /* fall back to jsQR */
+    }
   }
   await loadScript('/vendor/jsqr/jsQR.js');
   const canvas = document.createElement('canvas');
@@ -28,46 +30,12 @@ async function makeDecoder() {
     const w = video.videoWidth;
     const hgt = video.videoHeight;
     if (!w || !hgt) return null;
-    canvas.width = w; canvas.height = hgt;
+    canvas.width = w;
+    canvas.height = hgt;
     g.drawImage(video, 0, 0, w, hgt);
     const code = window.jsQR(g.getImageData(0, 0, w, hgt).data, w, hgt, { inversionAttempts: 'attemptBoth' });
     return code ? code.data : null;
   };
-}
-
-function ownQr(svg) {
-  return svg ? h('img', { class: 'qr', alt: 'My card QR code', src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}` })
-    : h('p', {}, 'Your QR appears once this phone has been online.');
-}
-
-// After a swap: a one-tap note and tags while the conversation is fresh, and "scan me back".
-// `heading`: h2 under the Scan screen's h1; h1 when the panel is the whole page (a /c/ link).
-export function savedPanel(contact, elapsedMs, already = false, heading = 'h2') {
-  const note = h('input', { id: 'quick-note', placeholder: 'Where, what about…' });
-  const tags = h('input', { id: 'quick-tags', placeholder: 'e.g. lead, hiring' });
-  const back = h('div', { class: 'scan-back' });
-  const panel = h('section', { class: 'saved', 'data-contact-id': contact.id, 'data-save-ms': elapsedMs == null ? '' : String(Math.round(elapsedMs)) },
-    h('p', { class: 'saved-badge', role: 'status' }, already ? 'Already in your contacts' : 'Saved on this phone'),
-    h(heading, { class: 'saved-name' }, contact.card.fn),
-    h('p', { class: 'role' }, [contact.card.title, contact.card.org].filter(Boolean).join(' · ')),
-    contact.verified ? null : h('p', { class: 'small' }, contact.id.startsWith('att:')
-      ? 'Pending verification: the server confirms this card at the next sync.'
-      : 'From a card outside cardswap (unverified).'),
-    h('form', { class: 'quick', onsubmit: async (e) => {
-      e.preventDefault();
-      const set = {};
-      if (note.value.trim()) set.notes = note.value.trim();
-      const t = tags.value.split(',').map((x) => x.trim()).filter(Boolean);
-      if (t.length) set.tags = t;
-      if (Object.keys(set).length) { await updateContact(contact.id, set); toast('Note saved on this phone.'); }
-    } },
-    h('label', { for: 'quick-note' }, 'Note'), note, h('label', { for: 'quick-tags' }, 'Tags (comma separated)'), tags,
-    h('button', { type: 'submit' }, 'Save note')),
-    h('p', { class: 'row' },
-      h('button', { type: 'button', class: 'secondary', onclick: async () => { back.replaceChildren(ownQr(await getMeta('qr_svg'))); } }, 'Let them scan you back'),
-      h('a', { class: 'button secondary', href: `/contacts/${encodeURIComponent(contact.id)}` }, 'Open contact')),
-    back);
-  return panel;
 }
 
 export async function handleScanText(text, method, result) {
@@ -81,7 +49,14 @@ export async function handleScanText(text, method, result) {
       const { contact, already } = await addExternal(kind.text, kind.card, method === 'nfc' ? 'manual' : 'qr');
       result.replaceChildren(savedPanel(contact, performance.now() - started, already));
     } else if (kind.kind === 'url') {
-      result.replaceChildren(h('section', { class: 'other' }, h('p', {}, 'This code holds a link (not opened):'), h('p', { class: 'wrap' }, h('code', {}, kind.text))));
+      result.replaceChildren(
+        h(
+          'section',
+          { class: 'other' },
+          h('p', {}, 'This code holds a link (not opened):'),
+          h('p', { class: 'wrap' }, h('code', {}, kind.text)),
+        ),
+      );
       return;
     } else {
       result.replaceChildren(h('section', { class: 'other' }, h('p', {}, 'This code holds text:'), h('p', { class: 'wrap' }, kind.text)));
@@ -104,11 +79,17 @@ export async function scan(ctx) {
   let stream = null;
   let stopped = false;
   let last = { text: '', at: 0 };
-  ctx.onLeave(() => { stopped = true; if (stream) for (const t of stream.getTracks()) t.stop(); });
+  ctx.onLeave(() => {
+    stopped = true;
+    if (stream) for (const t of stream.getTracks()) t.stop();
+  });
   (async () => {
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: 'environment' } }, audio: false });
-      if (stopped) { for (const t of stream.getTracks()) t.stop(); return; }
+      if (stopped) {
+        for (const t of stream.getTracks()) t.stop();
+        return;
+      }
       video.srcObject = stream;
       await video.play().catch(() => {});
       const decode = await makeDecoder();
@@ -122,7 +103,9 @@ export async function scan(ctx) {
             last = { text, at: now };
             await handleScanText(text, 'qr', result);
           } else if (text) last.at = now;
-        } catch { /* a frame that could not be read */ }
+        } catch {
+          /* a frame that could not be read */
+        }
         setTimeout(tick, 120);
       };
       tick();
@@ -130,44 +113,91 @@ export async function scan(ctx) {
       status.textContent = `No camera: ${err.message}. You can still show your card.`;
     }
   })();
-  const nfc = 'NDEFReader' in window ? h('button', { type: 'button', class: 'secondary', onclick: async () => {
-    try {
-      const reader = new window.NDEFReader();
-      await reader.scan();
-      toast('Hold the badge to the back of the phone.');
-      reader.onreading = (event) => {
-        for (const record of event.message.records) {
-          if (record.recordType === 'url' || record.recordType === 'text') {
-            handleScanText(new TextDecoder().decode(record.data), 'nfc', result);
-          }
-        }
-      };
-    } catch (err) { toast(`NFC: ${err.message}`); }
-  } }, 'Tap a badge (NFC)') : null;
-  return h('section', { class: 'scan' }, h('h1', {}, 'Scan a card'), h('div', { class: 'video-box' }, video), status, nfc, result,
-    manualForm(result));
+  const nfc =
+    'NDEFReader' in window
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            onclick: async () => {
+              try {
+                const reader = new window.NDEFReader();
+                await reader.scan();
+                toast('Hold the badge to the back of the phone.');
+                reader.onreading = (event) => {
+                  for (const record of event.message.records) {
+                    if (record.recordType === 'url' || record.recordType === 'text') {
+                      handleScanText(new TextDecoder().decode(record.data), 'nfc', result);
+                    }
+                  }
+                };
+              } catch (err) {
+                toast(`NFC: ${err.message}`);
+              }
+            },
+          },
+          'Tap a badge (NFC)',
+        )
+      : null;
+  return h(
+    'section',
+    { class: 'scan' },
+    h('h1', {}, 'Scan a card'),
+    h('div', { class: 'video-box' }, video),
+    status,
+    nfc,
+    result,
+    manualForm(result),
+  );
 }
 
-const vEscape = (v) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/([,;])/g, '\\$1');
+const vEscape = (v) =>
+  v
+    .replace(/\\/g, '\\\\')
+    .replace(/\n/g, '\\n')
+    .replace(/([,;])/g, '\\$1');
 
 // No camera, or a paper card: type it in (an unverified contact, method `manual`).
 function manualForm(result) {
-  const fields = { fn: h('input', { required: true, maxlength: 200 }), org: h('input', { maxlength: 200 }),
-    email: h('input', { type: 'email' }), phone: h('input', { type: 'tel' }) };
-  const body = h('form', { class: 'manual', onsubmit: async (e) => {
-    e.preventDefault();
-    const v = Object.fromEntries(Object.entries(fields).map(([k, el]) => [k, el.value.trim()]));
-    const lines = ['BEGIN:VCARD', 'VERSION:3.0', `FN:${vEscape(v.fn)}`];
-    if (v.org) lines.push(`ORG:${vEscape(v.org)}`);
-    if (v.email) lines.push(`EMAIL:${vEscape(v.email)}`);
-    if (v.phone) lines.push(`TEL:${vEscape(v.phone)}`);
-    lines.push('END:VCARD');
-    const card = { fn: v.fn, org: v.org, title: '', emails: v.email ? [v.email] : [], phones: v.phone ? [v.phone] : [], urls: [], note: '' };
-    const { contact, already } = await addExternal(`${lines.join('\r\n')}\r\n`, card, 'manual');
-    result.replaceChildren(savedPanel(contact, null, already));
-    body.reset();
-    result.scrollIntoView({ block: 'start' });
-  } }, field('Name', fields.fn), field('Organisation', fields.org), field('Email', fields.email),
-  field('Phone', fields.phone), h('button', { type: 'submit' }, 'Add contact'));
+  const fields = {
+    fn: h('input', { required: true, maxlength: 200 }),
+    org: h('input', { maxlength: 200 }),
+    email: h('input', { type: 'email' }),
+    phone: h('input', { type: 'tel' }),
+  };
+  const body = h(
+    'form',
+    {
+      class: 'manual',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const v = Object.fromEntries(Object.entries(fields).map(([k, el]) => [k, el.value.trim()]));
+        const lines = ['BEGIN:VCARD', 'VERSION:3.0', `FN:${vEscape(v.fn)}`];
+        if (v.org) lines.push(`ORG:${vEscape(v.org)}`);
+        if (v.email) lines.push(`EMAIL:${vEscape(v.email)}`);
+        if (v.phone) lines.push(`TEL:${vEscape(v.phone)}`);
+        lines.push('END:VCARD');
+        const card = {
+          fn: v.fn,
+          org: v.org,
+          title: '',
+          emails: v.email ? [v.email] : [],
+          phones: v.phone ? [v.phone] : [],
+          urls: [],
+          note: '',
+        };
+        const { contact, already } = await addExternal(`${lines.join('\r\n')}\r\n`, card, 'manual');
+        result.replaceChildren(savedPanel(contact, null, already));
+        body.reset();
+        result.scrollIntoView({ block: 'start' });
+      },
+    },
+    field('Name', fields.fn),
+    field('Organisation', fields.org),
+    field('Email', fields.email),
+    field('Phone', fields.phone),
+    h('button', { type: 'submit' }, 'Add contact'),
+  );
   return h('details', { class: 'manual-box' }, h('summary', {}, 'No QR code? Add a contact by hand'), body);
 }

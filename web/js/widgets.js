@@ -1,0 +1,77 @@
+// Widgets more than one screen draws (a screen never imports another screen).
+import { h, toast } from './dom.js';
+import { getMeta } from './db.js';
+import { updateContact } from './actions.js';
+
+function ownQr(svg) {
+  return svg
+    ? h('img', { class: 'qr', alt: 'My card QR code', src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}` })
+    : h('p', {}, 'Your QR appears once this phone has been online.');
+}
+
+// After a swap: a one-tap note and tags while the conversation is fresh, and "scan me back".
+// `heading`: h2 under the Scan screen's h1; h1 when the panel is the whole page (a /c/ link).
+export function savedPanel(contact, elapsedMs, already = false, heading = 'h2') {
+  const note = h('input', { id: 'quick-note', placeholder: 'Where, what about…' });
+  const tags = h('input', { id: 'quick-tags', placeholder: 'e.g. lead, hiring' });
+  const back = h('div', { class: 'scan-back' });
+  const panel = h(
+    'section',
+    { class: 'saved', 'data-contact-id': contact.id, 'data-save-ms': elapsedMs == null ? '' : String(Math.round(elapsedMs)) },
+    h('p', { class: 'saved-badge', role: 'status' }, already ? 'Already in your contacts' : 'Saved on this phone'),
+    h(heading, { class: 'saved-name' }, contact.card.fn),
+    h('p', { class: 'role' }, [contact.card.title, contact.card.org].filter(Boolean).join(' · ')),
+    contact.verified
+      ? null
+      : h(
+          'p',
+          { class: 'small' },
+          contact.id.startsWith('att:')
+            ? 'Pending verification: the server confirms this card at the next sync.'
+            : 'From a card outside cardswap (unverified).',
+        ),
+    h(
+      'form',
+      {
+        class: 'quick',
+        onsubmit: async (e) => {
+          e.preventDefault();
+          const set = {};
+          if (note.value.trim()) set.notes = note.value.trim();
+          const t = tags.value
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean);
+          if (t.length) set.tags = t;
+          if (Object.keys(set).length) {
+            await updateContact(contact.id, set);
+            toast('Note saved on this phone.');
+          }
+        },
+      },
+      h('label', { for: 'quick-note' }, 'Note'),
+      note,
+      h('label', { for: 'quick-tags' }, 'Tags (comma separated)'),
+      tags,
+      h('button', { type: 'submit' }, 'Save note'),
+    ),
+    h(
+      'p',
+      { class: 'row' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: async () => {
+            back.replaceChildren(ownQr(await getMeta('qr_svg')));
+          },
+        },
+        'Let them scan you back',
+      ),
+      h('a', { class: 'button secondary', href: `/contacts/${encodeURIComponent(contact.id)}` }, 'Open contact'),
+    ),
+    back,
+  );
+  return panel;
+}
