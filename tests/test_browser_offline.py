@@ -3,7 +3,6 @@ attendee editing offline, and a server that goes away while swaps are queued."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -17,21 +16,8 @@ from tests.conftest import (
     wait_for_worker,
     wait_synced,
 )
-
-
-def ops(server: LiveServer) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(server.db_path) as db:
-        rows = db.execute("SELECT id, type, result FROM ops ORDER BY id").fetchall()
-    return [(str(a), str(b), str(c)) for a, b, c in rows]
-
-
-def server_contacts(server: LiveServer, owner_id: str) -> dict[str, tuple[str, str]]:
-    with sqlite3.connect(server.db_path) as db:
-        rows = db.execute(
-            "SELECT contact_id, notes, methods FROM contacts WHERE owner_id = ? AND deleted = 0",
-            [owner_id],
-        ).fetchall()
-    return {str(c): (str(n), str(m)) for c, n, m in rows}
+from tests.server_state import held_contacts as server_contacts
+from tests.server_state import server_ops as ops
 
 
 def my_id(context: Any, server: LiveServer) -> str:
