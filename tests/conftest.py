@@ -405,7 +405,13 @@ def server_with_own_shell(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         server.stop()
 
 
-BROWSER_FIXTURES = {"chromium", "browser_context", "persistent_context", "open_phone"}
+BROWSER_FIXTURES = {
+    "chromium",
+    "browser_context",
+    "persistent_context",
+    "open_phone",
+    "joined_page",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
