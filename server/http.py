@@ -145,48 +145,32 @@ def session(request: Request) -> Session:
     return Session(attendee_id, device_id, via_cookie)
 
 
+def _cookie_flags(context: AppContext) -> dict[str, Any]:
+    """Every cookie we set: whole site, HttpOnly, SameSite=Lax, Secure over HTTPS."""
+    return {
+        "path": "/",
+        "httponly": True,
+        "samesite": "lax",
+        "secure": context.settings.secure_cookies,
+    }
+
+
 def set_session_cookie(response: Response, context: AppContext, token: str) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=SESSION_MAX_AGE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=context.settings.secure_cookies,
-    )
+    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_MAX_AGE, **_cookie_flags(context))
 
 
 def clear_session_cookie(response: Response, context: AppContext) -> None:
-    response.delete_cookie(
-        SESSION_COOKIE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=context.settings.secure_cookies,
-    )
+    response.delete_cookie(SESSION_COOKIE, **_cookie_flags(context))
 
 
 def set_admin_cookie(response: Response, context: AppContext, token: str) -> None:
     response.set_cookie(
-        ADMIN_COOKIE,
-        token,
-        max_age=ADMIN_SESSION_MAX_AGE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=context.settings.secure_cookies,
+        ADMIN_COOKIE, token, max_age=ADMIN_SESSION_MAX_AGE, **_cookie_flags(context)
     )
 
 
 def clear_admin_cookie(response: Response, context: AppContext) -> None:
-    response.delete_cookie(
-        ADMIN_COOKIE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=context.settings.secure_cookies,
-    )
+    response.delete_cookie(ADMIN_COOKIE, **_cookie_flags(context))
 
 
 def is_admin_token(context: AppContext, token: str | None) -> bool:
