@@ -21,6 +21,7 @@ from server.endpoints import (
     exports,
     health,
     meta,
+    photos,
     public,
     sync,
     web,
@@ -103,6 +104,7 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         *events.routes,
         *attendee.routes,
+        *photos.routes,
         *sync.routes,
         *exports.routes,  # before contacts: /api/contacts.vcf is not a contact id
         *contacts.routes,

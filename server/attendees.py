@@ -24,14 +24,17 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from server.cards import normalize_card
+from server import photos
+from server.cards import normalize_card, photo_urls
 from server.clock import now_iso
 from server.context import AppContext
 from server.errors import Forbidden, InvalidField, Unauthorized
 from server.events import get_event, public_event
 from server.storage import Store, Tx, devices
 from server.storage import attendees as stored
+from server.storage import photos as stored_photos
 from server.storage.attendees import AttendeeRow
+from server.storage.photos import OWN_CARD, PhotoRow
 from server.tokens import DEVICE_SIGNIN_MAX_AGE, InvalidToken
 
 CROWD_FACTOR = 20
@@ -101,19 +104,41 @@ def record_device(tx: Tx, attendee_id: str, device_id: str) -> None:
     devices.touch(tx, attendee_id, device_id, now_iso())
 
 
+def _live(tx: Tx, attendee_id: str) -> AttendeeRow:
+    """The attendee as this write sees them; 401 once deleted."""
+    current = stored.get(tx, attendee_id)
+    if current is None or current.deleted_at is not None or current.card is None:
+        raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
+    return current
+
+
+def _replace(tx: Tx, current: AttendeeRow, card: dict[str, Any]) -> dict[str, Any]:
+    """Store `card` as the attendee's card (a new version, pushed to its holders); the new row."""
+    stored.replace_card(tx, current.id, card_json(card), now_iso())
+    return {**_view(current), "card": card, "card_version": current.card_version + 1}
+
+
 def set_card(tx: Tx, attendee_id: str, card: dict[str, Any]) -> dict[str, Any]:
     """Replace a live attendee's card inside the caller's transaction; returns the new row.
 
     Bumps card_version (a new card URL; old ones keep resolving to the current card) and pushes the
     card into every contact live-linked to this attendee, each with a fresh change seq, so the
-    people who hold this card receive it on their next sync.
+    people who hold this card receive it on their next sync. The photo stays as it is: only
+    `set_photo` and `remove_photo` change it.
     """
     normalized = normalize_card(card)
-    current = stored.get(tx, attendee_id)
-    if current is None or current.deleted_at is not None:
-        raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
-    stored.replace_card(tx, attendee_id, card_json(normalized), now_iso())
-    return {**_view(current), "card": normalized, "card_version": current.card_version + 1}
+    current = _live(tx, attendee_id)
+    normalized["photo"] = json.loads(current.card or "{}").get("photo")
+    return _replace(tx, current, normalized)
+
+
+def _check_photo_unchanged(sent: Any, current: Any) -> None:
+    """A card sent back may repeat its photo (or leave it out, or send null); a different photo,
+    such as someone else's photo URLs, is refused: the photo is read-only."""
+    if isinstance(sent, dict) and sent != current:
+        raise InvalidField(
+            "photo is read-only: set it with PUT /api/me/photo.", field="card.photo"
+        )
 
 
 # -- views -------------------------------------------------------------------------------------
@@ -161,6 +186,7 @@ def register(
     )
     _only_keys(data, {"join_code", "card", "device_id"})
     card = normalize_card(data.get("card"))
+    _check_photo_unchanged(data["card"].get("photo"), None)
     device_id = data.get("device_id")
     if not isinstance(device_id, str) or not UUID_RE.match(device_id):
         raise InvalidField("device_id must be a UUID string.", field="device_id")
@@ -187,8 +213,41 @@ def update_card(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict
         raise InvalidField("card is required.", field="card")
     card = normalize_card(data["card"])
     with ctx.store.write() as tx:
+        current = json.loads(_live(tx, attendee_id).card or "{}").get("photo")
+        _check_photo_unchanged(data["card"].get("photo"), current)
         row = set_card(tx, attendee_id, card)
     return me_view(ctx, row)
+
+
+def set_photo(ctx: AppContext, attendee_id: str, image: bytes) -> dict[str, Any]:
+    """`PUT /api/me/photo`: the image re-encoded (server.photos; 422 when it is no usable image)
+    and shown on the card under a new id: a new card version that reaches every holder."""
+    require_attendee(ctx.store, attendee_id)
+    encoded = photos.encode(image)  # decoded outside the write lock
+    photo_id = photos.new_photo_id()
+    with ctx.store.write() as tx:
+        current = _live(tx, attendee_id)
+        card = json.loads(current.card or "{}")
+        card["photo"] = photo_urls(photo_id)
+        row = PhotoRow(photo_id, attendee_id, OWN_CARD, encoded.small, encoded.large, now_iso())
+        stored_photos.put(tx, row)
+        updated = _replace(tx, current, card)
+    return me_view(ctx, updated)
+
+
+def remove_photo(ctx: AppContext, attendee_id: str) -> dict[str, Any]:
+    """`DELETE /api/me/photo`: the card without a photo (a new version for its holders); a card
+    that has none stays as it is."""
+    require_attendee(ctx.store, attendee_id)
+    with ctx.store.write() as tx:
+        current = _live(tx, attendee_id)
+        card = json.loads(current.card or "{}")
+        stored_photos.remove(tx, attendee_id, OWN_CARD)
+        if card.get("photo") is None:
+            return me_view(ctx, _view(current))
+        card["photo"] = None
+        updated = _replace(tx, current, card)
+    return me_view(ctx, updated)
 
 
 def update_settings(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -205,14 +264,22 @@ def update_settings(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> 
 
 
 def delete_attendee(store: Store, attendee_id: str) -> None:
-    """`DELETE /api/me`: the card, contacts and devices go; a tombstone row stays.
+    """`DELETE /api/me`: the card, photos, contacts and devices go; a tombstone row stays.
 
     The tombstone makes old card tokens resolve to 404 and exchanges with them `card_withdrawn`.
-    Contacts other people hold of this attendee keep the last captured card, unlinked. The op log
-    keeps ids (idempotency, stats) but loses its payloads (notes, foreign cards).
+    Contacts other people hold of this attendee keep the last captured card, unlinked, without
+    its photo (the photo is deleted with everything else, so their apps learn it is gone at the
+    next sync). The op log keeps ids (idempotency, stats) but loses its payloads (notes, foreign
+    cards).
     """
     with store.write() as tx:
-        if not stored.delete(tx, attendee_id, now_iso()):
+        current = stored.get(tx, attendee_id)
+        last_card = None
+        if current is not None and current.card is not None:
+            card = json.loads(current.card)
+            if card.get("photo") is not None:
+                last_card = card_json({**card, "photo": None})
+        if not stored.delete(tx, attendee_id, now_iso(), last_card):
             raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
 
 

@@ -1,7 +1,13 @@
-"""The card model: validation and normalisation of the JSON `card` object (DESIGN.md section 4).
+"""The card model: validation and normalisation of the JSON `card` object (DESIGN.md sections 4
+and 11).
 
-An attendee's own card is capped (5 emails, phones, urls; a 500-character note). A foreign card,
-parsed from someone else's vCard or MECARD, keeps every value: `normalize_card(data, foreign=True)`.
+An attendee's own card is capped (5 emails, phones, urls; a 500-character note; 8 social
+profiles). A foreign card, parsed from someone else's vCard or MECARD, keeps every value:
+`normalize_card(data, foreign=True)`. `pronouns` is a short text and `socials` a list of
+{network, url}; both are typed and validated like the rest. `photo` is read-only: the server
+sets it (PUT /api/me/photo, or a photo in an imported card), so a card sent by a client may only
+repeat it, never change it, and a normalised card always has `socials` and `photo` (null when
+there is none) for the caller to fill in.
 """
 
 from __future__ import annotations
@@ -13,7 +19,18 @@ from server.errors import InvalidField
 
 TEXT_FIELDS = ("fn", "given", "family", "org", "title")
 LIST_FIELDS = ("emails", "phones", "urls")
-CARD_KEYS = frozenset((*TEXT_FIELDS, *LIST_FIELDS, "note"))
+CARD_KEYS = frozenset((*TEXT_FIELDS, *LIST_FIELDS, "note", "pronouns", "socials", "photo"))
+# The networks a social profile may name, with the name the app, pages and exports show.
+SOCIAL_NETWORKS = {
+    "linkedin": "LinkedIn",
+    "x": "X",
+    "mastodon": "Mastodon",
+    "github": "GitHub",
+    "bluesky": "Bluesky",
+    "other": "Link",
+}
+MAX_PRONOUNS = 40
+MAX_SOCIALS = 8
 MAX_TEXT = 200
 MAX_ITEMS = 5
 MAX_EMAIL = 254
@@ -26,6 +43,12 @@ _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+\.[^@\s<>(),
 _PHONE = re.compile(r"^[0-9 +\-().x]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NOTE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HTTP_URL = re.compile(r"^https?://[^\s/?#]+", re.IGNORECASE)
+
+
+def is_http_url(value: str) -> bool:
+    """An http:// or https:// URL with a host (what a card's links and profiles may be)."""
+    return len(value) <= MAX_URL and bool(_HTTP_URL.match(value))
 
 
 def split_name(fn: str) -> tuple[str, str]:
@@ -83,11 +106,58 @@ def _list(data: dict[str, Any], key: str, foreign: bool) -> list[str]:
             raise InvalidField(
                 "A phone number has at most 40 digits, spaces and +-().x.", field=where
             )
-        if key == "urls" and (
-            len(item) > MAX_URL or not re.match(r"^https?://[^\s/?#]+", item, re.IGNORECASE)
-        ):
+        if key == "urls" and not is_http_url(item):
             raise InvalidField("Links must be http:// or https:// URLs.", field=where)
     return items
+
+
+def _socials(data: dict[str, Any], foreign: bool) -> list[dict[str, str]]:
+    """`socials`: at most 8 {network, url} (uncapped on a foreign card), http(s) links only.
+
+    A foreign card's reader keeps only profiles that pass these checks, so they hold for every
+    card: a profile is shown as a link, and a `javascript:` one would be a script."""
+    value = data.get("socials")
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidField("socials must be a list of {network, url}.", field="card.socials")
+    if not foreign and len(value) > MAX_SOCIALS:
+        raise InvalidField(f"At most {MAX_SOCIALS} social profiles are allowed.", "card.socials")
+    out: list[dict[str, str]] = []
+    for index, item in enumerate(value):
+        where = f"card.socials.{index}"
+        if not isinstance(item, dict):
+            raise InvalidField("Each social profile is an object {network, url}.", field=where)
+        unknown = sorted(set(item) - {"network", "url"})
+        if unknown:
+            raise InvalidField(f"Unknown social profile field {unknown[0]!r}.", f"{where}.{unknown[0]}")
+        network, url = item.get("network"), item.get("url")
+        if network not in SOCIAL_NETWORKS:
+            names = ", ".join(SOCIAL_NETWORKS)
+            raise InvalidField(f"network must be one of {names}.", field=f"{where}.network")
+        if not isinstance(url, str) or not is_http_url(url.strip()) or _CONTROL.search(url):
+            raise InvalidField(
+                "A profile link must be an http:// or https:// URL.", field=f"{where}.url"
+            )
+        profile = {"network": str(network), "url": url.strip()}
+        if profile not in out:
+            out.append(profile)
+    return out
+
+
+def _photo(data: dict[str, Any]) -> None:
+    """`photo` may be sent back as the server gave it (or null); its value is never taken."""
+    value = data.get("photo")
+    if value is None:
+        return
+    if (
+        not isinstance(value, dict)
+        or set(value) != {"small", "large"}
+        or not all(isinstance(v, str) for v in value.values())
+    ):
+        raise InvalidField(
+            "photo is read-only: set it with PUT /api/me/photo.", field="card.photo"
+        )
 
 
 def normalize_card(data: Any, *, foreign: bool = False) -> dict[str, Any]:
@@ -125,4 +195,32 @@ def normalize_card(data: Any, *, foreign: bool = False) -> dict[str, Any]:
             raise InvalidField(f"note is longer than {limit} characters.", field="card.note")
         if note:
             card["note"] = note
+    pronouns = _text(data, "pronouns", MAX_PRONOUNS, foreign)
+    if pronouns:
+        card["pronouns"] = pronouns[:MAX_PRONOUNS] if foreign else pronouns
+    card["socials"] = _socials(data, foreign)
+    _photo(data)
+    card["photo"] = None
     return card
+
+
+PHOTO_SIZES = ("small", "large")
+_PHOTO_URL = re.compile(r"^/photos/([A-Za-z0-9_-]{8,64})/(small|large)\.jpg$")
+
+
+def photo_urls(photo_id: str) -> dict[str, str]:
+    """A card's `photo`: the versioned URLs of the stored photo `photo_id`, small and large.
+
+    Paths on this server (resolved against BASE_URL), so cards stored in the database stay right
+    when the server moves to another address; a new photo gets a new id, so a URL never changes
+    what it shows and may be cached for ever."""
+    return {size: f"/photos/{photo_id}/{size}.jpg" for size in PHOTO_SIZES}
+
+
+def card_photo_id(card: dict[str, Any]) -> str | None:
+    """The id of the stored photo a card shows (its URLs carry it), or None."""
+    photo = card.get("photo")
+    if not isinstance(photo, dict):
+        return None
+    found = _PHOTO_URL.match(str(photo.get("small") or ""))
+    return found.group(1) if found else None

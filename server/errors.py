@@ -76,3 +76,15 @@ class RateLimited(CardswapError):
     def __init__(self, message: str, retry_after: int = 1) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class NotAnImage(InvalidField):
+    """Bytes that do not decode as a whole JPEG, PNG or WebP image."""
+
+    code = "not_an_image"
+
+
+class TooManyPixels(InvalidField):
+    """An image with more pixels than the server decodes (a decompression bomb, or a huge one)."""
+
+    code = "too_many_pixels"

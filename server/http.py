@@ -38,13 +38,18 @@ class JSON(JSONResponse):
         return dumps(content)
 
 
+def _too_large(limit: int) -> TooLarge:
+    size = f"{limit // (1024 * 1024)} MiB" if limit % (1024 * 1024) == 0 else f"{limit} bytes"
+    return TooLarge(f"The request body is larger than {size}.")
+
+
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     """The body, refused with 413 as soon as it passes `limit` (never read whole first)."""
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
             if int(declared) > limit:
-                raise TooLarge("The request body is larger than 1 MiB.")
+                raise _too_large(limit)
         except ValueError as exc:
             raise Malformed("Content-Length is not a number.") from exc
     chunks: list[bytes] = []
@@ -52,7 +57,7 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise TooLarge("The request body is larger than 1 MiB.")
+            raise _too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 

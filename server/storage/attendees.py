@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from server.storage import contacts
+from server.storage import contacts, photos
 from server.storage.engine import Store, Tx, chunks, reader
 
 
@@ -95,10 +95,11 @@ def set_share_back(tx: Tx, attendee_id: str, share_back: bool) -> bool:
     return cursor.rowcount == 1
 
 
-def delete(tx: Tx, attendee_id: str, now: str) -> bool:
-    """Tombstone the attendee: card, email, contacts and devices go, others' contacts of them
-    are unlinked (keeping the last card), their ops keep ids but lose payloads. False (nothing
-    changed) when unknown or already deleted."""
+def delete(tx: Tx, attendee_id: str, now: str, last_card: str | None = None) -> bool:
+    """Tombstone the attendee: card, email, photos (theirs and their contacts'), contacts and
+    devices go, others' contacts of them are unlinked (keeping the last card; `last_card`, when
+    given, is pushed to them first as a change: the card without its photo), their ops keep ids
+    but lose payloads. False (nothing changed) when unknown or already deleted."""
     cursor = tx.execute(
         "UPDATE attendees SET card = NULL, email = NULL, deleted_at = ? "
         "WHERE id = ? AND deleted_at IS NULL",
@@ -106,6 +107,9 @@ def delete(tx: Tx, attendee_id: str, now: str) -> bool:
     )
     if cursor.rowcount != 1:
         return False
+    if last_card is not None:
+        contacts.push_card(tx, attendee_id, last_card, now)
+    photos.remove_all_of(tx, attendee_id)
     tx.execute("DELETE FROM contacts WHERE owner_id = ?", [attendee_id])
     tx.execute("DELETE FROM devices WHERE attendee_id = ?", [attendee_id])
     tx.execute(

@@ -6,6 +6,8 @@ schema implied by a first insert.
 
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -121,3 +123,69 @@ def m002_vcard_cache(db: Database) -> None:
         END;
         """
     )
+
+
+@migrations()
+def m004_card_photos(db: Database) -> None:
+    """Card photos (DESIGN.md section 11), and every stored card given the new card fields.
+
+    A photo is stored as two re-encoded JPEGs in the database itself (BLOB here, bytea on
+    PostgreSQL), not as files beside it: the one file stays the whole backup (`cardswap backup`,
+    `cardswap db copy`), a photo commits in the same transaction as the card that shows it, and
+    deleting an attendee deletes their photos in that transaction too. Photos are small (a 512 px
+    JPEG of ~20-40 KB and a 128 px one of ~3-6 KB). `card_of` is '' for the owner's own card, or
+    the contact id ('ext:…') of a foreign card whose imported photo it is; one photo per card
+    (the unique index), replaced by an upsert that gives it a new id, so its URLs are versioned.
+
+    Cards stored before this migration get `"socials": []` and `"photo": null`, so every card the
+    API returns has the same shape. Independent of m003 (app passwords), whichever runs first.
+    """
+    db.executescript(
+        """
+        CREATE TABLE photos (
+            id TEXT PRIMARY KEY,            -- random, URL-safe; the photo's URLs carry it
+            owner_id TEXT NOT NULL,         -- the attendee whose card, or whose contact, shows it
+            card_of TEXT NOT NULL,          -- '' for the owner's own card, else the contact id
+            small BLOB NOT NULL,            -- JPEG, 128 px square at most
+            large BLOB NOT NULL,            -- JPEG, 512 px square at most
+            created_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX photos_card ON photos(owner_id, card_of);
+        """
+    )
+    _add_card_fields(db, "attendees", ("id",))
+    _add_card_fields(db, "contacts", ("owner_id", "contact_id"))
+
+
+def _add_card_fields(db: Database, table: str, keys: tuple[str, ...]) -> None:
+    """`socials` and `photo` added to each stored card of `table`, a page at a time in key order
+    (keyset pages: no OFFSET rescans, no rowid, the same SQL on both engines)."""
+    columns = ", ".join(keys)
+    after = " OR ".join(
+        "(" + " AND ".join([*(f"{k} = ?" for k in keys[:i]), f"{keys[i]} > ?"]) + ")"
+        for i in range(len(keys))
+    )
+    last: list[str] | None = None
+    while True:
+        where = "card IS NOT NULL" + (f" AND ({after})" if last else "")
+        args: list[str] = []
+        if last:
+            for i in range(len(keys)):
+                args += [*last[:i], last[i]]
+        rows = db.execute(
+            f"SELECT {columns}, card FROM {table} WHERE {where} ORDER BY {columns} LIMIT 1000",
+            args,
+        ).fetchall()
+        if not rows:
+            return
+        for *key, text in rows:
+            card = json.loads(text)
+            if isinstance(card, dict) and "photo" not in card:
+                card.setdefault("socials", [])
+                card["photo"] = None
+                db.execute(
+                    f"UPDATE {table} SET card = ? WHERE "
+                    + " AND ".join(f"{k} = ?" for k in keys),
+                    [json.dumps(card, ensure_ascii=False, separators=(",", ":")), *key],
+                )
+        last = list(rows[-1][: len(keys)])
