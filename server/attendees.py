@@ -136,9 +136,7 @@ def _check_photo_unchanged(sent: Any, current: Any) -> None:
     """A card sent back may repeat its photo (or leave it out, or send null); a different photo,
     such as someone else's photo URLs, is refused: the photo is read-only."""
     if isinstance(sent, dict) and sent != current:
-        raise InvalidField(
-            "photo is read-only: set it with PUT /api/me/photo.", field="card.photo"
-        )
+        raise InvalidField("photo is read-only: set it with PUT /api/me/photo.", field="card.photo")
 
 
 # -- views -------------------------------------------------------------------------------------

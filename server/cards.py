@@ -130,9 +130,11 @@ def _socials(data: dict[str, Any], foreign: bool) -> list[dict[str, str]]:
             raise InvalidField("Each social profile is an object {network, url}.", field=where)
         unknown = sorted(set(item) - {"network", "url"})
         if unknown:
-            raise InvalidField(f"Unknown social profile field {unknown[0]!r}.", f"{where}.{unknown[0]}")
+            raise InvalidField(
+                f"Unknown social profile field {unknown[0]!r}.", f"{where}.{unknown[0]}"
+            )
         network, url = item.get("network"), item.get("url")
-        if network not in SOCIAL_NETWORKS:
+        if not isinstance(network, str) or network not in SOCIAL_NETWORKS:
             names = ", ".join(SOCIAL_NETWORKS)
             raise InvalidField(f"network must be one of {names}.", field=f"{where}.network")
         if not isinstance(url, str) or not is_http_url(url.strip()) or _CONTROL.search(url):
@@ -155,9 +157,7 @@ def _photo(data: dict[str, Any]) -> None:
         or set(value) != {"small", "large"}
         or not all(isinstance(v, str) for v in value.values())
     ):
-        raise InvalidField(
-            "photo is read-only: set it with PUT /api/me/photo.", field="card.photo"
-        )
+        raise InvalidField("photo is read-only: set it with PUT /api/me/photo.", field="card.photo")
 
 
 def normalize_card(data: Any, *, foreign: bool = False) -> dict[str, Any]:

@@ -102,8 +102,13 @@ def parse_filters(params: dict[str, str]) -> Filters:
 
 def _haystack(contact: dict[str, Any]) -> str:
     parts: list[str] = [contact["notes"], *contact["tags"]]
-    for value in contact["card"].values():
-        parts.extend(value if isinstance(value, list) else [str(value)])
+    for key, value in contact["card"].items():
+        if key == "photo" or value is None:
+            continue  # its URLs are no words of the card
+        if isinstance(value, list):
+            parts.extend(str(v.get("url", "")) if isinstance(v, dict) else str(v) for v in value)
+        else:
+            parts.append(str(value))
     return "\n".join(parts).casefold()
 
 

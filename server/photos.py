@@ -137,5 +137,7 @@ def stored_image(store: Store, photo_id: str, size: str) -> bytes:
     if size in PHOTO_SIZES and 8 <= len(photo_id) <= 64:
         data = stored_photos.image(store, photo_id, size)
     if data is None:
-        raise NotFound("There is no such photo (it may have been replaced).", code="photo_not_found")
+        raise NotFound(
+            "There is no such photo (it may have been replaced).", code="photo_not_found"
+        )
     return data

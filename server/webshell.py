@@ -1,8 +1,9 @@
 """The web app's shell: which files make it, its content-hash version, the route table, and the
 public card lookup.
 
-The service worker precaches exactly the files listed here; its cache version is a hash of their
-bytes, stamped into sw.js by the server, so any change to a shell file makes browsers update. The
+The service worker precaches the files listed here, but for the few in LAZY, which it keeps in the
+same versioned cache when first used; its cache version is a hash of all their bytes, stamped into
+sw.js by the server, so any change to a shell file makes browsers update. The
 app's pages come from web/routes.json, the one table that the server's shell routes, the service
 worker (stamped in) and the router (web/js/routes.js) all read.
 """
@@ -25,6 +26,10 @@ VENDOR = {
     "jsqr/jsQR.js": "jsqr/dist/jsQR.js",
     "qrcode-generator/qrcode.js": "qrcode-generator/qrcode.js",
 }
+# Shell files the service worker caches when first fetched rather than on install: the photo
+# cropper, which only an attendee choosing a photo needs (DESIGN.md section 11), stays out of the
+# bytes every phone downloads on its first visit.
+LAZY = ("/js/photo.js",)
 # The route table shared by the server, the service worker and the router (web/js/routes.js).
 ROUTE_TABLE = "routes.json"
 _SKIP_DIRS = {"admin"}
@@ -33,6 +38,7 @@ _PLACEHOLDER_VERSION = "'__SHELL_VERSION__'"
 _PLACEHOLDER_FILES = "[/*__SHELL_FILES__*/]"
 _PLACEHOLDER_PAGES = "[/*__APP_PAGES__*/]"
 _PLACEHOLDER_NETWORK = "[/*__NETWORK_ONLY__*/]"
+_PLACEHOLDER_LAZY = "[/*__SHELL_LAZY__*/]"
 _PARAM = re.compile(r"\{\w+(?::(\w+))?\}")
 
 
@@ -84,11 +90,12 @@ def vendor_path(node_modules: Path, key: str) -> Path | None:
 
 
 def precache_urls(web_dir: Path, node_modules: Path) -> list[str]:
-    """The URLs the service worker caches on install: the shell, its routes' page, vendor JS."""
+    """The URLs the service worker caches on install: the shell (but LAZY), its routes' page,
+    vendor JS."""
     urls = ["/"]
     for path in shell_files(web_dir):
         rel = path.relative_to(web_dir).as_posix()
-        if rel != "index.html":
+        if rel != "index.html" and "/" + rel not in LAZY:
             urls.append("/" + rel)
     for key in sorted(VENDOR):
         if vendor_path(node_modules, key) is not None:
@@ -163,6 +170,7 @@ def _stamp(web_dir: Path, node_modules: Path, classic: bool) -> str:
         .replace(_PLACEHOLDER_FILES, urls)
         .replace(_PLACEHOLDER_PAGES, pages)
         .replace(_PLACEHOLDER_NETWORK, json.dumps(network))
+        .replace(_PLACEHOLDER_LAZY, json.dumps(list(LAZY)))
     )
 
 

@@ -77,6 +77,8 @@ def test_registration_returns_attendee_token_card_url_and_a_session_cookie(
         "emails": ["grace@navy.example"],
         "phones": [],
         "urls": [],
+        "socials": [],
+        "photo": None,
     }
     assert re.fullmatch(r"[A-Za-z0-9_-]{16,}", data["attendee"]["id"])
     assert data["card_url"].startswith(f"{BASE_URL}/c/")
@@ -147,6 +149,15 @@ def test_registration_for_an_unknown_event_is_404(client: TestClient, event: dic
         ({"card": {"org": "No name"}}, "card.fn"),
         ({"card": {"fn": "A", "emails": ["nope"]}}, "card.emails.0"),
         ({"card": {"fn": "A", "photo": "x"}}, "card.photo"),
+        (
+            {"card": {"fn": "A", "photo": {"small": "/photos/a/small.jpg", "large": "/l"}}},
+            "card.photo",
+        ),
+        ({"card": {"fn": "A", "pronouns": "x" * 41}}, "card.pronouns"),
+        (
+            {"card": {"fn": "A", "socials": [{"network": "x", "url": "javascript:alert(1)"}]}},
+            "card.socials.0.url",
+        ),
         ({"card": "Grace"}, "card"),
         ({"card": None}, "card"),
         ({"device_id": "not-a-uuid"}, "device_id"),
@@ -313,6 +324,8 @@ def test_put_card_returns_me_with_a_new_card_url_and_bumped_version(
         "emails": [],
         "phones": [],
         "urls": ["https://ada.example"],
+        "socials": [],
+        "photo": None,
     }
     assert body["card_url"] != ada.card_url
     tokens = Tokens([SECRET])

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 import pytest
 import vobject
+from PIL import Image
 from starlette.testclient import TestClient
 
 from server import vcard as vcards
@@ -157,15 +158,39 @@ def _survives_sync_and_export(client: TestClient, who: Attendee, path: Path) -> 
     """The file in through sync and out through `.vcf` unchanged; False if refused."""
     text = path.read_text(encoding="utf-8")
     try:
-        expected = vcards.parse_foreign(text).card
+        parsed = vcards.parse_foreign(text)
     except vcards.VCardError:
         return False  # the malformed fixtures are refused; tested in test_vcard_import.py
+    expected = parsed.card
     contact = foreign(client, who, text)
-    assert contact["card"] == expected, path.name
+    card = dict(contact["card"])
+    photo = card.pop("photo")
+    assert card == {k: v for k, v in expected.items() if k != "photo"}, path.name
+    # A photo the card carries is kept when Pillow itself can decode it whole (the oracle here),
+    # and the export embeds the stored small JPEG, byte for byte.
+    assert (photo is not None) == decodes(parsed.photo), path.name
     response = client.get(f"/api/contacts/{quote(contact['id'])}.vcf", headers=who.headers)
     assert response.status_code == 200, path.name
     (back,) = vcards.parse_many(response.content)[0]
     same_card(back.card, expected)
+    if photo is not None:
+        stored = client.get(photo["small"])
+        assert stored.status_code == 200 and stored.headers["content-type"] == "image/jpeg"
+        assert back.photo == ("image/jpeg", stored.content), path.name
+    else:
+        assert back.photo is None
+    return True
+
+
+def decodes(photo: tuple[str, bytes] | None) -> bool:
+    """Whether Pillow reads the whole image (independently of the server's code)."""
+    if photo is None:
+        return False
+    try:
+        with Image.open(io.BytesIO(photo[1])) as image:
+            image.load()
+    except (OSError, SyntaxError, ValueError):
+        return False
     return True
 
 

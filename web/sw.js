@@ -5,6 +5,7 @@ import { requestSync } from '/js/sync.js'; // module-only
 
 const VERSION = '__SHELL_VERSION__';
 const FILES = [/*__SHELL_FILES__*/];
+const LAZY = [/*__SHELL_LAZY__*/]; // kept when first used
 const PREFIX = 'cardswap-shell-';
 const CACHE = PREFIX + VERSION;
 // The route table (web/routes.json), stamped in by the server as [regex source, flags] pairs:
@@ -12,6 +13,25 @@ const CACHE = PREFIX + VERSION;
 const regexes = (pairs) => pairs.map(([source, flags]) => new RegExp(source, flags));
 const APP_PAGES = regexes([/*__APP_PAGES__*/]);
 const PASS_THROUGH = regexes([/*__NETWORK_ONLY__*/]);
+// Photo URLs are versioned: a kept one is never stale. Their own cache, bounded (oldest out).
+const PHOTOS = 'cardswap-photos';
+const MAX_PHOTOS = 1500;
+let puts = 0;
+
+async function photo(request) {
+  const cache = await caches.open(PHOTOS);
+  const kept = await cache.match(request);
+  if (kept) return kept;
+  const response = await fetch(request);
+  if (response.ok) {
+    await cache.put(request, response.clone());
+    if (++puts % 50 === 1) {
+      const keys = await cache.keys(); // oldest first
+      await Promise.all(keys.slice(0, keys.length - MAX_PHOTOS).map((k) => cache.delete(k)));
+    }
+  }
+  return response;
+}
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES.map((url) => new Request(url, { cache: 'reload' })))));
@@ -41,6 +61,10 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (PASS_THROUGH.some((re) => re.test(url.pathname))) return;
+  if (url.pathname.startsWith('/photos/')) {
+    event.respondWith(photo(request));
+    return;
+  }
   if (request.mode === 'navigate') {
     if (!APP_PAGES.some((re) => re.test(url.pathname))) return;
     event.respondWith(
@@ -54,7 +78,11 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(
     (async () => {
       const cache = await caches.open(CACHE);
-      return (await cache.match(request, { ignoreSearch: true })) || fetch(request);
+      const kept = await cache.match(request, { ignoreSearch: true });
+      if (kept) return kept;
+      const response = await fetch(request);
+      if (response.ok && LAZY.includes(url.pathname)) await cache.put(url.pathname, response.clone());
+      return response;
     })(),
   );
 });

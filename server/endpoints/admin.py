@@ -321,12 +321,14 @@ def _badges(request: Request, slug: str) -> str:
     )
     keep = urlencode([(k, v) for k, v in params.multi_items() if k not in ("paper", "from")])
     paper = badges.paper(params.get("paper"))
-    return badges.badges_page(event, rows, paper, keep, offset=offset, total=total)
+    photos = params.get("photos") in ("1", "on", "true")
+    return badges.badges_page(event, rows, paper, keep, offset=offset, total=total, photos=photos)
 
 
 @page
 async def badges_page(request: Request) -> Response:
-    """`GET /admin/events/{slug}/badges?paper=a4|letter&q=…&ids=…&from=…`: printable badges.
+    """`GET /admin/events/{slug}/badges?paper=a4|letter&q=…&ids=…&from=…&photos=1`: printable
+    badges (with each attendee's photo when `photos=1`).
 
     At most BADGES_PER_PAGE badges per page (`from` pages on): a print run stays a few seconds.
     """

@@ -8,6 +8,7 @@ so SQLite never blocks the event loop.
 
 from __future__ import annotations
 
+import base64
 import unicodedata
 from functools import partial
 from typing import Any
@@ -18,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server import attendees, contacts, events, vcard, webshell
+from server import attendees, contacts, events, photos, vcard, webshell
 from server.errors import InvalidField, NotFound, UnsupportedMediaType
 from server.http import JSON, ctx, media_type, read_body, session
 from server.organizer.public_pages import CARD_NOT_FOUND
@@ -127,7 +128,8 @@ def public_card_vcf(request: Request) -> Response:
     if found is None:
         return HTMLResponse(CARD_NOT_FOUND, status_code=404)
     card: dict[str, Any] = found["card"]
-    text = vcard.card_vcard(card, vcard.stable_uid("attendee", payload.attendee_id))
+    uid = vcard.stable_uid("attendee", payload.attendee_id)
+    text = vcard.card_vcard(card, uid, context.store)
     response = _download(text, VCARD_TYPE, f"{vcard.file_stem(str(card['fn']))}.vcf")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -138,18 +140,26 @@ async def card_from_vcard(request: Request) -> Response:
     if media_type(request) not in VCARD_UPLOAD_TYPES:
         raise UnsupportedMediaType("Send the contact file as text/vcard.")
     body = await read_body(request)
-    card, warnings = await run_in_threadpool(_own_card_from, body)
-    return JSON({"card": card, "warnings": warnings})
+    return JSON(await run_in_threadpool(_own_card_from, body))
 
 
-def _own_card_from(body: bytes) -> tuple[dict[str, Any], list[str]]:
+def _own_card_from(body: bytes) -> dict[str, Any]:
+    """The card, warnings, and the file's photo re-encoded (a `data:` URL of the 512 px JPEG the
+    app may then upload as the card's photo), when it has one that decodes."""
     cards, errors = vcard.parse_many(body)
     if not cards:
         raise errors[0] if errors else vcard.VCardError("No card found.", 1)
     card, warnings = vcard.own_card(cards[0])
     if len(cards) > 1 or errors:
         warnings.append(f"The file holds {len(cards) + len(errors)} cards; the first was used.")
-    return card, warnings
+    out: dict[str, Any] = {"card": card, "warnings": warnings}
+    if cards[0].photo is not None:
+        encoded, why = photos.try_encode(cards[0].photo[1])
+        if encoded is None:
+            warnings.append(f"The file's photo was left out: {why}")
+        else:
+            out["photo"] = "data:image/jpeg;base64," + base64.b64encode(encoded.large).decode()
+    return out
 
 
 routes: list[BaseRoute] = [

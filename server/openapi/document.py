@@ -356,6 +356,42 @@ def _paths() -> dict[str, Schema]:
                 security=BEARER,
             )
         },
+        "/api/me/photo": {
+            "put": {
+                **_op(
+                    "Set the card's photo: decoded, re-encoded (EXIF and GPS dropped), stored "
+                    "small and large under new URLs; the card's holders get it at their next sync",
+                    me_ok,
+                    (400, 401, 403, 413, 415, 422),
+                    security=BEARER,
+                ),
+                "requestBody": {
+                    "required": True,
+                    "description": "a JPEG, PNG or WebP image of at most 2 MiB and 24 million "
+                    "pixels, checked by decoding it (the type only says how to read it): 413 "
+                    "past 2 MiB, 415 for another type, 422 `not_an_image` for bytes that do not "
+                    "decode whole, 422 `too_many_pixels` for more pixels",
+                    "content": {
+                        media: {"schema": {"type": "string", "format": "binary"}}
+                        for media in ("image/jpeg", "image/png", "image/webp")
+                    },
+                },
+            },
+            "delete": _op(
+                "Remove the card's photo (its URLs then answer 404)",
+                me_ok,
+                (401, 403),
+                security=BEARER,
+            ),
+        },
+        "/photos/{photo_id}/{size}.jpg": {
+            "get": _op(
+                "A card's photo, at the versioned URL a card's `photo` names (cacheable for ever)",
+                (200, {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}, "JPEG"),
+                (404,),
+                params=[_path("photo_id"), _path("size", {"enum": ["small", "large"]})],
+            )
+        },
         "/api/me/qr.svg": {
             "get": _op(
                 "The card URL as an SVG QR code",

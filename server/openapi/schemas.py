@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.cards import MAX_EMAIL, MAX_ITEMS, MAX_NOTE, MAX_PHONE, MAX_TEXT, MAX_URL
+from server.cards import (
+    MAX_EMAIL,
+    MAX_ITEMS,
+    MAX_NOTE,
+    MAX_PHONE,
+    MAX_PRONOUNS,
+    MAX_SOCIALS,
+    MAX_TEXT,
+    MAX_URL,
+    SOCIAL_NETWORKS,
+)
 
 Schema = dict[str, Any]
 
@@ -51,10 +61,37 @@ def _list(item: Schema) -> Schema:
     return {"type": ["array", "null"], "maxItems": MAX_ITEMS, "items": item}
 
 
+HTTP_URL: Schema = {
+    "type": "string",
+    "maxLength": MAX_URL,
+    "pattern": r"^https?://[^\s/?#]+[^\x00-\x1f\x7f]*$",
+}
+SOCIAL: Schema = {
+    "type": "object",
+    "description": "A social profile: its network and an http(s) link (a `javascript:` or any "
+    "other scheme is refused with 422). The app shows it by the network's name; `other` is a "
+    "plain link.",
+    "additionalProperties": False,
+    "required": ["network", "url"],
+    "properties": {"network": {"enum": list(SOCIAL_NETWORKS)}, "url": HTTP_URL},
+}
+PHOTO: Schema = {
+    "type": "object",
+    "description": "The card's photo (DESIGN.md section 11): two square JPEGs, `small` (at most "
+    "128 px) and `large` (at most 512 px), at versioned URLs: paths on this server, to resolve "
+    "against its base URL. A new photo has new URLs; a URL never shows another photo, so it may "
+    "be cached for ever (and answers 404 once the photo is replaced or deleted).",
+    "additionalProperties": False,
+    "required": ["small", "large"],
+    "properties": {
+        "small": {"type": "string", "format": "uri-reference", "pattern": "^/photos/"},
+        "large": {"type": "string", "format": "uri-reference", "pattern": "^/photos/"},
+    },
+}
 CARD: Schema = {
     "type": "object",
-    "description": "A card (DESIGN.md section 4). Empty strings and null mean absent; unknown "
-    "keys are refused with 422.",
+    "description": "A card (DESIGN.md sections 4 and 11). Empty strings and null mean absent; "
+    "unknown keys are refused with 422.",
     "additionalProperties": False,
     "required": ["fn"],
     "properties": {
@@ -84,6 +121,14 @@ CARD: Schema = {
             }
         ),
         "note": {"type": ["string", "null"], "maxLength": MAX_NOTE},
+        "pronouns": _text(MAX_PRONOUNS),
+        "socials": {"type": ["array", "null"], "maxItems": MAX_SOCIALS, "items": SOCIAL},
+        "photo": {
+            "type": "null",
+            "description": "Read-only: set with PUT /api/me/photo, removed with DELETE. Leave "
+            "it out or send null; a card sent back may also repeat the photo the server gave "
+            "it, and any other photo is refused with 422 `invalid_field`.",
+        },
     },
 }
 # What the server returns: the same fields, lists always present, foreign cards uncapped.
@@ -91,8 +136,13 @@ CARD_OUT: Schema = {
     "type": "object",
     "required": ["fn"],
     "properties": {
-        **{k: {"type": "string"} for k in ("fn", "given", "family", "org", "title", "note")},
+        **{
+            k: {"type": "string"}
+            for k in ("fn", "given", "family", "org", "title", "note", "pronouns")
+        },
         **{k: {"type": "array", "items": {"type": "string"}} for k in ("emails", "phones", "urls")},
+        "socials": {"type": "array", "items": SOCIAL},
+        "photo": {"anyOf": [{"type": "null"}, PHOTO]},
     },
 }
 ERROR: Schema = {
@@ -327,6 +377,12 @@ def schemas() -> dict[str, Schema]:
             "properties": {
                 "card": ref("CardOut"),
                 "warnings": {"type": "array", "items": {"type": "string"}},
+                "photo": {
+                    "type": "string",
+                    "pattern": "^data:image/jpeg;base64,",
+                    "description": "the file's photo, re-encoded as a 512 px JPEG, when it has "
+                    "one that decodes: the app offers it for PUT /api/me/photo",
+                },
             },
         },
         "Me": ME,

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from server.organizer.badges import PAPERS, qr_svg
+from server.organizer.public_pages import photo_img
 
 
 def layout(title: str, body: str, *, signed_in: bool = True) -> str:
@@ -179,6 +180,7 @@ def _attendee_section(slug: str, attendees: list[dict[str, Any]], total: int) ->
         "<tr>"
         f'<td><input type="checkbox" name="id" value="{escape(a["id"])}" '
         f'aria-label="Select {escape(a["card"]["fn"])}"></td>'
+        f'<td class="face">{photo_img(a["card"], "small", "face", 40)}</td>'
         f"<td>{escape(a['card']['fn'])}</td><td>{escape(a['card'].get('org', ''))}</td>"
         f"<td>{escape(a['card'].get('title', ''))}</td><td>{escape(a.get('email') or '')}</td>"
         f'<td><a href="{escape(a["card_url"])}">card</a> · '
@@ -199,9 +201,12 @@ def _attendee_section(slug: str, attendees: list[dict[str, Any]], total: int) ->
         '<div class="row"><span><label for="q">Badges for (name, organisation, title or email; '
         'empty for everyone)</label><input id="q" name="q" type="search"></span>'
         f'<span><label for="paper">Paper</label><select id="paper" name="paper">{papers}'
-        '</select></span><button type="submit">Print badges</button></div>'
+        '</select></span><span class="check"><input id="photos" name="photos" value="1" '
+        'type="checkbox"><label for="photos">With photos</label></span>'
+        '<button type="submit">Print badges</button></div>'
         + (
             '<table class="list"><thead><tr><th scope="col"><span class="sr">Select</span></th>'
+            '<th scope="col"><span class="sr">Photo</span></th>'
             '<th scope="col">Name</th><th scope="col">Organisation</th>'
             '<th scope="col">Title</th><th scope="col">Email</th><th scope="col">Links</th>'
             f"</tr></thead><tbody>{rows}</tbody></table>"

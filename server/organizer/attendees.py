@@ -109,8 +109,14 @@ def import_attendees(
             if current is None:
                 rows.append(create_attendee(tx, slug, item.card, email=item.email))
                 created += 1
-            elif current["card"] != item.card:
-                rows.append(set_card(tx, current["id"], item.card))
+                continue
+            # What the attendee set themselves and a CSV has no column for stays theirs.
+            mine = current["card"]
+            card = {**item.card, "socials": mine.get("socials") or [], "photo": mine.get("photo")}
+            if mine.get("pronouns"):
+                card["pronouns"] = mine["pronouns"]
+            if current["card"] != card:
+                rows.append(set_card(tx, current["id"], card))
                 updated += 1
             else:
                 rows.append(current)

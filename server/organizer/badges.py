@@ -3,6 +3,7 @@
 Plain HTML with print CSS (web/admin/print.css plus one `@page` sheet per paper size), paginated
 on the server into fixed-size sheets so every browser prints the same layout: 6 badges (95 mm
 wide, 94 mm tall on A4, 90 mm on US Letter) per sheet, each with the name, organisation, title
+(and, when asked, the attendee's photo beside them: a face helps people find each other)
 and a 50 mm card QR whose symbol is over 4 cm wide (readable by a phone at arm's length). The QR
 carries the card URL upper-cased (alphanumeric mode, a smaller code); the server and the app read
 it in any case. Text is escaped, never trusted.
@@ -63,14 +64,25 @@ def _toolbar(back: str, switch_base: str, paper_key: str, summary: str) -> str:
     )
 
 
-def _badge(event_name: str, row: dict[str, Any]) -> str:
+def _photo(card: dict[str, Any]) -> str:
+    """The card's large photo for print (loaded at once: a print job does not scroll)."""
+    photo = card.get("photo")
+    url = str(photo.get("large") or "") if isinstance(photo, dict) else ""
+    if not url.startswith("/photos/"):
+        return ""
+    return f'<img class="face" src="{escape(url)}" alt="" width="160" height="160">'
+
+
+def _badge(event_name: str, row: dict[str, Any], photos: bool = False) -> str:
     card = row["card"]
     name = str(card.get("fn", ""))
     size = " long" if len(name) > LONG_NAME else ""
+    face = _photo(card) if photos else ""
     parts = [
         f'<article class="badge" data-attendee="{escape(row["id"])}" '
-        f'data-card-url="{escape(row["card_url"])}"><div class="text">',
+        f'data-card-url="{escape(row["card_url"])}"><div class="text{" with-face" * bool(face)}">',
         f'<p class="event">{escape(event_name)}</p>',
+        face,
         f'<h2 class="name{size}">{escape(name)}</h2>',
     ]
     if card.get("org"):
@@ -107,8 +119,10 @@ def badges_page(
     *,
     offset: int = 0,
     total: int | None = None,
+    photos: bool = False,
 ) -> str:
-    """The given attendees' badges, 6 per sheet, for printing on `paper_key`.
+    """The given attendees' badges, 6 per sheet, for printing on `paper_key` (with photos when
+    `photos`).
 
     `query` is the page's query string without `paper` and `from`, kept by the paper and page
     links; `offset` and `total` place `rows` in the whole filtered list.
@@ -132,7 +146,7 @@ def badges_page(
         out.append('<p class="empty">No attendees match. Import some on the event page.</p>')
     for start in range(0, len(rows), BADGES_PER_SHEET):
         out.append('<section class="sheet badges">')
-        out += [_badge(name, row) for row in rows[start : start + BADGES_PER_SHEET]]
+        out += [_badge(name, row, photos) for row in rows[start : start + BADGES_PER_SHEET]]
         out.append("</section>")
     out.append("</main></body></html>")
     return "".join(out)

@@ -12,6 +12,8 @@ import html
 from typing import Any
 from urllib.parse import quote
 
+from server.cards import SOCIAL_NETWORKS
+
 _HEAD = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">'
     '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -26,8 +28,30 @@ CARD_NOT_FOUND = (
 )
 
 
+def photo_img(card: dict[str, Any], size: str, css: str, px: int) -> str:
+    """The card's photo as an <img> (a versioned URL of this server), or "" without one."""
+    photo = card.get("photo")
+    if not isinstance(photo, dict) or not str(photo.get(size) or "").startswith("/photos/"):
+        return ""
+    name = html.escape(str(card.get("fn") or ""))
+    return (
+        f'<img class="{css}" src="{html.escape(str(photo[size]))}" alt="Photo of {name}" '
+        f'width="{px}" height="{px}" loading="lazy" decoding="async">'
+    )
+
+
+def social_label(url: str) -> str:
+    """A profile link as shown beside its network's name: no scheme, no trailing slash."""
+    for scheme in ("https://", "http://"):
+        if url.lower().startswith(scheme):
+            url = url[len(scheme) :]
+    return url.removeprefix("www.").rstrip("/")
+
+
 def _lines(card: dict[str, Any]) -> list[str]:
     out: list[str] = []
+    if card.get("pronouns"):
+        out.append(f'<p class="pronouns">{html.escape(str(card["pronouns"]))}</p>')
     role = " · ".join(str(card[k]) for k in ("title", "org") if card.get(k))
     if role:
         out.append(f'<p class="role">{html.escape(role)}</p>')
@@ -50,6 +74,16 @@ def _lines(card: dict[str, Any]) -> list[str]:
             if safe
             else f"<li>{text}</li>"
         )
+    for social in card.get("socials") or []:
+        url = str(social.get("url") or "")
+        if not url.lower().startswith(("http://", "https://")):
+            continue
+        network = SOCIAL_NETWORKS.get(str(social.get("network")), "Link")
+        items.append(
+            f'<li><span class="network">{html.escape(network)}</span> '
+            f'<a href="{html.escape(url)}" rel="nofollow noopener me">'
+            f"{html.escape(social_label(url))}</a></li>"
+        )
     if items:
         out.append('<ul class="contact">' + "".join(items) + "</ul>")
     if card.get("note"):
@@ -67,6 +101,7 @@ def render_card_page(token: str, found: dict[str, Any]) -> str:
     return (
         _HEAD.format(title=name or "Card")
         + f'<main class="card" id="card" data-token="{tok}">'
+        + photo_img(card, "large", "photo", 160)
         + f"<h1>{name}</h1>"
         + "".join(_lines(card))
         + f'<p class="actions"><a class="button" href="/c/{tok}.vcf" download>'

@@ -184,8 +184,7 @@ def _add_card_fields(db: Database, table: str, keys: tuple[str, ...]) -> None:
                 card.setdefault("socials", [])
                 card["photo"] = None
                 db.execute(
-                    f"UPDATE {table} SET card = ? WHERE "
-                    + " AND ".join(f"{k} = ?" for k in keys),
+                    f"UPDATE {table} SET card = ? WHERE " + " AND ".join(f"{k} = ?" for k in keys),
                     [json.dumps(card, ensure_ascii=False, separators=(",", ":")), *key],
                 )
         last = list(rows[-1][: len(keys)])

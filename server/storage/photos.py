@@ -58,9 +58,7 @@ def image(source: Store | Tx, photo_id: str, size: str) -> bytes | None:
     """One size ('small' or 'large') of a photo by id, or None when there is no such photo."""
     column = _SIZES[size]
     found = (
-        reader(source)
-        .execute(f"SELECT {column} FROM photos WHERE id = ?", [photo_id])
-        .fetchone()
+        reader(source).execute(f"SELECT {column} FROM photos WHERE id = ?", [photo_id]).fetchone()
     )
     return None if found is None else bytes(found[0])
 
@@ -83,9 +81,7 @@ def of_card(source: Store | Tx, owner_id: str, card_of: str) -> str | None:
     """The id of the photo a card shows, or None."""
     found = (
         reader(source)
-        .execute(
-            "SELECT id FROM photos WHERE owner_id = ? AND card_of = ?", [owner_id, card_of]
-        )
+        .execute("SELECT id FROM photos WHERE owner_id = ? AND card_of = ?", [owner_id, card_of])
         .fetchone()
     )
     return None if found is None else str(found[0])

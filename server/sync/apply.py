@@ -18,15 +18,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server import clock, contacts
+from server.cards import card_photo_id
 from server.context import AppContext
 from server.errors import CardswapError, Unauthorized
+from server.photos import Encoded
 from server.storage import Store, Tx, devices
 from server.storage import attendees as stored_attendees
 from server.storage import contacts as stored_contacts
 from server.storage import ops as stored_ops
+from server.storage import photos as stored_photos
 from server.storage.attendees import SharedCard, SyncOwner
 from server.storage.contacts import ContactRow, ContactState
 from server.storage.ops import OpLogRow
+from server.storage.photos import PhotoRow
 from server.sync.merge import Key, Row, apply_op
 from server.sync.ops import Op, SyncRequest, prepare
 from server.tokens import Tokens
@@ -165,6 +169,24 @@ def write_changes(batch: Batch, updated_at: str) -> None:
     stored_contacts.write_changed(batch.tx, rows, batch.stored, updated_at)
 
 
+def write_photos(batch: Batch, ops: list[Op], updated_at: str) -> None:
+    """The photos of the foreign cards this request stored: each changed external contact keeps
+    the photo its new card shows (or loses the one it had when the new card has none)."""
+    found: dict[str, Encoded] = {op.photo[0]: op.photo[1] for op in ops if op.photo is not None}
+    for key in batch.changed:
+        row = batch.rows[key]
+        if row is None or not isinstance(row["card"], dict):
+            continue  # a card text copied from an attendee, or unchanged: not a foreign card
+        photo_id = card_photo_id(row["card"])
+        if photo_id is None:
+            stored_photos.remove(batch.tx, *key)
+        elif photo_id in found:
+            image = found[photo_id]
+            stored_photos.put(
+                batch.tx, PhotoRow(photo_id, *key, image.small, image.large, updated_at)
+            )
+
+
 def _owner(tx: Tx, attendee_id: str) -> SyncOwner:
     owner = stored_attendees.sync_owner(tx, attendee_id)
     if owner is None:
@@ -203,6 +225,7 @@ def write_sync(store: Store, prepared: PreparedSync, tx: Tx) -> WrittenSync:
     devices.touch(tx, attendee_id, device_id, prepared.now_iso)
     outcome = apply_ops(batch, prepared.ops, prepared.now_iso)
     write_changes(batch, prepared.now_iso)
+    write_photos(batch, prepared.ops, prepared.now_iso)
     after = prepared.request.after_seq
     rows, more = stored_contacts.feed_page(tx, attendee_id, after, PAGE_SIZE)
     return WrittenSync(outcome, rows, more)

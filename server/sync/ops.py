@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from server import clock, contacts, vcard
+from server import clock, contacts, photos, vcard
+from server.cards import photo_urls
 from server.errors import CardswapError, InvalidCursor, InvalidField, TooLarge
 from server.jsontext import dumps_text
 from server.tokens import InvalidToken, Tokens
@@ -89,6 +90,7 @@ class Op:
     vcard: str | None = None
     note: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
+    photo: tuple[str, photos.Encoded] | None = None  # (photo id, JPEGs) of a foreign card
 
 
 def effective_at(value: object, now: datetime) -> str:
@@ -156,7 +158,15 @@ def _prep_exchange(op: Op, raw: dict[str, Any], tokens: Tokens, owner_id: str) -
     if len(text.encode("utf-8")) > MAX_VCARD:
         raise Rejected("invalid_field", "vcard is larger than 16 KiB.")
     parsed = vcard.parse_foreign(text)
-    op.method, op.contact_id, op.card, op.vcard = str(method), cid, parsed.card, text
+    card = parsed.card
+    if parsed.photo is not None:
+        # Re-encoded like an uploaded photo, here before the write lock; a photo that does not
+        # decode is left out and the card kept.
+        encoded, _ = photos.try_encode(parsed.photo[1])
+        if encoded is not None:
+            op.photo = (photos.new_photo_id(), encoded)
+            card = {**card, "photo": photo_urls(op.photo[0])}
+    op.method, op.contact_id, op.card, op.vcard = str(method), cid, card, text
 
 
 def _prep_update(op: Op, raw: dict[str, Any], tokens: Tokens, owner_id: str) -> None:

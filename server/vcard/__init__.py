@@ -14,9 +14,18 @@ import zipfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from server.cards import MAX_ITEMS, MAX_NOTE, MAX_TEXT, normalize_card
+from server.cards import (
+    MAX_ITEMS,
+    MAX_NOTE,
+    MAX_PRONOUNS,
+    MAX_SOCIALS,
+    MAX_TEXT,
+    card_photo_id,
+    normalize_card,
+)
 from server.errors import InvalidField
 from server.storage import Store
+from server.storage import photos as stored_photos
 from server.vcard import csv_export, writer
 from server.vcard.mecard import parse_mecard
 from server.vcard.reader import ParsedCard, VCardError, read_vcards
@@ -71,9 +80,12 @@ def parse_many(text: str | bytes) -> tuple[list[ParsedCard], list[VCardError]]:
     return cards, errors
 
 
-def card_vcard(card: dict[str, Any], uid: str) -> str:
-    """An attendee's own card as vCard 3.0 text (CRLF, folded), for `/c/{token}.vcf`."""
-    return writer.card_vcard(card, uid)
+def card_vcard(card: dict[str, Any], uid: str, store: Store | None = None) -> str:
+    """An attendee's own card as vCard 3.0 text (CRLF, folded), for `/c/{token}.vcf`; with a
+    store, its photo (the large one: this is one card someone saves) is embedded."""
+    photo_id = card_photo_id(card) if store is not None else None
+    photo = stored_photos.image(store, photo_id, "large") if store and photo_id else None
+    return writer.card_vcard(card, uid, photo)
 
 
 def contacts_vcf(
@@ -168,6 +180,14 @@ def own_card(parsed: ParsedCard) -> tuple[dict[str, Any], list[str]]:
         note = note[:MAX_NOTE].rstrip()
     if note:
         data["note"] = note
+    if source.get("pronouns"):
+        data["pronouns"] = str(source["pronouns"])[:MAX_PRONOUNS].strip()
+    socials = list(source.get("socials") or [])
+    if len(socials) > MAX_SOCIALS:
+        warnings.append(
+            f"Only {MAX_SOCIALS} social profiles fit on a card; the rest were left out."
+        )
+    data["socials"] = socials[:MAX_SOCIALS]
     return normalize_card(data), warnings
 
 

@@ -2,7 +2,9 @@
 
 Columns are Google Contacts' current export header (DESIGN.md clarifications): the name, the
 organisation (its name, title, and its units as the department), notes, labels, then `E-mail N`,
-`Phone N` and `Website N` label/value pairs, as many as the longest list needs. Spreadsheet
+`Phone N` and `Website N` label/value pairs, as many as the longest list needs (the card's links,
+labelled Work, then its social profiles, labelled with their network's name: LinkedIn, GitHub…;
+pronouns are in the notes, as Google Contacts' CSV has no column for them). Spreadsheet
 formula injection is defused by prefixing `'` to any cell that starts with `=`, `+`, `-`, `@`,
 tab or CR, except a phone number that is only digits, spaces and `+-().x` in a phone column:
 `+1 415 555 0100` can run no function, Google imports it as the number it is, and a quote would
@@ -17,6 +19,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from server.cards import SOCIAL_NETWORKS
 from server.vcard.reader import ORG_UNIT_SEPARATOR
 from server.vcard.writer import contact_note
 
@@ -72,21 +75,41 @@ def contact_row(
     if not card.get("given") and not card.get("family"):
         row[0] = safe_cell(str(card.get("fn") or ""))
     for key, width in zip(("emails", "phones", "urls"), widths, strict=True):
-        values = [str(v) for v in card.get(key) or []]
+        values = [
+            ("* Work" if n == 0 else "Work", str(v)) for n, v in enumerate(card.get(key) or [])
+        ]
+        if key == "urls":
+            values += _profiles(card)
         for n in range(max(width, 1)):
-            value = values[n] if n < len(values) else ""
-            kind = ("* Work" if n == 0 else "Work") if value else ""
+            kind, value = values[n] if n < len(values) else ("", "")
             row += [kind, safe_cell(value, phone=key == "phones")]
     return row
+
+
+def _profiles(card: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, link) of each social profile: the network's name as the website's label."""
+    out = []
+    for social in card.get("socials") or []:
+        if isinstance(social, dict) and social.get("url"):
+            out.append(
+                (SOCIAL_NETWORKS.get(str(social.get("network")), "Link"), str(social["url"]))
+            )
+    return out
+
+
+def _width(card: dict[str, Any], key: str) -> int:
+    count = len(card.get(key) or [])
+    return count + len(_profiles(card)) if key == "urls" else count
 
 
 def contacts_csv(contacts: Iterable[dict[str, Any]], event_name: str | None = None) -> str:
     """API contact dicts as Google Contacts CSV (CRLF rows, UTF-8 text)."""
     items = list(contacts)
+    cards = [c.get("card") or {} for c in items]
     widths = (
-        max((len((c.get("card") or {}).get("emails") or []) for c in items), default=1),
-        max((len((c.get("card") or {}).get("phones") or []) for c in items), default=1),
-        max((len((c.get("card") or {}).get("urls") or []) for c in items), default=1),
+        max((_width(card, "emails") for card in cards), default=1),
+        max((_width(card, "phones") for card in cards), default=1),
+        max((_width(card, "urls") for card in cards), default=1),
     )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

@@ -16,7 +16,11 @@ aborts a whole file on one bad PHOTO. So the steps, each where the RFCs put it, 
    their groups and parameters (`through_vobject`). The text values stay ours. A card vobject
    refuses is read by our reader alone, with a warning: no card is lost;
 4. build the card: FN (else derived from N, then ORG, then EMAIL, else "Unknown"), every EMAIL,
-   TEL and URL, the first ORG (its units joined by `; `) and TITLE, every NOTE.
+   TEL and URL, the first ORG (its units joined by `; `) and TITLE, every NOTE, the first
+   PRONOUNS (RFC 9554; X-PRONOUNS too), every social profile (Apple's X-SOCIALPROFILE;TYPE=…,
+   RFC 9554's SOCIALPROFILE;SERVICE-TYPE=…) that is an http(s) link or can be made one from its
+   user name, and the first PHOTO (3.0 `ENCODING=b`, 2.1 `ENCODING=BASE64` blocks, 4.0 data URIs)
+   as bytes for the caller to check and re-encode.
 
 MECARD lives in `mecard`; `server.vcard` is the public entry point.
 """
@@ -33,7 +37,7 @@ from typing import Any
 
 import vobject
 
-from server.cards import MAX_FOREIGN_NOTE, normalize_card
+from server.cards import MAX_FOREIGN_NOTE, is_http_url, normalize_card
 from server.errors import InvalidField
 from server.vcard.lines import BEGIN, END, logical_lines, physical_lines, property_head
 
@@ -262,6 +266,40 @@ def join_org_units(units: list[str]) -> str:
     return ORG_UNIT_SEPARATOR.join(units)
 
 
+# A profile's network from its TYPE or SERVICE-TYPE (lower case), else from its link's host.
+_NETWORK_NAMES = {"linkedin": "linkedin", "twitter": "x", "x": "x", "mastodon": "mastodon",
+                  "github": "github", "bluesky": "bluesky", "bsky": "bluesky"}  # fmt: skip
+_NETWORK_HOSTS = (
+    (re.compile(r"^https?://([\w-]+\.)?linkedin\.com/", re.I), "linkedin"),
+    (re.compile(r"^https?://(www\.)?(twitter|x)\.com/", re.I), "x"),
+    (re.compile(r"^https?://(www\.)?github\.com/", re.I), "github"),
+    (re.compile(r"^https?://(www\.)?bsky\.app/", re.I), "bluesky"),
+)
+# A profile given as a user name only (Apple: `X-SOCIALPROFILE;TYPE=twitter;X-USER=ada:x-apple:ada`)
+_PROFILE_URLS = {"x": "https://x.com/{}", "github": "https://github.com/{}",
+                 "linkedin": "https://www.linkedin.com/in/{}",
+                 "bluesky": "https://bsky.app/profile/{}"}  # fmt: skip
+
+
+def _social(prop: _Prop, value: str, warnings: list[str]) -> dict[str, str] | None:
+    """One social profile as {network, url}, or None (with a warning) when it is no web link."""
+    kinds = [v.lower() for k in ("TYPE", "SERVICE-TYPE") for v in prop.params.get(k) or []]
+    network = next((_NETWORK_NAMES[k] for k in kinds if k in _NETWORK_NAMES), "")
+    url = value.strip()
+    user = ((prop.params.get("X-USER") or prop.params.get("USERNAME") or [""])[0]).strip()
+    if not is_http_url(url) and user and network in _PROFILE_URLS:
+        url = _PROFILE_URLS[network].format(user.lstrip("@"))
+    if network == "mastodon" and not is_http_url(url):
+        found = re.fullmatch(r"@?([\w.-]+)@([\w.-]+\.[a-z]{2,})", user or url, re.I)
+        url = f"https://{found.group(2)}/@{found.group(1)}" if found else url
+    if not is_http_url(url) or re.search(r"[\x00-\x1f\x7f\s]", url):
+        warnings.append(f"Line {prop.line}: a social profile that is not a web link was left out.")
+        return None
+    if not network:
+        network = next((n for pattern, n in _NETWORK_HOSTS if pattern.match(url)), "other")
+    return {"network": network, "url": url}
+
+
 def _strip_scheme(value: str, scheme: str) -> str:
     if value.lower().startswith(scheme + ":"):
         return value[len(scheme) + 1 :]
@@ -286,6 +324,8 @@ def card_from_properties(
     phones: list[str] = []
     urls: list[str] = []
     notes: list[str] = []
+    pronouns: list[str] = []
+    socials: list[dict[str, str]] = []
     photo: tuple[str, bytes] | None = None
     for prop in props:
         name = prop.name
@@ -294,6 +334,16 @@ def card_from_properties(
                 photo = _photo(prop, warnings)
             continue
         if name in {"KEY", "SOUND", "X-MS-CARDPICTURE", "AGENT"}:
+            continue
+        if name in {"X-SOCIALPROFILE", "SOCIALPROFILE"}:
+            social = _social(prop, unescape(_decode(prop, warnings)), warnings)
+            if social is not None and social not in socials:
+                socials.append(social)
+            continue
+        if name in {"PRONOUNS", "X-PRONOUNS"}:
+            said = text_value(_decode(prop, warnings)).strip()
+            if said:
+                pronouns.append(said)
             continue
         if name not in {"FN", "N", "ORG", "TITLE", "EMAIL", "TEL", "URL", "NOTE"}:
             continue
@@ -330,7 +380,13 @@ def card_from_properties(
     named = bool(fn)
     if not fn:
         fn = orgs[0] if orgs else next((e for e in emails if e), "") or "Unknown"
+    profiles = {s["url"] for s in socials}  # written as URL too (for Android): once is enough
+    urls = [u for u in urls if u not in profiles]
     data: dict[str, Any] = {"fn": fn, "emails": emails, "phones": phones, "urls": urls}
+    if pronouns:
+        data["pronouns"] = pronouns[0]
+    if socials:
+        data["socials"] = socials
     if given:
         data["given"] = given
     if family:

@@ -16,11 +16,21 @@ An export also reuses each contact's text from the `vcard_cache` table while the
 the event name are unchanged (DESIGN.md section 8): only new and changed contacts are written
 again. The tests parse every export back with vobject and with ical.js. Every card has a stable
 UID (a UUIDv5 of owner and contact id), N (family;given), FN, ORG (its units split at `; `),
-TITLE, typed TEL/EMAIL/URL (the first one PREF), NOTE and CATEGORIES.
+TITLE, typed TEL/EMAIL/URL (the first one PREF), NOTE and CATEGORIES; and where the card has
+them (DESIGN.md section 11):
+
+- PHOTO;ENCODING=b;TYPE=JPEG, the form iPhone and Android import (contact exports carry the
+  128 px photo, so a file of thousands of contacts stays a few MB a thousand; one public card
+  carries the 512 px one);
+- each social profile as X-SOCIALPROFILE;TYPE=<network> (Apple Contacts' social profiles) and
+  also as a URL;TYPE=<network>, since Android and Google Contacts drop X- properties;
+- pronouns as PRONOUNS (RFC 9554, an IANA-registered name) and, as no common address book shows
+  that property yet, a "Pronouns: …" line in NOTE.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import re
@@ -31,12 +41,15 @@ from typing import Any
 
 import vobject
 
+from server.cards import card_photo_id
 from server.storage import Store, vcard_cache
+from server.storage import photos as stored_photos
 from server.vcard.reader import ORG_UNIT_SEPARATOR
 
 UID_NAMESPACE = uuid.UUID("6f1d4c1e-3c1a-5b7e-9d2f-0c4a7e1b2d3f")
 PRODID = "-//cardswap//cardswap 0.1//EN"
-FORMAT = 2  # bump when the written text changes: every cached card is written again
+FORMAT = 3  # bump when the written text changes: every cached card is written again
+EXPORT_PHOTO = "small"  # the size contact exports embed (a public card's .vcf: "large")
 FOLD_OCTETS = 75
 UNFOLDED = 1 << 30  # vobject's line length when our `fold` folds
 _NAMESPACE = UID_NAMESPACE.bytes
@@ -164,6 +177,14 @@ class _Writer:
         object.__setattr__(line, "value", _wire(name, value))
         same.append(line)
 
+    def add_with(self, name: str, value: str, params: dict[str, list[str]]) -> None:
+        """A line whose parameters vary card by card (TYPE=<network>, a photo's encoding): a
+        new vobject line, not one from the pool."""
+        line = vobject.base.ContentLine(name, [], "", encoded=True)
+        line.params = params
+        object.__setattr__(line, "value", value)
+        self.contents.setdefault(name, []).append(line)
+
     def text(self) -> str:
         """The card as vobject writes it (unfolded), names respelled, folded by `fold`."""
         buffer = io.BytesIO()  # bytes: vobject's line writer falls back slowly on a str buffer
@@ -201,11 +222,12 @@ def write_card(
     note: str | None = None,
     categories: Iterable[str] = (),
     rev: str | None = None,
+    photo: bytes | None = None,
 ) -> str:
     """One vCard 3.0 for a card, written by vobject (`note` replaces card["note"]): CRLF, folded.
 
     Text goes through vobject's escaping (`_escape`, `_fields`: what its behaviors call); it
-    turns CR LF and CR into an escaped newline itself.
+    turns CR LF and CR into an escaped newline itself. `photo` is the JPEG to embed.
     """
     family, given = _name_parts(card)
     out = _writer()
@@ -227,9 +249,19 @@ def write_card(
         out.add("tel", _escape(str(phone)))
     for url in card.get("urls") or []:
         out.add("url", _uri(str(url)))
-    text = card.get("note") if note is None else note
+    socials = [s for s in card.get("socials") or [] if isinstance(s, dict) and s.get("url")]
+    for social in socials:
+        network = {"TYPE": [str(social.get("network") or "other")]}
+        out.add_with("url", _uri(str(social["url"])), network)
+        out.add_with("x-socialprofile", _uri(str(social["url"])), network)
+    if card.get("pronouns"):
+        out.add("pronouns", _escape(str(card["pronouns"])))
+    text = card_note(card) if note is None else note
     if text:
         out.add("note", _escape(str(text)))
+    if photo:
+        encoding = {"ENCODING": ["b"], "TYPE": ["JPEG"]}
+        out.add_with("photo", base64.b64encode(photo).decode("ascii"), encoding)
     tags = [_escape(str(t)) for t in categories if str(t).strip()]
     if tags:
         out.add("categories", ",".join(tags))  # as vobject's CATEGORIES behavior joins them
@@ -238,17 +270,28 @@ def write_card(
     return out.text()
 
 
-def card_vcard(card: dict[str, Any], uid: str) -> str:
+def card_vcard(card: dict[str, Any], uid: str, photo: bytes | None = None) -> str:
     """An attendee's own card as vCard 3.0 text (CRLF, folded), for `/c/{token}.vcf`."""
-    return write_card(card, uid)
+    return write_card(card, uid, photo=photo)
+
+
+def card_note(card: dict[str, Any]) -> str:
+    """A card's own NOTE: its note, then its pronouns (where address books without PRONOUNS show
+    them)."""
+    parts = [str(card[k]) for k in ("note",) if card.get(k)]
+    if card.get("pronouns"):
+        parts.append(f"Pronouns: {card['pronouns']}")
+    return "\n\n".join(parts)
 
 
 def contact_note(contact: dict[str, Any], event_name: str | None) -> str:
-    """The NOTE of an exported contact: their own note, where and when we met, our notes."""
+    """The NOTE of an exported contact: their own note and pronouns, where and when we met, our
+    notes."""
     card = contact.get("card") or {}
     parts: list[str] = []
-    if card.get("note"):
-        parts.append(str(card["note"]))
+    own = card_note(card)
+    if own:
+        parts.append(own)
     met = str(contact.get("met_at") or "")[:10]
     if event_name and met:
         parts.append(f"Met at {event_name} on {met}.")
@@ -267,15 +310,19 @@ def contact_note(contact: dict[str, Any], event_name: str | None) -> str:
 
 
 def contact_vcard(
-    contact: dict[str, Any], event_name: str | None = None, owner_id: str = ""
+    contact: dict[str, Any],
+    event_name: str | None = None,
+    owner_id: str = "",
+    photo: bytes | None = None,
 ) -> str:
-    """One exported contact as vCard 3.0 text, written by vobject."""
+    """One exported contact as vCard 3.0 text, written by vobject (`photo`: the JPEG to embed)."""
     return write_card(
         contact.get("card") or {"fn": "Unknown"},
         stable_uid(owner_id, str(contact.get("id") or "")),
         note=contact_note(contact, event_name),
         categories=list(contact.get("tags") or []),
         rev=_rev(str(contact.get("updated_at") or "")),
+        photo=photo,
     )
 
 
@@ -308,11 +355,15 @@ def cached_vcards(
     seqs, cached = found.seqs, found.texts
     out: list[tuple[dict[str, Any], str]] = []
     fresh: list[vcard_cache.CacheEntry] = []
-    for contact in load():
+    contacts = load()
+    photos = _photos(store, [c for c in contacts if str(c["id"]) not in cached])
+    for contact in contacts:
         contact_id = str(contact["id"])
         text = cached.get(contact_id)
         if text is None:
-            text = contact_vcard(contact, event_name, owner_id)
+            photo_id = card_photo_id(contact.get("card") or {})
+            photo = photos.get(photo_id) if photo_id else None
+            text = contact_vcard(contact, event_name, owner_id, photo)
             if contact_id in seqs:
                 fresh.append(
                     vcard_cache.CacheEntry(
@@ -323,3 +374,9 @@ def cached_vcards(
     if fresh:  # each kept only while the contact still has the seq it was written at
         vcard_cache.keep(store, fresh)
     return out
+
+
+def _photos(store: Store, contacts: list[dict[str, Any]]) -> dict[str, bytes]:
+    """The export-size photo of each of `contacts` that has one, by photo id (a few queries)."""
+    ids = [pid for c in contacts if (pid := card_photo_id(c.get("card") or {}))]
+    return stored_photos.images(store, ids, EXPORT_PHOTO) if ids else {}

@@ -1,34 +1,12 @@
 // Who this phone is signed in as: kept in IndexedDB (meta.session) so the app works offline;
 // refreshed from /api/me whenever the network is there. The own card's QR SVG is cached too.
 import { api, ApiError } from './api.js';
-import { deviceId, getMeta, setMeta, wipe } from './db.js';
+import { keepMe as store } from './card-store.js';
+import { deviceId, getMeta, wipe } from './db.js';
 import { requestSync } from './sync.js';
 
 export async function current() {
   return getMeta('session');
-}
-
-async function cacheQr() {
-  try {
-    const response = await fetch('/api/me/qr.svg', { credentials: 'same-origin' });
-    if (response.ok) await setMeta('qr_svg', await response.text());
-  } catch {
-    /* offline: keep the cached one */
-  }
-}
-
-async function store(me) {
-  const old = await getMeta('session');
-  if (old && old.attendee.id !== me.attendee.id) await wipe();
-  const session = {
-    attendee: me.attendee,
-    card_url: me.card_url,
-    event: me.event || null,
-    settings: me.settings || { share_back: true },
-  };
-  await setMeta('session', session);
-  await cacheQr();
-  return session;
 }
 
 // Ask the server who the cookie belongs to (after /signin/<token>, or to refresh). Offline: null.
@@ -64,4 +42,5 @@ export async function saveSettings(settings) {
 export async function deleteEverything() {
   await api('DELETE', '/api/me');
   await wipe();
+  await caches.delete('cardswap-photos').catch(() => {}); // the contacts' photos go too
 }

@@ -1,6 +1,8 @@
 // Sync through POST /api/sync: send the outbox (<= 500 ops), then store acks, rejections, the
-// cursor and the changes in ONE transaction; loop while the server says `more`. Retries with
-// backoff. DOM-free so the service worker's Background Sync can run it too.
+// cursor and the changes in ONE transaction; loop while the server says `more`. A new photo of
+// my card goes first. Retries with backoff. DOM-free so the service worker's Background Sync
+// can run it too.
+import { keepMe } from './card-store.js';
 import { allOutbox, deviceId, getMeta, req, tx } from './db.js';
 import { nowIso } from './uuid7.js';
 
@@ -91,9 +93,40 @@ async function post(body) {
   return { status: response.status, data };
 }
 
+// My card's new photo ({id, type, bytes, url} or {id, remove}), sent once; a refusal: a problem.
+async function sendPhoto() {
+  const p = await getMeta('pending_photo');
+  if (!p) return;
+  const headers = { Accept: 'application/json', 'Content-Type': p.type || 'image/jpeg' };
+  const response = await fetch('/api/me/photo', {
+    method: p.remove ? 'DELETE' : 'PUT',
+    credentials: 'same-origin',
+    headers,
+    body: p.bytes,
+  }).catch(() => null);
+  if (!response || response.status >= 500) throw new Unreachable('no answer from the server');
+  if (response.status === 401) return; // kept; the sync says "signed out"
+  const data = await response.json().catch(() => ({}));
+  await tx(['meta', 'problems'], 'readwrite', async (s) => {
+    const now = await req(s.meta.get('pending_photo'));
+    if (now && now.id === p.id) s.meta.delete('pending_photo');
+    if (!response.ok)
+      s.problems.put({ id: p.id, code: 'refused', message: 'The photo was refused.', ...data.error, at: nowIso(), type: 'photo' });
+  });
+  if (response.ok) await keepMe(data);
+}
+
+// Fetch the changed contacts' small photos, 4 at a time: the service worker keeps them.
+function keepPhotos(changes) {
+  const urls = changes.filter((c) => !c.deleted && c.card.photo).map((c) => c.card.photo.small);
+  const next = () => urls.length && fetch(urls.shift()).then(next, next);
+  if (typeof window !== 'undefined') [1, 2, 3, 4].forEach(next);
+}
+
 async function runOnce() {
   const session = await getMeta('session');
   if (!session) return;
+  await sendPhoto();
   const device = await deviceId();
   for (let round = 0; round < 1000; round += 1) {
     const outbox = (await allOutbox()).slice(0, BATCH);
@@ -112,6 +145,7 @@ async function runOnce() {
     }
     state.signedOut = false;
     await applyResponse(data);
+    keepPhotos(data.changes || []);
     notify();
     const remaining = (await allOutbox()).length;
     if (!data.more && remaining === 0) return;

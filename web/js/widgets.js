@@ -3,6 +3,37 @@ import { h, toast } from './dom.js';
 import { getMeta } from './db.js';
 import { updateContact } from './actions.js';
 
+export const NETWORKS = { linkedin: 'LinkedIn', x: 'X', mastodon: 'Mastodon', github: 'GitHub', bluesky: 'Bluesky', other: 'Link' };
+
+// The photo (`src`, else the card's) over initials on a colour from the name: these show where
+// it cannot (offline, or a card scanned offline, which has no photo until sync).
+export function avatar(card, big = false, src = null) {
+  const words = (card.fn || '?').trim().split(/\s+/);
+  const letters = [words[0], words.length > 1 ? words.at(-1) : ''].map((w) => [...w][0] || '').join('');
+  const box = h('span', { class: big ? 'avatar big' : 'avatar', 'aria-hidden': 'true' }, letters.toUpperCase());
+  box.style.setProperty(
+    '--hue',
+    [...words.join(' ')].reduce((n, ch) => (n * 31 + ch.codePointAt(0)) % 360, 7),
+  );
+  const url = src ?? (card.photo && card.photo[big ? 'large' : 'small']);
+  if (url) box.append(h('img', { src: url, alt: '', loading: 'lazy', onerror: (e) => e.target.remove() }));
+  return box;
+}
+
+// A card's social profiles, each by its network's name (server/cards.py SOCIAL_NETWORKS).
+export const profileLines = (card) =>
+  (card.socials || [])
+    .filter((x) => /^https?:\/\//i.test(x.url))
+    .map((x) =>
+      h(
+        'li',
+        {},
+        h('span', { class: 'network' }, NETWORKS[x.network] || 'Link'),
+        ' ',
+        h('a', { href: x.url, rel: 'noopener me', target: '_blank' }, x.url.replace(/^https?:\/\/(www\.)?/i, '')),
+      ),
+    );
+
 function ownQr(svg) {
   return svg
     ? h('img', { class: 'qr', alt: 'My card QR code', src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}` })
@@ -19,6 +50,7 @@ export function savedPanel(contact, elapsedMs, already = false, heading = 'h2') 
     'section',
     { class: 'saved', 'data-contact-id': contact.id, 'data-save-ms': elapsedMs == null ? '' : String(Math.round(elapsedMs)) },
     h('p', { class: 'saved-badge', role: 'status' }, already ? 'Already in your contacts' : 'Saved on this phone'),
+    avatar(contact.card, true),
     h(heading, { class: 'saved-name' }, contact.card.fn),
     h('p', { class: 'role' }, [contact.card.title, contact.card.org].filter(Boolean).join(' · ')),
     contact.verified

@@ -4,7 +4,7 @@ import { field, fmtTime, h, toast } from '../dom.js';
 import { allContacts, allOutbox, getContact } from '../db.js';
 import { decodeCardToken } from '../cardtoken.js';
 import { deleteContact, swapFromToken, updateContact } from '../actions.js';
-import { savedPanel } from '../widgets.js';
+import { avatar, profileLines, savedPanel } from '../widgets.js';
 
 async function pendingIds() {
   return new Set((await allOutbox()).map((r) => r.contact_id));
@@ -18,7 +18,8 @@ function syncBadge(contact, pending) {
 
 // The same search as the server's `q` (card fields, notes, tags), so exports match the list.
 function haystack(c) {
-  const card = Object.values(c.card || {}).flatMap((v) => (Array.isArray(v) ? v : [String(v ?? '')]));
+  const { photo, ...rest } = c.card || {};
+  const card = Object.values(rest).flatMap((v) => (Array.isArray(v) ? v.map((x) => (x && x.url) || x) : [String(v ?? '')]));
   return [c.notes || '', ...(c.tags || []), ...card].join('\n').toLowerCase();
 }
 
@@ -100,8 +101,8 @@ export async function list(ctx) {
             h(
               'a',
               { href: `/contacts/${encodeURIComponent(c.id)}`, class: 'contact-link' },
-              h('span', { class: 'name' }, c.starred ? '★ ' : '', c.card.fn),
-              h('span', { class: 'role' }, role(c.card)),
+              avatar(c.card),
+              h('span', {}, h('span', { class: 'name' }, c.starred ? '★ ' : '', c.card.fn), h('span', { class: 'role' }, role(c.card))),
             ),
           ),
           syncBadge(c, pending),
@@ -266,7 +267,9 @@ export async function detail(ctx, rawId) {
     const card = c.card;
     top.replaceChildren(
       ...kids(
+        avatar(card, true),
         h('h1', {}, card.fn),
+        card.pronouns ? h('p', { class: 'small' }, card.pronouns) : null,
         h('p', { class: 'role' }, role(card)),
         syncBadge(c, pending),
         c.verified
@@ -284,6 +287,7 @@ export async function detail(ctx, rawId) {
           (card.urls || []).map((u) =>
             h('li', {}, /^https?:\/\//i.test(u) ? h('a', { href: u, rel: 'noopener nofollow', target: '_blank' }, u) : u),
           ),
+          profileLines(card),
           card.note ? h('li', { class: 'note' }, card.note) : null,
         ),
         h('p', { class: 'small' }, `Met ${fmtTime(c.met_at)}${(c.methods || []).length ? ` · ${c.methods.join(', ')}` : ''}`),
@@ -408,6 +412,7 @@ export async function cardLink(ctx, token) {
   return h(
     'section',
     { class: 'contact' },
+    avatar(card, true),
     h('h1', {}, card.fn),
     h('p', { class: 'role' }, role(card)),
     h(

@@ -1,11 +1,13 @@
 // Screens about me: welcome, join, my card (QR, edit, NFC write), settings, problems.
 import { field, fmtTime, h, qrCanvas, toast } from '../dom.js';
 import { api } from '../api.js';
-import { allProblems, getMeta } from '../db.js';
+import { allProblems, getMeta, setMeta } from '../db.js';
 import { installSlot } from '../install.js';
 import { parseVcard } from '../parse.js';
 import * as session from '../session.js';
-import { state as syncState } from '../sync.js';
+import { requestSync, state as syncState } from '../sync.js';
+import { uuid7 } from '../uuid7.js';
+import { avatar, NETWORKS, profileLines } from '../widgets.js';
 
 function decodeOffline(bytes) {
   try {
@@ -21,10 +23,58 @@ const lines = (text) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-function cardForm(card, submitLabel, onSubmit) {
+// The photo, taken or chosen and cropped (js/photo.js), or removed. get(): undefined (unchanged),
+// null (remove) or {type, bytes, url}.
+function photoField(name, src) {
+  let photo;
+  const face = h('div', {});
+  const crop = h('div', {});
+  const remove = h('button', { type: 'button', class: 'secondary', hidden: !src, onclick: () => set(null, null) }, 'Remove photo');
+  const set = (value, url) => {
+    photo = value && { ...value, url };
+    face.replaceChildren(avatar({ fn: name() }, true, url));
+    remove.hidden = !url;
+  };
+  const pick = (label, capture) => {
+    const input = h('input', { type: 'file', accept: 'image/*', capture, class: 'sr' });
+    input.onchange = async () => {
+      const [file] = input.files;
+      input.value = '';
+      try {
+        const { cropPhoto, toDataUrl } = await import('../photo.js');
+        const blob = file && (await cropPhoto(file, crop));
+        if (blob) set({ type: blob.type, bytes: await blob.arrayBuffer() }, await toDataUrl(blob));
+      } catch (err) {
+        toast(`That picture cannot be used: ${err.message}`);
+      }
+    };
+    return h('label', { class: 'button secondary' }, label, input);
+  };
+  set(undefined, src);
+  const row = h('div', { class: 'row' }, face, pick('Take a photo', 'user'), pick('Choose a photo'), remove);
+  return { el: h('div', { class: 'field' }, h('span', {}, 'Photo'), row, crop), set, get: () => photo };
+}
+
+// A social profile's row: network, link, remove.
+function socialRow(s) {
+  const network = h(
+    'select',
+    { 'aria-label': 'Network' },
+    Object.entries(NETWORKS).map(([k, v]) => h('option', { value: k }, v)),
+  );
+  network.value = s.network;
+  const url = h('input', { type: 'url', value: s.url, placeholder: 'https://…', 'aria-label': 'Profile link' });
+  const row = h('div', { class: 'row social' }, network, url);
+  row.append(h('button', { type: 'button', class: 'secondary', 'aria-label': 'Remove this profile', onclick: () => row.remove() }, '✕'));
+  row.value = () => ({ network: network.value, url: url.value.trim() });
+  return row;
+}
+
+function cardForm(card, submitLabel, onSubmit, photoSrc = null) {
   const c = card || {};
   const inputs = {
     fn: h('input', { name: 'fn', required: true, maxlength: 200, autocomplete: 'name', value: c.fn || '' }),
+    pronouns: h('input', { name: 'pronouns', maxlength: 40, value: c.pronouns || '' }),
     org: h('input', { name: 'org', maxlength: 200, autocomplete: 'organization', value: c.org || '' }),
     title: h('input', { name: 'title', maxlength: 200, autocomplete: 'organization-title', value: c.title || '' }),
     emails: h('textarea', { name: 'emails', rows: 2, autocomplete: 'email' }),
@@ -36,9 +86,17 @@ function cardForm(card, submitLabel, onSubmit) {
   inputs.phones.value = (c.phones || []).join('\n');
   inputs.urls.value = (c.urls || []).join('\n');
   inputs.note.value = c.note || '';
+  const socials = h('div', {}, (c.socials || []).map(socialRow));
+  const more = h(
+    'button',
+    { type: 'button', class: 'secondary', onclick: () => socials.append(socialRow({ network: 'linkedin', url: '' })) },
+    'Add a profile',
+  );
+  const photo = photoField(() => inputs.fn.value, photoSrc);
   const fill = (x) => {
-    for (const k of ['fn', 'org', 'title', 'note']) inputs[k].value = x[k] || '';
+    for (const k of ['fn', 'org', 'title', 'note', 'pronouns']) inputs[k].value = x[k] || '';
     for (const k of ['emails', 'phones', 'urls']) inputs[k].value = (x[k] || []).join('\n');
+    socials.replaceChildren(...(x.socials || []).map(socialRow));
   };
   // The server reads the file's own charset (Shift_JIS, Latin-1, quoted-printable...), so it gets
   // the raw bytes; only when it cannot be reached does the app's small reader guess (UTF-8, else
@@ -72,6 +130,8 @@ function cardForm(card, submitLabel, onSubmit) {
         return;
       }
       fill(out.card);
+      const jpeg = out.photo && Uint8Array.from(atob(out.photo.split(',')[1]), (ch) => ch.charCodeAt(0));
+      if (jpeg) photo.set({ type: 'image/jpeg', bytes: jpeg.buffer }, out.photo);
       toast(['Card filled in from the contact file: check it, then save.', ...(out.warnings || [])].join(' '));
     },
   });
@@ -92,10 +152,12 @@ function cardForm(card, submitLabel, onSubmit) {
           phones: lines(inputs.phones.value),
           urls: lines(inputs.urls.value),
           note: inputs.note.value.trim(),
+          pronouns: inputs.pronouns.value.trim(),
+          socials: [...socials.children].map((row) => row.value()).filter((x) => x.url),
         };
         button.disabled = true;
         try {
-          await onSubmit(out);
+          await onSubmit(out, photo.get());
         } catch (err) {
           error.textContent = err.message;
         } finally {
@@ -103,12 +165,15 @@ function cardForm(card, submitLabel, onSubmit) {
         }
       },
     },
+    photo.el,
     field('Name', inputs.fn),
+    field('Pronouns', inputs.pronouns, 'Optional, e.g. she/her'),
     field('Organisation', inputs.org),
     field('Job title', inputs.title),
     field('Emails', inputs.emails, 'One per line.'),
     field('Phones', inputs.phones, 'One per line.'),
     field('Links', inputs.urls, 'One per line, starting with https://'),
+    h('div', { class: 'field' }, h('span', {}, 'Social profiles'), socials, h('p', {}, more)),
     field('A short note', inputs.note),
     field('Or create my card from a contact file (.vcf)', file),
     error,
@@ -147,8 +212,9 @@ export async function join(ctx, slug) {
     () => {},
   );
   const codeInput = h('input', { name: 'join_code', required: true, value: code, autocomplete: 'off', autocapitalize: 'characters' });
-  const form = cardForm(null, 'Join and make my card', async (card) => {
+  const form = cardForm(null, 'Join and make my card', async (card, photo) => {
     ctx.session = await session.register(slug, codeInput.value.trim(), card);
+    if (photo) await keepPhoto(photo);
     toast('Welcome! Your card is ready.');
     await ctx.reload('/card');
   });
@@ -156,9 +222,29 @@ export async function join(ctx, slug) {
   return h('section', {}, title, form);
 }
 
+// The card's new photo (or its removal), kept on this phone until sync sends it.
+async function keepPhoto(photo) {
+  await setMeta('pending_photo', { id: uuid7(), ...(photo || { remove: true }) });
+  requestSync();
+}
+
+// Whether the form changed a field the server holds (a new photo alone needs no PUT: offline).
+const changed = (out, card) =>
+  Object.keys(out).some((k) => JSON.stringify(out[k]) !== JSON.stringify(card[k] ?? (Array.isArray(out[k]) ? [] : '')));
+
 export async function card(ctx) {
   if (!ctx.session) return ctx.go('/', true);
   const s = ctx.session;
+  const mine = s.attendee.card;
+  const pending = await getMeta('pending_photo');
+  const photoSrc = pending ? pending.url || '' : mine.photo && mine.photo.large;
+  ctx.onSync(async () => {
+    const fresh = await session.current();
+    if (fresh && edit.hidden && (fresh.card_url !== s.card_url || !(await getMeta('pending_photo')) !== !pending)) {
+      ctx.session = fresh;
+      await ctx.reload('/card');
+    }
+  });
   const svg = await getMeta('qr_svg');
   const qr = svg
     ? h('img', {
@@ -171,17 +257,27 @@ export async function card(ctx) {
     'section',
     { hidden: true },
     h('h2', {}, 'Edit my card'),
-    cardForm(s.attendee.card, 'Save my card', async (c) => {
-      ctx.session = await session.saveCard(c);
-      toast('Card saved.');
-      await ctx.reload('/card');
-    }),
+    cardForm(
+      s.attendee.card,
+      'Save my card',
+      async (c, photo) => {
+        if (photo !== undefined) await keepPhoto(photo);
+        if (changed(c, s.attendee.card)) ctx.session = await session.saveCard(c);
+        toast(photo === undefined || navigator.onLine ? 'Card saved.' : 'Saved on this phone: the photo goes at the next sync.');
+        await ctx.reload('/card');
+      },
+      photoSrc,
+    ),
   );
   const view = h(
     'section',
     { class: 'my-card' },
-    h('h1', {}, s.attendee.card.fn),
-    h('p', { class: 'role' }, [s.attendee.card.title, s.attendee.card.org].filter(Boolean).join(' · ')),
+    avatar(mine, true, pending ? photoSrc : null),
+    h('h1', {}, mine.fn),
+    mine.pronouns ? h('p', { class: 'small' }, mine.pronouns) : null,
+    h('p', { class: 'role' }, [mine.title, mine.org].filter(Boolean).join(' · ')),
+    pending ? h('p', { class: 'small pending-photo' }, 'New photo saved on this phone, not yet synced') : null,
+    (mine.socials || []).length ? h('ul', { class: 'card-lines' }, profileLines(mine)) : null,
     h('div', { class: 'qr-box' }, qr),
     h('p', { class: 'small' }, 'Let them scan this. Their phone camera opens your card; with the app, it is a swap.'),
     h('p', { class: 'small wrap' }, h('a', { href: s.card_url, class: 'card-url' }, s.card_url)),
