@@ -27,7 +27,7 @@ def test_join_with_a_card_made_from_a_contact_file(
     page.goto(event["join_url"])
     expect(page.locator("main h1")).to_have_text("Join Expo 2026")
     expect(page.locator("input[name=join_code]")).to_have_value(event["join_code"])
-    page.set_input_files("input[type=file]", str(vcf))
+    page.set_input_files("input[name=vcard]", str(vcf))
     expect(page.locator("input[name=fn]")).to_have_value("Ada Lovelace")
     expect(page.locator("input[name=org]")).to_have_value("Analytical Engines, Ltd")
     expect(page.locator("textarea[name=urls]")).to_have_value("https://engines.test")

@@ -37,7 +37,7 @@ def test_contact_file_in_shift_jis_and_latin1_fills_the_form(
     vcf.write_bytes(SJIS_VCF)
     page = browser_context().new_page()
     page.goto(event["join_url"])
-    page.set_input_files("input[type=file]", str(vcf))
+    page.set_input_files("input[name=vcard]", str(vcf))
     expect(page.locator("input[name=fn]")).to_have_value("山田太郎")
     expect(page.locator("input[name=org]")).to_have_value("Straßenbau Köln")
     expect(page.locator("input[name=title]")).to_have_value("部長")
@@ -55,7 +55,7 @@ def test_contact_file_is_read_on_the_phone_when_the_server_is_unreachable(
     page = browser_context(service_workers="block").new_page()
     page.goto(event["join_url"])
     page.route("**/api/cards/from-vcard", lambda route: route.abort())
-    page.set_input_files("input[type=file]", str(vcf))
+    page.set_input_files("input[name=vcard]", str(vcf))
     expect(page.locator("input[name=fn]")).to_have_value("José Müller")
     expect(page.locator("#toast")).to_contain_text("read on this phone")
 

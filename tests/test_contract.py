@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 import segno
@@ -1816,3 +1817,143 @@ def test_settings_response_carries_the_card_url(api: Api, event: dict[str, Any])
     data = api.put("/api/me/settings", json={"share_back": True}, headers=who.auth).json()
     assert re.fullmatch(re.escape(api.base) + r"/c/[^/?#]+", data["card_url"])
     assert data["attendee"] == {"id": who.id, "card": who.card}
+
+
+# === Section 11: the card's photo, pronouns and social profiles ==============================
+def _jpeg(size: tuple[int, int] = (1200, 900), exif_gps: bool = True) -> bytes:
+    """A camera-like JPEG; with an EXIF GPS position unless told otherwise."""
+    from PIL import ExifTags
+
+    image = Image.effect_noise(size, 40).convert("RGB")
+    exif = Image.Exif()
+    if exif_gps:
+        exif[ExifTags.Base.GPSInfo] = {ExifTags.GPS.GPSLatitudeRef: "N",
+                                       ExifTags.GPS.GPSLatitude: (48.0, 51.0, 24.0)}  # fmt: skip
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def put_photo(api: Api, who: Attendee, data: bytes, media: str = "image/jpeg") -> Any:
+    return api.put("/api/me/photo", content=data, headers={**who.auth, "Content-Type": media})
+
+
+def test_new_card_fields_round_trip_with_their_limits(api: Api, event: dict[str, Any]) -> None:
+    networks = ("linkedin", "x", "mastodon", "github", "bluesky", "other", "other", "other")
+    socials = [{"network": n, "url": f"https://{n}.example/{i}"} for i, n in enumerate(networks)]
+    who = api.register(event, "Field Person", pronouns="x" * 40, socials=socials)
+    card = api.me(who)["attendee"]["card"]
+    assert card["pronouns"] == "x" * 40 and card["socials"] == socials
+    assert card["photo"] is None  # read-only, null until a photo is set
+
+
+@pytest.mark.parametrize(
+    ("card", "field"),
+    [
+        ({"pronouns": "x" * 41}, "card.pronouns"),
+        ({"socials": [{"network": "x", "url": "javascript:alert(1)"}]}, "card.socials"),
+        ({"socials": [{"network": "facebook", "url": "https://facebook.com/a"}]}, "card.socials"),
+        ({"socials": [{"network": "other", "url": f"https://a.example/{n}"} for n in range(9)]},
+         "card.socials"),
+        ({"photo": {"small": "https://evil.example/a.jpg", "large": "https://evil.example/b.jpg"}},
+         "card.photo"),
+    ],
+)  # fmt: skip
+def test_invalid_new_card_fields_are_422_and_change_nothing(
+    api: Api, event: dict[str, Any], card: dict[str, Any], field: str
+) -> None:
+    who = api.register(event, "Strict Fields")
+    before = api.me(who)
+    response = api.put("/api/me/card", json={"card": {"fn": "X", **card}}, headers=who.auth)
+    assert_error(response, 422, field_prefix=field)
+    assert api.me(who) == before
+
+
+def test_put_photo_returns_me_with_versioned_small_and_large_jpegs(
+    api: Api, server: LiveServer, event: dict[str, Any]
+) -> None:
+    who = api.register(event, "Photo Person")
+    response = put_photo(api, who, _jpeg())
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == JSON_TYPE
+    data = response.json()
+    assert set(data) == ME_KEYS
+    photo = data["attendee"]["card"]["photo"]
+    assert set(photo) == {"small", "large"}
+    for size, most in (("small", 128), ("large", 512)):
+        url = urljoin(server.url + "/", photo[size])
+        got = api.get(url)
+        assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+        assert "immutable" in got.headers["cache-control"]
+        image = Image.open(io.BytesIO(got.content))
+        assert image.format == "JPEG" and image.width == image.height <= most
+        assert not image.getexif()  # EXIF, GPS position included, dropped
+    # the QR stays as small as it was: the photo is not in the card URL
+    assert len(data["card_url"]) == len(who.card_url)
+    replaced = put_photo(api, who, _jpeg((800, 800), exif_gps=False), "image/jpeg").json()
+    assert replaced["attendee"]["card"]["photo"] != photo
+    assert api.get(urljoin(server.url + "/", photo["small"])).status_code == 404
+
+
+def test_delete_photo(api: Api, server: LiveServer, event: dict[str, Any]) -> None:
+    who = api.register(event, "Unphoto Person")
+    photo = put_photo(api, who, _jpeg()).json()["attendee"]["card"]["photo"]
+    response = api.delete("/api/me/photo", headers=who.auth)
+    assert response.status_code == 200 and set(response.json()) == ME_KEYS
+    assert response.json()["attendee"]["card"]["photo"] is None
+    assert api.get(urljoin(server.url + "/", photo["large"])).status_code == 404
+    assert_error(api.delete("/api/me/photo"), 401)
+
+
+@pytest.mark.parametrize(
+    ("body", "media", "status"),
+    [
+        (b"just some text, not a picture", "image/jpeg", 422),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png", 422),  # a PNG that stops
+        (b"\xff\xd8\xff" + b"\0" * (3 * MiB), "image/jpeg", 413),
+        (b"RIFF0000WEBPVP8 ", "text/plain", 415),
+    ],
+)
+def test_bad_photos_are_refused_and_change_nothing(
+    api: Api, event: dict[str, Any], body: bytes, media: str, status: int
+) -> None:
+    who = api.register(event, "Careful Uploader")
+    put_photo(api, who, _jpeg((300, 300)))
+    before = api.me(who)
+    assert_error(put_photo(api, who, body, media), status)
+    assert api.me(who) == before
+    assert_error(api.put("/api/me/photo", content=_jpeg(), headers=JPEG_ONLY), 401)
+
+
+JPEG_ONLY = {"Content-Type": "image/jpeg"}
+
+
+def test_decompression_bomb_is_refused(api: Api, event: dict[str, Any]) -> None:
+    who = api.register(event, "Bomb Defuser")
+    out = io.BytesIO()
+    Image.new("1", (16_000, 16_000)).save(out, "PNG")  # 256 megapixels in ~30 KB
+    assert len(out.getvalue()) < 100_000
+    assert_error(put_photo(api, who, out.getvalue(), "image/png"), 422)
+    assert api.me(who)["attendee"]["card"]["photo"] is None
+
+
+def test_a_photo_reaches_the_holders_and_the_vcard_export(
+    api: Api, server: LiveServer, event: dict[str, Any]
+) -> None:
+    ada = api.register(
+        event, "Faced Ada", socials=[{"network": "github", "url": "https://github.com/ada"}]
+    )
+    bob = api.register(event, "Holding Bob")
+    api.sync(bob, [exchange(ada.card_token)])
+    photo = put_photo(api, ada, _jpeg()).json()["attendee"]["card"]["photo"]
+    changes, _ = api.all_changes(bob)
+    assert {c["id"]: c for c in changes}[f"att:{ada.id}"]["card"]["photo"] == photo
+    text = api.get("/api/contacts.vcf", headers=bob.auth).text
+    assert "PHOTO;ENCODING=b;TYPE=JPEG:" in text
+    assert "X-SOCIALPROFILE;TYPE=github:https://github.com/ada" in text
+    (card,) = vobject.readComponents(text)
+    assert card.photo.value == api.get(urljoin(server.url + "/", photo["small"])).content
+    api.delete("/api/me", headers=ada.auth)  # deleting my data deletes my photo
+    assert api.get(urljoin(server.url + "/", photo["small"])).status_code == 404
+    changes, _ = api.all_changes(bob)
+    assert {c["id"]: c for c in changes}[f"att:{ada.id}"]["card"]["photo"] is None

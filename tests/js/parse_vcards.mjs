@@ -29,6 +29,14 @@ const cards = (Array.isArray(parsed[0]) ? parsed : [parsed]).map((jcal) => {
     note: one("note"),
     categories: one("categories"),
     tel_types: card.getAllProperties("tel").map((p) => p.getParameter("type")),
+    url_types: card.getAllProperties("url").map((p) => p.getParameter("type") || null),
+    socialprofiles: card.getAllProperties("x-socialprofile").map((p) => [p.getParameter("type"), p.getFirstValue()]),
+    pronouns: one("pronouns"),
+    photo: card.getAllProperties("photo").map((p) => ({
+      encoding: p.getParameter("encoding"),
+      type: p.getParameter("type"),
+      value: String(p.getFirstValue()),
+    })),
   };
 });
 process.stdout.write(JSON.stringify(cards));

@@ -103,6 +103,7 @@ function cardForm(card, submitLabel, onSubmit, photoSrc = null) {
   // Windows-1252).
   const file = h('input', {
     type: 'file',
+    name: 'vcard',
     accept: '.vcf,text/vcard,text/x-vcard',
     onchange: async () => {
       const f = file.files[0];
