@@ -13,7 +13,7 @@ const CACHE = PREFIX + VERSION;
 const regexes = (pairs) => pairs.map(([source, flags]) => new RegExp(source, flags));
 const APP_PAGES = regexes([/*__APP_PAGES__*/]);
 const PASS_THROUGH = regexes([/*__NETWORK_ONLY__*/]);
-// Photo URLs are versioned: a kept one is never stale. Their own cache, bounded (oldest out).
+// Photo URLs are versioned (never stale); their own cache, bounded: the oldest go.
 const PHOTOS = 'cardswap-photos';
 const MAX_PHOTOS = 1500;
 let puts = 0;

@@ -197,6 +197,8 @@ async function start() {
   onSyncChange(() => {
     updateStatus();
     for (const fn of syncHooks) fn();
+    // Online: fetch the photo cropper (not precached) so it works offline too.
+    if (!syncState.syncing && !syncState.error) import('./photo.js').catch(() => {});
   });
   watchSyncTriggers();
   if (ctx.session) requestSync(); // as early as possible: before drawing the first screen

@@ -1,5 +1,4 @@
-// The signed-in attendee as this phone keeps it (meta.session, the QR's SVG). DOM-free: the
-// service worker's sync keeps what PUT /api/me/photo answers.
+// The signed-in attendee as this phone keeps it (meta.session, the QR's SVG); DOM-free.
 import { getMeta, setMeta, wipe } from './db.js';
 
 async function cacheQr() {

@@ -42,5 +42,5 @@ export async function saveSettings(settings) {
 export async function deleteEverything() {
   await api('DELETE', '/api/me');
   await wipe();
-  await caches.delete('cardswap-photos').catch(() => {}); // the contacts' photos go too
+  await caches.delete('cardswap-photos').catch(() => {});
 }

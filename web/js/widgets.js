@@ -5,8 +5,7 @@ import { updateContact } from './actions.js';
 
 export const NETWORKS = { linkedin: 'LinkedIn', x: 'X', mastodon: 'Mastodon', github: 'GitHub', bluesky: 'Bluesky', other: 'Link' };
 
-// The photo (`src`, else the card's) over initials on a colour from the name: these show where
-// it cannot (offline, or a card scanned offline, which has no photo until sync).
+// The photo over initials on a colour from the name (shown offline, or until sync brings it).
 export function avatar(card, big = false, src = null) {
   const words = (card.fn || '?').trim().split(/\s+/);
   const letters = [words[0], words.length > 1 ? words.at(-1) : ''].map((w) => [...w][0] || '').join('');
@@ -16,11 +15,13 @@ export function avatar(card, big = false, src = null) {
     [...words.join(' ')].reduce((n, ch) => (n * 31 + ch.codePointAt(0)) % 360, 7),
   );
   const url = src ?? (card.photo && card.photo[big ? 'large' : 'small']);
-  if (url) box.append(h('img', { src: url, alt: '', loading: 'lazy', onerror: (e) => e.target.remove() }));
+  // Offline, the small one is kept (sync.js), else initials.
+  const retry = (e) => (e.target.src.endsWith('large.jpg') ? (e.target.src = card.photo.small) : e.target.remove());
+  if (url) box.append(h('img', { src: url, alt: '', loading: 'lazy', onerror: retry }));
   return box;
 }
 
-// A card's social profiles, each by its network's name (server/cards.py SOCIAL_NETWORKS).
+// Social profiles by network name (server/cards.py SOCIAL_NETWORKS).
 export const profileLines = (card) =>
   (card.socials || [])
     .filter((x) => /^https?:\/\//i.test(x.url))

@@ -23,8 +23,8 @@ const lines = (text) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-// The photo, taken or chosen and cropped (js/photo.js), or removed. get(): undefined (unchanged),
-// null (remove) or {type, bytes, url}.
+// A photo taken or chosen and cropped (js/photo.js), or removed: get() is undefined, null or
+// {type, bytes, url}.
 function photoField(name, src) {
   let photo;
   const face = h('div', {});
