@@ -190,3 +190,25 @@ def test_a_thousand_contacts_with_photos_load_them_lazily(
     page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
     poll(page, f"() => ({asked})() > {first}")
     assert page.evaluate(asked) < 1000
+
+
+def test_the_photo_cache_is_bounded_and_lets_the_oldest_go(
+    live_server: LiveServer, live_event: Any, joined_page: Callable[..., Any]
+) -> None:
+    bea = register_over_http(live_server, live_event, "Bea Builder")
+    url = upload(live_server, bea["token"], images.small_jpeg())["attendee"]["card"]["photo"]
+    page = joined_page().page
+    # 1,600 distinct photo URLs (the server ignores the query): past sw.js's MAX_PHOTOS of 1,500.
+    kept = page.evaluate(
+        """async (url) => {
+             for (let i = 0; i < 1600; i += 16) {
+               await Promise.all([...Array(16)].map((_, j) => fetch(`${url}?n=${i + j}`)));
+             }
+             const cache = await caches.open('cardswap-photos');
+             const has = async (n) => Boolean(await cache.match(`${url}?n=${n}`));
+             return [(await cache.keys()).length, await has(0), await has(1599)];
+           }""",
+        url["small"],
+    )
+    count, oldest, newest = kept
+    assert 1500 <= count < 1550 and not oldest and newest, kept

@@ -53,6 +53,19 @@ def test_every_precached_url_is_served(client: TestClient) -> None:
         assert client.get(url).status_code == 200, url
 
 
+def test_the_photo_cropper_is_kept_when_first_used_and_versioned_with_the_shell(
+    client: TestClient, tmp_path: Path
+) -> None:
+    assert "/js/photo.js" not in precache_urls(WEB, NODE_MODULES)  # not on every first visit
+    assert 'const LAZY = ["/js/photo.js"];' in client.get("/sw.js").text
+    assert client.get("/js/photo.js").status_code == 200
+    web = tmp_path / "web"
+    shutil.copytree(WEB, web)
+    before = shell_version(web, NODE_MODULES)
+    (web / "js" / "photo.js").write_text((WEB / "js" / "photo.js").read_text() + "\n// x\n")
+    assert shell_version(web, NODE_MODULES) != before  # a new cropper is a new shell version
+
+
 def test_cache_version_changes_when_any_shell_file_changes(tmp_path: Path) -> None:
     web = tmp_path / "web"
     shutil.copytree(WEB, web)

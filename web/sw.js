@@ -27,7 +27,7 @@ async function photo(request) {
     await cache.put(request, response.clone());
     if (++puts % 50 === 1) {
       const keys = await cache.keys(); // oldest first
-      await Promise.all(keys.slice(0, keys.length - MAX_PHOTOS).map((k) => cache.delete(k)));
+      await Promise.all(keys.slice(0, Math.max(0, keys.length - MAX_PHOTOS)).map((k) => cache.delete(k)));
     }
   }
   return response;
