@@ -19,6 +19,7 @@ class AppContext:
     register_limiter: RateLimiter = field(init=False)
     ip_limiter: RateLimiter = field(init=False)
     admin_signin_limiter: RateLimiter = field(init=False)
+    photo_limiter: RateLimiter = field(init=False)
     writer: GroupCommit = field(init=False)  # sync writes, several to a transaction
 
     def __post_init__(self) -> None:
@@ -27,6 +28,7 @@ class AppContext:
         self.register_limiter = RateLimiter(s.register_rate_per_minute, 60.0)
         self.ip_limiter = RateLimiter(s.ip_flood_per_minute, 60.0)
         self.admin_signin_limiter = RateLimiter(s.admin_signin_per_minute, 60.0)
+        self.photo_limiter = RateLimiter(s.photo_rate_per_minute, 60.0)
         self.writer = GroupCommit(self.store)
 
     def card_url(self, token: str) -> str:

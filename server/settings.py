@@ -25,6 +25,9 @@ class Settings:
     register_rate_per_minute: int = 600
     # Admin sign-in attempts per client address, right or wrong: guessing a token stays hopeless.
     admin_signin_per_minute: int = 10
+    # Photo uploads per attendee: each is decoded (tens of ms of CPU) and makes a new card
+    # version for every holder; a person tries a few photos, a script must not try thousands.
+    photo_rate_per_minute: int = 20
     # Per IP, /api/ only: 2,000 requests/s sustained (a burst of 120,000). A venue's whole crowd
     # shares one address and this server answers ~150-300 syncs/s on 2 cores, so the guard only
     # ever meets floods of cheap requests; 20,000/min would have refused a health-check or

@@ -16,9 +16,10 @@ import pytest
 from PIL import ExifTags, Image
 from starlette.testclient import TestClient
 
+from server.app import create_app
 from server.photos import MAX_PIXELS
 from tests import images
-from tests.conftest import BASE_URL, Attendee
+from tests.conftest import ADMIN, BASE_URL, Attendee, make_settings
 
 JPEG = {"Content-Type": "image/jpeg"}
 
@@ -322,3 +323,23 @@ def test_deleting_my_data_deletes_my_photo_and_holders_learn_it_is_gone(
     assert client.get(photo["small"]).status_code == 404
     kept = held_card(client, ada, bob)  # the last card, as captured, without the photo
     assert kept["fn"] == "Bob Byte" and kept["photo"] is None
+
+
+def test_uploads_are_rate_limited_per_attendee(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path / "limited.db", photo_rate_per_minute=2))
+    with TestClient(app, base_url=BASE_URL) as client:
+        event = client.post("/api/admin/events", json={"slug": "e", "name": "E"}, headers=ADMIN)
+        body = {"join_code": event.json()["join_code"], "card": {"fn": "Ada"},
+                "device_id": str(uuid.uuid4())}  # fmt: skip
+        token = client.post("/api/events/e/attendees", json=body).json()["token"]
+        client.cookies.clear()
+        headers = {"Authorization": f"Bearer {token}", **JPEG}
+        for _ in range(2):
+            assert client.put(
+                "/api/me/photo", content=images.small_jpeg(), headers=headers
+            ).is_success
+        before = client.get("/api/me", headers=headers).json()
+        refused = client.put("/api/me/photo", content=images.small_jpeg(), headers=headers)
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        assert refused.json()["error"]["code"] == "rate_limited"
+        assert client.get("/api/me", headers=headers).json() == before

@@ -28,7 +28,9 @@ async def put_photo(request: Request) -> Response:
     body = await read_body(request, photos.MAX_UPLOAD_BYTES)
     if not body:
         raise NotAnImage("The request body is empty: send the image.", field="photo")
-    data = await run_in_threadpool(attendees.set_photo, ctx(request), who.attendee_id, body)
+    context = ctx(request)
+    context.photo_limiter.hit(who.attendee_id)
+    data = await run_in_threadpool(attendees.set_photo, context, who.attendee_id, body)
     return JSON(data)
 
 
