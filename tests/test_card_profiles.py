@@ -364,3 +364,27 @@ def test_migration_gives_old_cards_the_new_fields(tmp_path: Path) -> None:
         assert db.execute("SELECT count(*) FROM photos").fetchone() == (0,)
     assert len(cards) == 2501
     assert all(c == {**old, "socials": [], "photo": None} for c in cards)
+
+
+def test_every_photo_in_the_vcard_corpus_is_kept_when_pillow_reads_it_whole() -> None:
+    from server import photos
+    from tests.test_exports_api import decodes
+    from tests.vcard_corpus import corpus_dir
+
+    kept = refused = 0
+    for path in sorted(corpus_dir().rglob("*.vcf")):
+        data = path.read_bytes()
+        if b"PHOTO" not in data.upper():
+            continue
+        for card in vcards.parse_many(data)[0]:
+            if card.photo is None:
+                continue
+            encoded, why = photos.try_encode(card.photo[1])
+            assert (encoded is not None) == decodes(card.photo), (path.name, why)
+            if encoded is None:
+                refused += 1
+                continue
+            kept += 1
+            small = Image.open(io.BytesIO(encoded.small))
+            assert small.format == "JPEG" and small.width == small.height <= 128, path.name
+    assert kept >= 12 and refused <= 2, (kept, refused)  # Apple, Android, Outlook, Lotus, ...
