@@ -241,7 +241,9 @@ export async function card(ctx) {
   const photoSrc = pending ? pending.url || '' : mine.photo && mine.photo.large;
   ctx.onSync(async () => {
     const fresh = await session.current();
-    if (fresh && edit.hidden && (fresh.card_url !== s.card_url || !(await getMeta('pending_photo')) !== !pending)) {
+    const now = await getMeta('pending_photo');
+    // A new card URL or photo: redrawn, unless the person moved on or is editing.
+    if (location.pathname === '/card' && fresh && edit.hidden && (fresh.card_url !== s.card_url || !now !== !pending)) {
       ctx.session = fresh;
       await ctx.reload('/card');
     }
