@@ -131,6 +131,7 @@ function registerWorker() {
   });
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     if (reloading) window.location.reload();
+    keepCropper();
   });
   // A module worker (it runs Background Sync with the app's own sync module); browsers without
   // module workers get the classic copy.
@@ -150,6 +151,12 @@ function registerWorker() {
   navigator.serviceWorker.ready.then((reg) => {
     if (!navigator.serviceWorker.controller && reg.active) reg.active.postMessage('claim');
   });
+}
+
+// Signed in, online, the worker in charge: it keeps the photo cropper (not precached) offline.
+function keepCropper() {
+  if (!ctx.session || !navigator.serviceWorker?.controller) return;
+  caches.match('/js/photo.js').then((kept) => kept || fetch('/js/photo.js').catch(() => {}));
 }
 
 function watchSyncTriggers() {
@@ -197,8 +204,7 @@ async function start() {
   onSyncChange(() => {
     updateStatus();
     for (const fn of syncHooks) fn();
-    // Online: fetch the photo cropper (not precached) so it works offline too.
-    if (!syncState.syncing && !syncState.error) import('./photo.js').catch(() => {});
+    if (!syncState.syncing && !syncState.error) keepCropper();
   });
   watchSyncTriggers();
   if (ctx.session) requestSync(); // as early as possible: before drawing the first screen
