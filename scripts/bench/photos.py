@@ -11,9 +11,11 @@
   cold (vobject writes every card, the photos read from the database) and warm (the cache),
   against the same contacts without photos;
 - first load: the bytes the page fetches until its service worker controls it, and the bytes the
-  worker precaches, for this tree against main's (`git archive main`), in the same run.
+  worker precaches, for this tree against the commit it branched from main at (`git archive`),
+  in the same run.
 
-    .venv/bin/python scripts/bench/photos.py [--quick] [--runs 3] [--contacts 10000] [--base main]
+    .venv/bin/python scripts/bench/photos.py [--quick] [--runs 3] [--contacts 10000] [--base REV]
+        [--only server|browser|export|load]
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from server.vcard.writer import write_card
 from tests import images
 
 CHROMIUM = "/usr/bin/chromium"
+PARTS = ("server", "browser", "export", "load")
 
 
 def phone_photo() -> bytes:
@@ -272,39 +275,11 @@ def first_load(code_root: Path, db: Path) -> dict[str, int]:
     return {"page_bytes": int(page_bytes), "precached_bytes": int(cached)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2,000 contacts, 1 run")
-    parser.add_argument("--runs", type=int, help="runs; medians are reported (default 3)")
-    parser.add_argument("--contacts", type=int, help="contacts of the one attendee (10000)")
-    parser.add_argument("--base", default="main", help="git revision to compare first loads with")
-    args = parser.parse_args()
-    args.runs = args.runs or (1 if args.quick else 3)
-    args.contacts = args.contacts or (2_000 if args.quick else 10_000)
-    print(f"photos: {args.contacts:,} contacts, {args.runs} run(s)", flush=True)
+def m(runs: list[dict[str, Any]], key: str) -> float:
+    return median([float(r[key]) for r in runs])
 
-    server = server_figures(3 if args.quick else 7)
-    with temp_dir() as tmp:
-        browser_runs = []
-        for i in range(args.runs):
-            (tmp / f"browser{i}").mkdir()
-            browser_runs.append(browser_figures(tmp / f"browser{i}"))
-        plain_owner = build(tmp / "plain.db", args.contacts)
-        faces_owner = build(tmp / "faces.db", args.contacts)
-        add_photos(tmp / "faces.db", faces_owner)
-        plain, faces = [], []
-        for _ in range(args.runs):  # alternated, so neither gets the quieter minutes
-            plain.append(export_once(tmp / "plain.db", plain_owner))
-            faces.append(export_once(tmp / "faces.db", faces_owner))
-        base = main_tree(tmp, args.base)
-        loads: dict[str, list[dict[str, int]]] = {"this tree": [], args.base: []}
-        for i in range(args.runs):
-            loads["this tree"].append(first_load(ROOT, tmp / f"now{i}.db"))
-            loads[args.base].append(first_load(base, tmp / f"base{i}.db"))
 
-    def m(runs: list[dict[str, Any]], key: str) -> float:
-        return median([float(r[key]) for r in runs])
-
+def report_server(server: dict[str, Any]) -> None:
     vcard_s = server["vcard_write_s"]
     rows = []
     for name, figures in server["images"].items():
@@ -329,7 +304,8 @@ def main() -> None:
     ]
     report("server: decode + re-encode one photo (Pillow), medians", rows)
 
-    b = browser_runs
+
+def report_browser(b: list[dict[str, Any]]) -> None:
     sent, card_b = m(b, "sent_bytes"), m(b, "card_json_bytes")
     goal = "met" if sent <= 40960 else "NOT met"
     report(
@@ -349,12 +325,16 @@ def main() -> None:
         ],
     )
 
+
+def report_export(
+    contacts: int, faces: list[dict[str, float]], plain: list[dict[str, float]]
+) -> None:
     def export(runs: list[dict[str, float]]) -> str:
         cold, warm, mb = m(runs, "cold_s"), m(runs, "warm_s"), m(runs, "mb")
         return f"{cold:.2f} s / {warm:.2f} s, {mb:.1f} MB, {m(runs, 'photos'):,.0f} photos"
 
     report(
-        f"export: GET /api/contacts.vcf of {args.contacts:,} contacts, medians",
+        f"export: GET /api/contacts.vcf of {contacts:,} contacts, medians",
         [
             ("with photos: cold / warm", export(faces)),
             ("baseline without photos: cold / warm", export(plain)),
@@ -365,21 +345,67 @@ def main() -> None:
         ],
     )
 
-    now, before = loads["this tree"], loads[args.base]
 
+def report_load(base: str, now: list[dict[str, Any]], before: list[dict[str, Any]]) -> None:
     def grown(key: str) -> str:
         delta = m(now, key) - m(before, key)
-        return f"{m(now, key):,.0f} B ({delta:+,.0f} B; {args.base} {m(before, key):,.0f} B)"
+        return f"{m(now, key):,.0f} B ({delta:+,.0f} B; {base} {m(before, key):,.0f} B)"
 
     worst = max(m(now, k) - m(before, k) for k in ("page_bytes", "precached_bytes"))
     report(
-        f"first load of the join page: this tree against {args.base}, medians",
+        f"first load of the join page: this tree against {base}, medians",
         [
             ("page bytes until the worker controls it", grown("page_bytes")),
             ("bytes the worker precaches", grown("precached_bytes")),
             ("goal: growth <= 10 KB (10,240 B)", "met" if worst <= 10240 else "NOT met"),
         ],
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 contacts, 1 run")
+    parser.add_argument("--runs", type=int, help="runs; medians are reported (default 3)")
+    parser.add_argument("--contacts", type=int, help="contacts of the one attendee (10000)")
+    parser.add_argument(
+        "--base", help="git revision to compare first loads with (default: where HEAD left main)"
+    )
+    parser.add_argument("--only", choices=PARTS, help="measure one part only")
+    args = parser.parse_args()
+    args.runs = args.runs or (1 if args.quick else 3)
+    args.contacts = args.contacts or (2_000 if args.quick else 10_000)
+    parts = [args.only] if args.only else list(PARTS)
+    if args.base is None:
+        found = subprocess.run(
+            ["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True
+        )
+        args.base = found.stdout.strip()[:12] or "main"
+    print(f"photos: {', '.join(parts)}; {args.contacts:,} contacts, {args.runs} run(s)", flush=True)
+    if "server" in parts:
+        report_server(server_figures(3 if args.quick else 7))
+    with temp_dir() as tmp:
+        if "browser" in parts:
+            runs = []
+            for i in range(args.runs):
+                (tmp / f"browser{i}").mkdir()
+                runs.append(browser_figures(tmp / f"browser{i}"))
+            report_browser(runs)
+        if "export" in parts:
+            plain_owner = build(tmp / "plain.db", args.contacts)
+            faces_owner = build(tmp / "faces.db", args.contacts)
+            add_photos(tmp / "faces.db", faces_owner)
+            plain, faces = [], []
+            for _ in range(args.runs):  # alternated, so neither gets the quieter minutes
+                plain.append(export_once(tmp / "plain.db", plain_owner))
+                faces.append(export_once(tmp / "faces.db", faces_owner))
+            report_export(args.contacts, faces, plain)
+        if "load" in parts:
+            base = main_tree(tmp, args.base)
+            now, before = [], []
+            for i in range(args.runs):
+                now.append(first_load(ROOT, tmp / f"now{i}.db"))
+                before.append(first_load(base, tmp / f"base{i}.db"))
+            report_load(args.base, now, before)
 
 
 if __name__ == "__main__":

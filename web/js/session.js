@@ -1,9 +1,8 @@
 // Who this phone is signed in as: kept in IndexedDB (meta.session) so the app works offline;
 // refreshed from /api/me whenever the network is there. The own card's QR SVG is cached too.
 import { api, ApiError } from './api.js';
-import { keepMe as store } from './card-store.js';
 import { deviceId, getMeta, wipe } from './db.js';
-import { requestSync } from './sync.js';
+import { keepMe as store, requestSync } from './sync.js';
 
 export async function current() {
   return getMeta('session');

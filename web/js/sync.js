@@ -1,9 +1,8 @@
 // Sync through POST /api/sync: send the outbox (<= 500 ops), then store acks, rejections, the
 // cursor and the changes in ONE transaction; loop while the server says `more`. A new photo of
-// my card goes first. Retries with backoff. DOM-free so the service worker's Background Sync
-// can run it too.
-import { keepMe } from './card-store.js';
-import { allOutbox, deviceId, getMeta, req, tx } from './db.js';
+// my card goes first, and the session it answers is kept. Retries with backoff. DOM-free so the
+// service worker's Background Sync can run it too.
+import { allOutbox, deviceId, getMeta, req, setMeta, tx, wipe } from './db.js';
 import { nowIso } from './uuid7.js';
 
 const BATCH = 500;
@@ -91,6 +90,30 @@ async function post(body) {
     throw new Unreachable('the answer was cut off');
   }
   return { status: response.status, data };
+}
+
+async function cacheQr() {
+  try {
+    const response = await fetch('/api/me/qr.svg', { credentials: 'same-origin' });
+    if (response.ok) await setMeta('qr_svg', await response.text());
+  } catch {
+    /* offline: keep the cached one */
+  }
+}
+
+// Keep a `GET /api/me`-shaped answer as this phone's session (meta.session), and its QR.
+export async function keepMe(me) {
+  const old = await getMeta('session');
+  if (old && old.attendee.id !== me.attendee.id) await wipe();
+  const session = {
+    attendee: me.attendee,
+    card_url: me.card_url,
+    event: me.event || null,
+    settings: me.settings || { share_back: true },
+  };
+  await setMeta('session', session);
+  await cacheQr();
+  return session;
 }
 
 // My card's new photo ({id, type, bytes, url} or {id, remove}), sent once; a refusal: a problem.
