@@ -186,8 +186,7 @@ def update_card(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict
     if "card" not in data:
         raise InvalidField("card is required.", field="card")
     card = normalize_card(data["card"])
-    with ctx.store.write() as tx:
-        row = set_card(tx, attendee_id, card)
+    row = ctx.store.transact(lambda tx: set_card(tx, attendee_id, card))
     return me_view(ctx, row)
 
 
@@ -211,9 +210,8 @@ def delete_attendee(store: Store, attendee_id: str) -> None:
     Contacts other people hold of this attendee keep the last captured card, unlinked. The op log
     keeps ids (idempotency, stats) but loses its payloads (notes, foreign cards).
     """
-    with store.write() as tx:
-        if not stored.delete(tx, attendee_id, now_iso()):
-            raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
+    if not store.transact(lambda tx: stored.delete(tx, attendee_id, now_iso())):
+        raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
 
 
 def create_device_signin(ctx: AppContext, attendee_id: str) -> dict[str, Any]:

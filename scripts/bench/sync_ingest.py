@@ -99,13 +99,14 @@ def raw_baseline(
 def _raw_insert(
     rows: list[Any], fresh_db: Path, synchronous: str, contacts: list[Any] | None = None
 ) -> float:
-    """Raw inserts on a connection set up as the server's (server.storage.engine._connect: WAL,
+    """Raw inserts on a connection set up as the server's (server.storage.sqlite._connect: WAL,
     auto-checkpoint off), with `synchronous` FULL (the server's durability) or NORMAL (DESIGN.md
     section 8's baseline). With SQLite's default
     auto-checkpoint the baseline paid a checkpoint inside some COMMITs, which the server does
     on another thread: that made raw SQLite look about 20% slower than it is and flattered the
     ratio (scripts/bench/README.md)."""
-    from server.storage.engine import Store, _connect
+    from server.storage.sqlite import SqliteStore as Store
+    from server.storage.sqlite import _connect
 
     store = Store(fresh_db)
     store.migrate()

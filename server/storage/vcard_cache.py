@@ -36,9 +36,11 @@ def texts(store: Store, owner_id: str, event_name: str, fmt: int) -> dict[str, t
 def keep(store: Store, entries: list[CacheEntry]) -> None:
     """Store the texts in one write, each only while its contact still has that seq."""
     with store.write() as db:
-        db.conn.executemany(
-            "INSERT OR REPLACE INTO vcard_cache (owner_id, contact_id, seq, event_name, fmt,"
-            " text) SELECT c.owner_id, c.contact_id, c.seq, ?, ?, ? FROM contacts c"
-            " WHERE c.owner_id = ? AND c.contact_id = ? AND c.seq = ?",
+        db.executemany(
+            "INSERT INTO vcard_cache (owner_id, contact_id, seq, event_name, fmt, text)"
+            " SELECT c.owner_id, c.contact_id, c.seq, ?, ?, ? FROM contacts c"
+            " WHERE c.owner_id = ? AND c.contact_id = ? AND c.seq = ?"
+            " ON CONFLICT (owner_id, contact_id) DO UPDATE SET seq = excluded.seq,"
+            " event_name = excluded.event_name, fmt = excluded.fmt, text = excluded.text",
             entries,
         )
