@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 import psycopg
 import pytest
@@ -31,10 +31,9 @@ def server_url() -> str:
 
 def with_schema(url: str, schema: str) -> str:
     """`url` whose connections use `schema` first (the libpq `options` parameter)."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "options"]
-    query.append(("options", f"-csearch_path={schema}"))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    # By hand, not urlunsplit: that drops the empty host of `postgresql:///db?host=/socket/dir`.
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}{urlencode({'options': f'-csearch_path={schema}'})}"
 
 
 def create_schema() -> tuple[str, str]:
