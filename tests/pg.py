@@ -9,7 +9,11 @@ PostgreSQL tests fail in CI and are skipped elsewhere (a bare `pytest` run on a 
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
@@ -48,3 +52,18 @@ def create_schema() -> tuple[str, str]:
 def drop_schema(schema: str) -> None:
     with psycopg.connect(server_url(), autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@contextmanager
+def temporary_database(engine: str) -> Iterator[str]:
+    """CARDSWAP_DB of a fresh, empty database of `engine` for the length of the block (for
+    property tests that make a new world per example, outside pytest's fixtures)."""
+    if engine == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield str(Path(folder) / "cardswap.db")
+        return
+    schema, url = create_schema()
+    try:
+        yield url
+    finally:
+        drop_schema(schema)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
-
-import psycopg
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
 import pytest
 from starlette.testclient import TestClient
 
