@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
 import pytest
 
+from server.cli import main
 from server.errors import Busy
 from server.storage import open_store
 from server.storage.pg_migrations import MIGRATIONS
@@ -195,3 +197,25 @@ def test_text_sorts_byte_by_byte_as_on_sqlite(store: PgStore) -> None:
             )
     rows = store.read().execute("SELECT contact_id FROM contacts ORDER BY contact_id")
     assert [r[0] for r in rows] == sorted(ids)
+
+
+def test_a_postgresql_server_refuses_to_start_without_shared_secrets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Several processes must sign with the same key and accept the same admin token: a key
+    generated beside the database (as on SQLite) cannot be shared, so none is generated."""
+    url = pg.server_url()
+    for name in ("CARDSWAP_SECRET_KEY", "CARDSWAP_ADMIN_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["serve", "--db", url, "--port", "1"]) == 2
+    error = capsys.readouterr().err
+    assert "CARDSWAP_SECRET_KEY and CARDSWAP_ADMIN_TOKEN" in error
+    monkeypatch.setenv("CARDSWAP_SECRET_KEY", "k" * 40)
+    assert main(["event", "list", "--db", url]) == 2
+    assert "set CARDSWAP_ADMIN_TOKEN in the environment" in capsys.readouterr().err
+
+
+def test_backup_points_to_pg_dump_on_postgresql(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backup", "/tmp/never-written.db", "--db", pg.server_url()]) == 2
+    assert "pg_dump" in capsys.readouterr().err
+    assert not Path("/tmp/never-written.db").exists()

@@ -255,3 +255,56 @@ def _kill_one_mid_storm(cluster: Cluster, index: int) -> None:
     cluster.servers[index].stop(kill=True)
     cluster.servers[index].start()
     cluster.down.discard(index)
+
+
+def _at_once(servers: list[LiveServer], count: int, send: Any) -> list[httpx2.Response]:
+    """`send(http)` `count` times at the same moment (a barrier), spread over the processes."""
+    ready = threading.Barrier(count)
+
+    def one(server: LiveServer) -> httpx2.Response:
+        with httpx2.Client(base_url=server.url, timeout=60) as http:
+            ready.wait(30)
+            return send(http)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, [servers[i % len(servers)] for i in range(count)]))
+
+
+def test_a_slug_a_sign_in_link_and_an_imported_email_are_each_used_once(cluster):
+    """The same request reaching every process at once: the key decides, never a read."""
+    made = _at_once(
+        cluster.servers,
+        6,
+        lambda http: http.post(
+            "/api/admin/events", json={"slug": "once", "name": "Once"}, headers=ADMIN
+        ),
+    )
+    assert sorted(r.status_code for r in made) == [201] + [409] * 5
+    event = next(r.json() for r in made if r.status_code == 201)
+
+    # long enough that the six imports' transactions overlap
+    csv = "email,name\n" + "".join(f"p{n}@example.org,Person {n}\n" for n in range(300))
+    imported = _at_once(
+        cluster.servers,
+        6,
+        lambda http: http.post(
+            "/api/admin/events/once/attendees.csv",
+            content=csv.encode(),
+            headers={**ADMIN, "Content-Type": "text/csv"},
+        ),
+    )
+    assert [r.status_code for r in imported] == [200] * 6, [r.text for r in imported]
+    emails = read_rows(
+        cluster.url,
+        "SELECT email, count(*) FROM attendees WHERE event_slug = 'once' GROUP BY email",
+    )
+    assert sorted(emails) == sorted((f"p{n}@example.org", 1) for n in range(300))
+
+    ada = _register(cluster.servers[0].url, event, "Ada")
+    with httpx2.Client(base_url=cluster.servers[0].url, timeout=30) as http:
+        link = http.post("/api/me/devices", headers=ada["headers"]).json()["sign_in_url"]
+    path = link.split("/signin/", 1)[1]
+    used = _at_once(
+        cluster.servers, 6, lambda http: http.get(f"/signin/{path}", follow_redirects=False)
+    )
+    assert sorted(r.status_code for r in used) == [303] + [401] * 5

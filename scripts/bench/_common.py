@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,16 +170,21 @@ class Conn:
 
 
 async def pool_map(
-    port: int, items: list[Any], worker: Callable[[Conn, Any], Any], concurrency: int
+    port: int | Sequence[int],
+    items: list[Any],
+    worker: Callable[[Conn, Any], Any],
+    concurrency: int,
 ) -> list[Any]:
-    """Run `await worker(conn, item)` for every item over `concurrency` keep-alive connections."""
+    """Run `await worker(conn, item)` for every item over `concurrency` keep-alive connections
+    (spread over the ports of several server processes, as a reverse proxy would)."""
+    ports = [port] if isinstance(port, int) else list(port)
     queue: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
     for pair in enumerate(items):
         queue.put_nowait(pair)
     results: list[Any] = [None] * len(items)
 
-    async def loop() -> None:
-        conn = Conn(port)
+    async def loop(number: int) -> None:
+        conn = Conn(ports[number % len(ports)])
         try:
             while True:
                 try:
@@ -190,7 +195,7 @@ async def pool_map(
         finally:
             await conn.close()
 
-    await asyncio.gather(*(loop() for _ in range(concurrency)))
+    await asyncio.gather(*(loop(n) for n in range(concurrency)))
     return results
 
 

@@ -54,11 +54,15 @@ def batches_for(syncer: Attendee, peers: list[Attendee], count: int) -> list[lis
     return out
 
 
-async def ingest(port: int, work: list[tuple[Attendee, list[list[dict[str, Any]]]]]) -> float:
-    """Each device sends its batches in order on its own connection; returns seconds taken."""
+async def ingest(
+    port: int | list[int], work: list[tuple[Attendee, list[list[dict[str, Any]]]]]
+) -> float:
+    """Each device sends its batches in order on its own connection (device i to the i-th of
+    several server processes' ports, round robin); returns seconds taken."""
+    ports = [port] if isinstance(port, int) else port
 
-    async def device(syncer: Attendee, batches: list[list[dict[str, Any]]]) -> None:
-        conn = Conn(port)
+    async def device(number: int, syncer: Attendee, batches: list[list[dict[str, Any]]]) -> None:
+        conn = Conn(ports[number % len(ports)])
         cursor = None
         try:
             for ops in batches:
@@ -74,7 +78,7 @@ async def ingest(port: int, work: list[tuple[Attendee, list[list[dict[str, Any]]
             await conn.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(device(s, b) for s, b in work))
+    await asyncio.gather(*(device(n, s, b) for n, (s, b) in enumerate(work)))
     return time.perf_counter() - started
 
 
