@@ -302,8 +302,9 @@ def main() -> None:
             pg_bound = CORES / pg_ms * 1000
             rows.append((
                 f"PROJECTION: {machines} app machine(s) of {CORES} cores",
-                f"{min(app_bound, pg_bound):,.0f} ops/s ({'PostgreSQL' if pg_bound < app_bound else 'app'}"
-                f"-bound; a {CORES}-core PostgreSQL machine, CPU only)",
+                f"{min(app_bound, pg_bound):,.0f} ops/s"
+                f" ({'PostgreSQL' if pg_bound < app_bound else 'app'}-bound;"
+                f" a {CORES}-core PostgreSQL machine, CPU only)",
             ))  # fmt: skip
     report("PostgreSQL (medians)", rows)
 
