@@ -128,10 +128,7 @@ def _encode(row: ContactState, memo: dict[Any, str]) -> list[Any]:
             dumps_text(row.versions)]  # fmt: skip
 
 
-_INSERT = (
-    f"INSERT INTO contacts ({', '.join((*_COLUMNS, 'seq', 'updated_at'))})"
-    f" VALUES ({','.join('?' * (len(_COLUMNS) + 2))})"
-)
+_INSERTED = (*_COLUMNS, "seq", "updated_at")
 _UPDATE = (
     f"UPDATE contacts SET {', '.join(f'{c} = ?' for c in (*_COLUMNS[2:], 'seq', 'updated_at'))}"
     " WHERE owner_id = ? AND contact_id = ?"
@@ -158,7 +155,7 @@ def write_changed(
         else:
             inserts.append(values)
     if inserts:
-        tx.executemany(_INSERT, inserts)
+        tx.insert_rows("contacts", _INSERTED, inserts)
     if updates:
         tx.executemany(_UPDATE, updates)
 

@@ -55,6 +55,12 @@ class Tx(Reader, Protocol):
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> None: ...
 
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """New rows, values in `columns` order (a duplicate key fails the write): the sync's
+        bulk path, each engine's fastest (executemany on SQLite, COPY on PostgreSQL)."""
+
     def lock_owners(self, owner_ids: Iterable[str]) -> None:
         """Serialise this write with every other write of these owners' contacts (their change
         feeds), locks taken in one fixed order; SQLite's single writer already does."""

@@ -131,6 +131,17 @@ class PgTx:
             with self.conn.cursor() as cursor:
                 cursor.executemany(_translate(sql, False), rows)
 
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """COPY: one round trip and no statement per row (executemany sends one per row, and
+        its Python cost per row was most of a sync's app time on this engine)."""
+        if rows:
+            with self.conn.cursor() as cursor:
+                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+
     def lock_owners(self, owner_ids: Iterable[str]) -> None:
         """Lock the owners' feed rows not yet locked by this write, in id order, in one
         statement (every write takes its locks in that order: no two writes wait on each other
