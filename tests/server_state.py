@@ -53,3 +53,38 @@ def register_over_http(server: LiveServer, event: Any, fn: str, **card: Any) -> 
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 201
         return dict(json.loads(response.read()))
+
+
+def write_rows(database: str, sql: str, args: list[Any] | None = None) -> None:
+    """One statement (`?` placeholders) in a write of its own, on either engine: a test's way
+    to put the database in a state the API cannot make (an op received hours ago)."""
+    store = open_store(database)
+    try:
+        with store.write() as tx:
+            tx.execute(sql, args or [])
+    finally:
+        store.close()
+
+
+def all_rows(database: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's rows, sorted: equal before and after means nothing was stored or changed."""
+    store = open_store(database)
+    try:
+        reader = store.read()
+        if store.engine == "sqlite":
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        else:
+            sql = (
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema()"
+            )
+        names = [str(row[0]) for row in reader.execute(sql).fetchall()]
+        return {
+            name: sorted(
+                (tuple(row) for row in reader.execute(f'SELECT * FROM "{name}"').fetchall()),
+                key=repr,
+            )
+            for name in names
+        }
+    finally:
+        store.close()
