@@ -73,10 +73,9 @@ def _label(data: dict[str, Any]) -> str:
     label = data.get("label")
     if not isinstance(label, str):
         raise InvalidField("label is required: a name for the phone or app.", field="label")
-    label = label.strip()
-    if not 1 <= len(label) <= MAX_LABEL or _CONTROL.search(label):
+    if len(label) > MAX_LABEL or _CONTROL.search(label) or not label.strip():
         raise InvalidField(f"label is one line of 1 to {MAX_LABEL} characters.", field="label")
-    return label
+    return label.strip()
 
 
 def _listed(row: stored.AppPasswordRow, username: str) -> dict[str, Any]:
