@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from datetime import UTC, datetime
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,6 @@ from typing import Any
 D = "{DAV:}"
 C = "{urn:ietf:params:xml:ns:carddav}"
 CS = "{http://calendarserver.org/ns/}"
-AT = "2026-03-01T09:00:00+00:00"
 OK = "HTTP/1.1 200 OK"
 NOT_FOUND = "HTTP/1.1 404 Not Found"
 
@@ -81,13 +81,18 @@ def _empty(clark: str) -> str:
     return f'<X:{local} xmlns:X="{namespace}"/>'
 
 
+def now() -> str:
+    """The time of an op: now, so that each op is later than the last (last writer wins)."""
+    return datetime.now(UTC).isoformat()
+
+
 def exchange(card_token: str, note: str | None = None) -> dict[str, Any]:
     op: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "type": "exchange",
         "method": "qr",
         "card_token": card_token,
-        "at": AT,
+        "at": now(),
     }
     if note:
         op["note"] = note
@@ -99,13 +104,13 @@ def update(contact_id: str, **fields: Any) -> dict[str, Any]:
         "id": str(uuid.uuid4()),
         "type": "contact.update",
         "contact_id": contact_id,
-        "at": AT,
+        "at": now(),
         "set": fields,
     }
 
 
 def delete(contact_id: str) -> dict[str, Any]:
-    return {"id": str(uuid.uuid4()), "type": "contact.delete", "contact_id": contact_id, "at": AT}
+    return {"id": str(uuid.uuid4()), "type": "contact.delete", "contact_id": contact_id, "at": now()}
 
 
 @dataclass
