@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import base64
 import uuid
-from datetime import UTC, datetime
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 D = "{DAV:}"
@@ -73,7 +73,24 @@ def by_href(responses: list[DavResponse]) -> dict[str, DavResponse]:
 def propfind(*names: str) -> bytes:
     """A PROPFIND body asking for `names` (`{ns}local`), each namespace declared where used."""
     props = "".join(_empty(n) for n in names)
-    return f'<?xml version="1.0" encoding="utf-8"?><A:propfind xmlns:A="DAV:"><A:prop>{props}</A:prop></A:propfind>'.encode()
+    head = '<?xml version="1.0" encoding="utf-8"?><A:propfind xmlns:A="DAV:">'
+    return f"{head}<A:prop>{props}</A:prop></A:propfind>".encode()
+
+
+def sync_body(token: str = "", *names: str, limit: int | None = None) -> bytes:
+    """A sync-collection REPORT body (an empty token: the first sync); getetag by default."""
+    props = "".join(_empty(n) for n in names or (D + "getetag",))
+    bounded = f"<limit><nresults>{limit}</nresults></limit>" if limit is not None else ""
+    return (
+        f'<sync-collection xmlns="DAV:"><sync-token>{token}</sync-token>'
+        f"<sync-level>1</sync-level>{bounded}<prop>{props}</prop></sync-collection>"
+    ).encode()
+
+
+QUERY = (
+    b'<C:addressbook-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav">'
+    b"<D:prop><D:getetag/></D:prop>"
+)
 
 
 def _empty(clark: str) -> str:
@@ -110,7 +127,12 @@ def update(contact_id: str, **fields: Any) -> dict[str, Any]:
 
 
 def delete(contact_id: str) -> dict[str, Any]:
-    return {"id": str(uuid.uuid4()), "type": "contact.delete", "contact_id": contact_id, "at": now()}
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "contact.delete",
+        "contact_id": contact_id,
+        "at": now(),
+    }
 
 
 @dataclass
@@ -134,7 +156,9 @@ def join(http: Any, event: dict[str, Any], fn: str, **card: Any) -> Person:
     assert response.status_code == 201, response.text
     http.cookies.clear()  # each call says who it is with a Bearer header
     data = response.json()
-    return Person(data["attendee"]["id"], data["token"], device_id, data["card_url"].split("/c/")[1])
+    return Person(
+        data["attendee"]["id"], data["token"], device_id, data["card_url"].split("/c/")[1]
+    )
 
 
 def sync(http: Any, who: Person, ops: list[dict[str, Any]]) -> dict[str, Any]:

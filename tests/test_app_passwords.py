@@ -32,10 +32,14 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
     clients: list[TestClient] = []
 
     def make(base_url: str = BASE, **overrides: Any) -> TestClient:
-        app = create_app(make_settings(tmp_path / f"{len(clients)}.db", base_url=base_url, **overrides))
+        app = create_app(
+            make_settings(tmp_path / f"{len(clients)}.db", base_url=base_url, **overrides)
+        )
         client = TestClient(app, base_url=base_url).__enter__()
         clients.append(client)
-        response = client.post("/api/admin/events", json={"slug": "dc", "name": "DevConf"}, headers=ADMIN)
+        response = client.post(
+            "/api/admin/events", json={"slug": "dc", "name": "DevConf"}, headers=ADMIN
+        )
         client.event = response.json()  # type: ignore[attr-defined]
         return client
 
@@ -57,7 +61,9 @@ def dav_status(http: TestClient, made: dict[str, Any], password: str | None = No
     """The status of a PROPFIND on the user's principal with this password."""
     auth = basic(made["username"], password or made["password"])
     path = f"/dav/principals/{made['username']}/"
-    response = http.request("PROPFIND", path, content=propfind(D + "displayname"), headers={**auth, "Depth": "0"})
+    response = http.request(
+        "PROPFIND", path, content=propfind(D + "displayname"), headers={**auth, "Depth": "0"}
+    )
     return response.status_code
 
 
@@ -72,7 +78,9 @@ def test_a_new_password_is_shown_once_and_stored_only_as_a_hash(http: TestClient
     assert made["mobileconfig_url"].startswith(f"{BASE}/api/dav/profiles/")
     assert made["password"] not in made["mobileconfig_url"]
     listed = http.get("/api/me/app-passwords", headers=who.headers).json()["app_passwords"]
-    assert listed == [{k: made[k] for k in ("id", "label", "username", "created_at")} | {"last_used_at": None}]
+    assert listed == [
+        {k: made[k] for k in ("id", "label", "username", "created_at")} | {"last_used_at": None}
+    ]
     db = http.app.state.ctx.settings.db_path  # type: ignore[attr-defined]
     with sqlite3.connect(db) as conn:
         (stored,) = conn.execute("SELECT hash FROM app_passwords").fetchone()
@@ -106,7 +114,9 @@ def test_each_attendee_has_one_plain_ascii_user_name(http: TestClient) -> None:
         ({"label": "ok", "password": "mine"}, 422, "password"),
     ],
 )
-def test_a_bad_label_is_refused_and_nothing_is_made(http: TestClient, body: dict[str, Any], status: int, field: str) -> None:
+def test_a_bad_label_is_refused_and_nothing_is_made(
+    http: TestClient, body: dict[str, Any], status: int, field: str
+) -> None:
     who = ada(http)
     response = http.post("/api/me/app-passwords", json=body, headers=who.headers)
     assert response.status_code == status and response.json()["error"]["field"] == field
@@ -117,13 +127,34 @@ def test_bodies_and_sessions_are_checked(http: TestClient) -> None:
     who = ada(http)
     assert http.post("/api/me/app-passwords", json={"label": "x"}).status_code == 401
     assert http.get("/api/me/app-passwords").status_code == 401
-    form = http.post("/api/me/app-passwords", content=b"label=x", headers={**who.headers, "Content-Type": "application/x-www-form-urlencoded"})
+    form = http.post(
+        "/api/me/app-passwords",
+        content=b"label=x",
+        headers={**who.headers, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert form.status_code == 415
-    assert http.post("/api/me/app-passwords", content=b"[1]", headers={**who.headers, "Content-Type": "application/json"}).status_code == 400
+    assert (
+        http.post(
+            "/api/me/app-passwords",
+            content=b"[1]",
+            headers={**who.headers, "Content-Type": "application/json"},
+        ).status_code
+        == 400
+    )
     # a cookie-authenticated write from another origin (CSRF) is refused
     http.cookies.set("cardswap_session", who.token)
-    assert http.post("/api/me/app-passwords", json={"label": "x"}, headers={"Origin": "https://evil.example"}).status_code == 403
-    assert http.post("/api/me/app-passwords", json={"label": "x"}, headers={"Origin": BASE}).status_code == 201
+    assert (
+        http.post(
+            "/api/me/app-passwords", json={"label": "x"}, headers={"Origin": "https://evil.example"}
+        ).status_code
+        == 403
+    )
+    assert (
+        http.post(
+            "/api/me/app-passwords", json={"label": "x"}, headers={"Origin": BASE}
+        ).status_code
+        == 201
+    )
 
 
 def test_revoking_stops_a_password_at_once_and_touches_no_other(http: TestClient) -> None:
@@ -131,13 +162,19 @@ def test_revoking_stops_a_password_at_once_and_touches_no_other(http: TestClient
     phone, laptop = app_password(http, who, "Phone"), app_password(http, who, "Laptop")
     theirs = app_password(http, other)
     assert dav_status(http, phone) == dav_status(http, laptop) == 207  # phone is now remembered
-    assert http.delete(f"/api/me/app-passwords/{theirs['id']}", headers=who.headers).status_code == 404
-    assert http.delete(f"/api/me/app-passwords/{phone['id']}", headers=who.headers).status_code == 204
+    assert (
+        http.delete(f"/api/me/app-passwords/{theirs['id']}", headers=who.headers).status_code == 404
+    )
+    assert (
+        http.delete(f"/api/me/app-passwords/{phone['id']}", headers=who.headers).status_code == 204
+    )
     assert dav_status(http, phone) == 401
     assert dav_status(http, laptop) == 207 and dav_status(http, theirs) == 207
     listed = http.get("/api/me/app-passwords", headers=who.headers).json()["app_passwords"]
     assert [p["label"] for p in listed] == ["Laptop"] and listed[0]["last_used_at"] is not None
-    assert http.delete(f"/api/me/app-passwords/{phone['id']}", headers=who.headers).status_code == 404
+    assert (
+        http.delete(f"/api/me/app-passwords/{phone['id']}", headers=who.headers).status_code == 404
+    )
 
 
 def test_an_attendee_holds_at_most_twenty(http: TestClient) -> None:
@@ -145,7 +182,9 @@ def test_an_attendee_holds_at_most_twenty(http: TestClient) -> None:
     for n in range(20):
         app_password(http, who, f"Device {n}")
     response = http.post("/api/me/app-passwords", json={"label": "one more"}, headers=who.headers)
-    assert response.status_code == 409 and response.json()["error"]["code"] == "too_many_app_passwords"
+    assert (
+        response.status_code == 409 and response.json()["error"]["code"] == "too_many_app_passwords"
+    )
 
 
 @pytest.mark.parametrize(
@@ -158,7 +197,9 @@ def test_an_attendee_holds_at_most_twenty(http: TestClient) -> None:
         ("http://192.168.1.20:8000", False),
     ],
 )
-def test_basic_is_taken_only_over_https_or_loopback(make_client: Callable[..., TestClient], base_url: str, allowed: bool) -> None:
+def test_basic_is_taken_only_over_https_or_loopback(
+    make_client: Callable[..., TestClient], base_url: str, allowed: bool
+) -> None:
     http = make_client(base_url)
     who = ada(http)
     response = http.post("/api/me/app-passwords", json={"label": "Phone"}, headers=who.headers)
@@ -176,7 +217,9 @@ def test_wrong_passwords_are_limited_per_user_name_not_per_address(http: TestCli
     mine, theirs = app_password(http, who), app_password(http, other)
     for _ in range(10):
         assert dav_status(http, mine, "aaaa-bbbb-cccc-dddd-eeee") == 401
-    response = http.request("PROPFIND", "/dav/", headers={**basic(mine["username"], "wrong"), "Depth": "0"})
+    response = http.request(
+        "PROPFIND", "/dav/", headers={**basic(mine["username"], "wrong"), "Depth": "0"}
+    )
     assert response.status_code == 429 and int(response.headers["retry-after"]) >= 1
     assert dav_status(http, mine) == 429  # the right password waits too: no oracle for guesses
     assert dav_status(http, theirs) == 207  # the same address, another name: unaffected
@@ -192,7 +235,10 @@ def test_deleting_my_data_removes_my_app_passwords(http: TestClient) -> None:
     assert dav_status(http, made) == 401
     db = http.app.state.ctx.settings.db_path  # type: ignore[attr-defined]
     with sqlite3.connect(db) as conn:
-        counts = [conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("app_passwords", "app_password_users")]
+        counts = [
+            conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("app_passwords", "app_password_users")
+        ]
     assert counts == [0, 0]
 
 
@@ -209,14 +255,23 @@ def test_the_apple_profile_is_served_once_and_holds_the_account(http: TestClient
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/x-apple-aspen-config"
     assert response.headers["cache-control"] == "no-store"
-    assert response.headers["content-disposition"].startswith('attachment; filename="cardswap-contacts.mobileconfig"')
+    assert response.headers["content-disposition"].startswith(
+        'attachment; filename="cardswap-contacts.mobileconfig"'
+    )
     plist = plistlib.loads(response.content)
     assert plist["PayloadType"] == "Configuration" and plist["PayloadVersion"] == 1
     (account,) = plist["PayloadContent"]
     assert account["PayloadType"] == "com.apple.carddav.account"
-    assert (account["CardDAVHostName"], account["CardDAVPort"], account["CardDAVUseSSL"]) == ("cards.example", 443, True)
+    assert (account["CardDAVHostName"], account["CardDAVPort"], account["CardDAVUseSSL"]) == (
+        "cards.example",
+        443,
+        True,
+    )
     assert account["CardDAVPrincipalURL"] == f"{BASE}/dav/principals/{made['username']}/"
-    assert (account["CardDAVUsername"], account["CardDAVPassword"]) == (made["username"], made["password"])
+    assert (account["CardDAVUsername"], account["CardDAVPassword"]) == (
+        made["username"],
+        made["password"],
+    )
     assert account["CardDAVAccountDescription"] == "DevConf contacts"
     again = http.get(profile)
     assert again.status_code == 404 and again.json()["error"]["code"] == "profile_not_found"
@@ -225,7 +280,10 @@ def test_the_apple_profile_is_served_once_and_holds_the_account(http: TestClient
 def test_a_profile_link_dies_with_its_password_or_when_altered(http: TestClient) -> None:
     who = ada(http)
     revoked, kept = app_password(http, who), app_password(http, who)
-    assert http.delete(f"/api/me/app-passwords/{revoked['id']}", headers=who.headers).status_code == 204
+    assert (
+        http.delete(f"/api/me/app-passwords/{revoked['id']}", headers=who.headers).status_code
+        == 204
+    )
     assert http.get(_path(revoked["mobileconfig_url"])).status_code == 404
     path = _path(kept["mobileconfig_url"])
     token = path.rsplit("/", 1)[1].removesuffix(".mobileconfig")
@@ -234,7 +292,9 @@ def test_a_profile_link_dies_with_its_password_or_when_altered(http: TestClient)
     assert http.get(path).status_code == 200
 
 
-def test_a_profile_link_lasts_ten_minutes(http: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_profile_link_lasts_ten_minutes(
+    http: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import itsdangerous.timed
 
     class EarlierClock:
@@ -248,10 +308,14 @@ def test_a_profile_link_lasts_ten_minutes(http: TestClient, monkeypatch: pytest.
     assert http.get(_path(made["mobileconfig_url"])).status_code == 404
 
 
-def test_the_davx5_link_on_a_loopback_server_is_plain_carddav(make_client: Callable[..., TestClient]) -> None:
+def test_the_davx5_link_on_a_loopback_server_is_plain_carddav(
+    make_client: Callable[..., TestClient],
+) -> None:
     http = make_client("http://127.0.0.1:8123")
     made = app_password(http, ada(http))
-    assert made["davx5_url"] == f"carddav://{made['username']}:{made['password']}@127.0.0.1:8123/dav/"
+    assert (
+        made["davx5_url"] == f"carddav://{made['username']}:{made['password']}@127.0.0.1:8123/dav/"
+    )
     account = plistlib.loads(http.get(_path(made["mobileconfig_url"])).content)["PayloadContent"][0]
     assert (account["CardDAVPort"], account["CardDAVUseSSL"]) == (8123, False)
 

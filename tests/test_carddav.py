@@ -22,6 +22,7 @@ from tests.carddav_helpers import (
     CS,
     NOT_FOUND,
     OK,
+    QUERY,
     C,
     D,
     Person,
@@ -34,6 +35,7 @@ from tests.carddav_helpers import (
     multistatus,
     propfind,
     sync,
+    sync_body,
     update,
 )
 from tests.conftest import ADMIN, make_settings
@@ -59,17 +61,20 @@ class Book:
         return f"/dav/addressbooks/{self.username}/contacts/"
 
     def request(self, method: str, path: str, body: bytes = b"", **headers: str) -> Any:
-        return self.http.request(method, path, content=body, headers={**self.auth, **XML, **headers})
+        return self.http.request(
+            method, path, content=body, headers={**self.auth, **XML, **headers}
+        )
 
     def members(self) -> dict[str, str]:
         """href -> ETag of every member (PROPFIND Depth 1)."""
-        responses, _ = multistatus(self.request("PROPFIND", self.path, propfind(D + "getetag"), Depth="1"))
+        responses, _ = multistatus(
+            self.request("PROPFIND", self.path, propfind(D + "getetag"), Depth="1")
+        )
         return {r.href: r.text(D + "getetag") for r in responses if r.href != self.path}
 
     def sync(self, token: str = "", *props: str) -> tuple[list[Any], str]:
-        names = "".join(f'<X:{n.split("}")[1]} xmlns:X="{n[1:].split("}")[0]}"/>' for n in props or (D + "getetag",))
-        body = f'<sync-collection xmlns="DAV:"><sync-token>{token}</sync-token><sync-level>1</sync-level><prop>{names}</prop></sync-collection>'
-        responses, new_token = multistatus(self.request("REPORT", self.path, body.encode()))
+        body = sync_body(token, *props)
+        responses, new_token = multistatus(self.request("REPORT", self.path, body))
         assert new_token
         return responses, new_token
 
@@ -88,7 +93,9 @@ def dav(tmp_path: Path) -> Iterator[TestClient]:
 
 @pytest.fixture
 def event(dav: TestClient) -> dict[str, Any]:
-    response = dav.post("/api/admin/events", json={"slug": "devconf", "name": "DevConf"}, headers=ADMIN)
+    response = dav.post(
+        "/api/admin/events", json={"slug": "devconf", "name": "DevConf"}, headers=ADMIN
+    )
     assert response.status_code == 201
     return dict(response.json())
 
@@ -104,10 +111,15 @@ def book(dav: TestClient, event: dict[str, Any]) -> Book:
         "type": "exchange",
         "method": "qr",
         "contact_id": "ext:7d1c5f0e-2b1a-4c3d-9e8f-0a1b2c3d4e5f",
-        "vcard": "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jane Doe & <Co>\r\nORG:Example\\, Inc.\r\nEND:VCARD\r\n",
+        "vcard": "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jane Doe & <Co>\r\n"
+        "ORG:Example\\, Inc.\r\nEND:VCARD\r\n",
         "at": "2026-03-01T09:00:00+00:00",
     }
-    sync(dav, ada, [exchange(bob.card_token, "Talked about <XML> & DAV"), exchange(cy.card_token), foreign])
+    sync(
+        dav,
+        ada,
+        [exchange(bob.card_token, "Talked about <XML> & DAV"), exchange(cy.card_token), foreign],
+    )
     made = app_password(dav, ada)
     auth = basic(made["username"], made["password"])
     return Book(dav, ada, bob, cy, auth, made["username"], event)
@@ -116,18 +128,28 @@ def book(dav: TestClient, event: dict[str, Any]) -> Book:
 # -- discovery ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("path", ["/.well-known/carddav", "/.well-known/carddav/"])
 @pytest.mark.parametrize("method", ["GET", "PROPFIND", "HEAD"])
-def test_well_known_redirects_to_the_service_root_without_a_sign_in(dav: TestClient, path: str, method: str) -> None:
+def test_well_known_redirects_to_the_service_root_without_a_sign_in(
+    dav: TestClient, path: str, method: str
+) -> None:
     response = dav.request(method, path, follow_redirects=False)
     assert response.status_code == 301
     assert response.headers["location"] == f"{BASE}/dav/"
 
 
-@pytest.mark.parametrize("path", ["/", "/dav/", "/dav/principals/nobody/", "/dav/addressbooks/x/contacts/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/dav/", "/dav/principals/nobody/", "/dav/addressbooks/x/contacts/"]
+)
 def test_options_names_the_dav_classes_without_a_sign_in(dav: TestClient, path: str) -> None:
     response = dav.request("OPTIONS", path)
     assert response.status_code == 200
     assert response.headers["dav"] == "1, 3, addressbook"
-    assert set(response.headers["allow"].split(", ")) == {"OPTIONS", "GET", "HEAD", "PROPFIND", "REPORT"}
+    assert set(response.headers["allow"].split(", ")) == {
+        "OPTIONS",
+        "GET",
+        "HEAD",
+        "PROPFIND",
+        "REPORT",
+    }
 
 
 @pytest.mark.parametrize("path", ["/", "/dav/", "/dav/addressbooks/x/contacts/"])
@@ -144,14 +166,25 @@ def test_the_web_app_still_answers_get_on_the_root(dav: TestClient) -> None:
 
 
 def test_discovery_from_the_host_reaches_one_address_book(book: Book) -> None:
-    root, _ = multistatus(book.request("PROPFIND", "/", propfind(D + "current-user-principal"), Depth="0"))
+    root, _ = multistatus(
+        book.request("PROPFIND", "/", propfind(D + "current-user-principal"), Depth="0")
+    )
     principal = root[0].ok[D + "current-user-principal"].findtext(D + "href")
     assert principal == f"/dav/principals/{book.username}/"
-    found, _ = multistatus(book.request("PROPFIND", principal, propfind(C + "addressbook-home-set", D + "resourcetype"), Depth="0"))
+    found, _ = multistatus(
+        book.request(
+            "PROPFIND",
+            principal,
+            propfind(C + "addressbook-home-set", D + "resourcetype"),
+            Depth="0",
+        )
+    )
     assert found[0].ok[D + "resourcetype"].find(D + "principal") is not None
     home = found[0].ok[C + "addressbook-home-set"].findtext(D + "href")
     assert home == f"/dav/addressbooks/{book.username}/"
-    listed, _ = multistatus(book.request("PROPFIND", home, propfind(D + "resourcetype", D + "displayname"), Depth="1"))
+    listed, _ = multistatus(
+        book.request("PROPFIND", home, propfind(D + "resourcetype", D + "displayname"), Depth="1")
+    )
     books = [r for r in listed if r.ok[D + "resourcetype"].find(C + "addressbook") is not None]
     assert [(r.href, r.text(D + "displayname")) for r in books] == [(book.path, "DevConf contacts")]
 
@@ -173,12 +206,22 @@ def test_the_address_book_answers_what_clients_ask(book: Book) -> None:
     assert (ok[D + "sync-token"].text or "").startswith("https://cardswap.invalid/sync/")
     types = ok[C + "supported-address-data"].findall(C + "address-data-type")
     assert [(t.get("content-type"), t.get("version")) for t in types] == [("text/vcard", "3.0")]
-    reports = {r.tag for r in ok[D + "supported-report-set"].iter() if r.tag.split("}")[1] in ("sync-collection", "addressbook-multiget", "addressbook-query")}
+    reports = {
+        r.tag
+        for r in ok[D + "supported-report-set"].iter()
+        if r.tag.split("}")[1] in ("sync-collection", "addressbook-multiget", "addressbook-query")
+    }
     assert reports == {D + "sync-collection", C + "addressbook-multiget", C + "addressbook-query"}
-    privileges = {p.tag for p in ok[D + "current-user-privilege-set"].iter() if p.tag != D + "privilege"}
-    assert privileges == {D + "current-user-privilege-set", D + "read", D + "read-current-user-privilege-set"}
+    privileges = {
+        p.tag for p in ok[D + "current-user-privilege-set"].iter() if p.tag != D + "privilege"
+    }
+    assert privileges == {
+        D + "current-user-privilege-set",
+        D + "read",
+        D + "read-current-user-privilege-set",
+    }
     assert answer.missing == {"{http://me.com/_namespace/}bulk-requests", D + "quota-used-bytes"}
-    assert f'xmlns:x="http://me.com/_namespace/"' in response.text
+    assert 'xmlns:x="http://me.com/_namespace/"' in response.text
 
 
 def test_every_response_puts_the_200_propstat_first(book: Book) -> None:
@@ -286,7 +329,9 @@ def test_a_member_gone_is_404(book: Book) -> None:
 def test_sync_collection_reports_exactly_what_changed(book: Book) -> None:
     first, token1 = book.sync("", D + "getetag", C + "address-data")
     assert len(first) == 3 and all(r.ok[C + "address-data"].text for r in first)
-    (item,), _ = multistatus(book.request("PROPFIND", book.path, propfind(D + "sync-token"), Depth="0"))
+    (item,), _ = multistatus(
+        book.request("PROPFIND", book.path, propfind(D + "sync-token"), Depth="0")
+    )
     assert item.text(D + "sync-token") == token1
     again, token2 = book.sync(token1)
     assert again == [] and token2 == token1
@@ -317,7 +362,7 @@ def test_sync_collection_reports_exactly_what_changed(book: Book) -> None:
     ],
 )
 def test_a_token_this_book_never_gave_out_is_refused(book: Book, token: str) -> None:
-    body = f'<sync-collection xmlns="DAV:"><sync-token>{token}</sync-token><sync-level>1</sync-level><prop><getetag/></prop></sync-collection>'
+    body = sync_body(token).decode()
     response = book.request("REPORT", book.path, body.encode())
     assert response.status_code == 403
     assert ET.fromstring(response.content).find(D + "valid-sync-token") is not None
@@ -329,14 +374,18 @@ def test_another_users_token_ahead_of_this_feed_is_refused(book: Book) -> None:
         sync(book.http, book.bob, [update(f"att:{book.ada.id}", notes=str(_))])
     bob = basic(bob_password["username"], bob_password["password"])
     bob_book = f"/dav/addressbooks/{bob_password['username']}/contacts/"
-    (item,), _ = multistatus(book.http.request("PROPFIND", bob_book, content=propfind(D + "sync-token"), headers={**bob, "Depth": "0"}))
+    (item,), _ = multistatus(
+        book.http.request(
+            "PROPFIND", bob_book, content=propfind(D + "sync-token"), headers={**bob, "Depth": "0"}
+        )
+    )
     token = item.text(D + "sync-token")
-    body = f'<sync-collection xmlns="DAV:"><sync-token>{token}</sync-token><sync-level>1</sync-level><prop><getetag/></prop></sync-collection>'
+    body = sync_body(token).decode()
     assert book.request("REPORT", book.path, body.encode()).status_code == 403
 
 
 def test_a_limit_pages_the_answer_with_507(book: Book) -> None:
-    body = '<sync-collection xmlns="DAV:"><sync-token/><sync-level>1</sync-level><limit><nresults>2</nresults></limit><prop><getetag/></prop></sync-collection>'
+    body = sync_body("", limit=2).decode()
     first, token = multistatus(book.request("REPORT", book.path, body.encode()))
     members = [r for r in first if r.status is None]
     assert len(members) == 2
@@ -349,22 +398,28 @@ def test_a_limit_pages_the_answer_with_507(book: Book) -> None:
 def test_renaming_the_event_changes_every_member(book: Book) -> None:
     _, token = book.sync()
     before = book.members()
-    response = book.http.patch("/api/admin/events/devconf", json={"name": "DevConf 2026"}, headers=ADMIN)
+    response = book.http.patch(
+        "/api/admin/events/devconf", json={"name": "DevConf 2026"}, headers=ADMIN
+    )
     assert response.status_code == 200
     changes, new = book.sync(token)
     assert new != token and {r.href for r in changes} == set(before)
     assert all(before[h] != e for h, e in book.members().items())
-    (item,), _ = multistatus(book.request("PROPFIND", book.path, propfind(D + "displayname"), Depth="0"))
+    (item,), _ = multistatus(
+        book.request("PROPFIND", book.path, propfind(D + "displayname"), Depth="0")
+    )
     assert item.text(D + "displayname") == "DevConf 2026 contacts"
 
 
 # -- what is refused ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("method", "privilege", "on_book"),
-    [("PUT", "write-content", False), ("DELETE", "unbind", True), ("PROPPATCH", "write-properties", False),
-     ("MKCOL", "bind", True), ("MOVE", "unbind", True)],
+    [("PUT", "write-content", False), ("DELETE", "unbind", True),
+     ("PROPPATCH", "write-properties", False), ("MKCOL", "bind", True), ("MOVE", "unbind", True)],
 )  # fmt: skip
-def test_writes_are_refused_with_need_privileges(book: Book, method: str, privilege: str, on_book: bool) -> None:
+def test_writes_are_refused_with_need_privileges(
+    book: Book, method: str, privilege: str, on_book: bool
+) -> None:
     href, etag = next(iter(book.members().items()))
     export = book.export()
     response = book.request(method, href, b"BEGIN:VCARD\r\nEND:VCARD\r\n", **{"If-Match": etag})
@@ -377,7 +432,9 @@ def test_writes_are_refused_with_need_privileges(book: Book, method: str, privil
 
 
 def test_a_put_of_a_new_card_needs_bind_on_the_book(book: Book) -> None:
-    response = book.request("PUT", book.path + "new-card-from-a-phone.vcf", b"BEGIN:VCARD\r\nEND:VCARD\r\n")
+    response = book.request(
+        "PUT", book.path + "new-card-from-a-phone.vcf", b"BEGIN:VCARD\r\nEND:VCARD\r\n"
+    )
     assert response.status_code == 403
     need = ET.fromstring(response.content).find(f"{D}need-privileges/{D}resource")
     assert need is not None and need.findtext(D + "href") == book.path
@@ -389,23 +446,25 @@ def test_depth_infinity_and_nonsense_depths_are_refused(book: Book) -> None:
     response = book.request("PROPFIND", book.path, propfind(D + "getetag"), Depth="infinity")
     assert response.status_code == 403
     assert ET.fromstring(response.content).find(D + "propfind-finite-depth") is not None
-    assert book.request("PROPFIND", book.path, propfind(D + "getetag"), Depth="2").status_code == 400
+    assert (
+        book.request("PROPFIND", book.path, propfind(D + "getetag"), Depth="2").status_code == 400
+    )
 
 
 def test_reports_the_book_does_not_make_are_refused(book: Book) -> None:
     home = f"/dav/addressbooks/{book.username}/"
-    sync_body = b'<sync-collection xmlns="DAV:"><sync-token/><sync-level>1</sync-level><prop><getetag/></prop></sync-collection>'
-    for path, body in [(home, sync_body), (book.path, b'<expand-property xmlns="DAV:"/>')]:
+    first_sync = sync_body()
+    for path, body in [(home, first_sync), (book.path, b'<expand-property xmlns="DAV:"/>')]:
         response = book.request("REPORT", path, body)
         assert response.status_code == 403
         assert ET.fromstring(response.content).find(D + "supported-report") is not None
 
 
 def test_addressbook_query_lists_every_member_and_refuses_filters(book: Book) -> None:
-    body = b'<C:addressbook-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/></D:prop></C:addressbook-query>'
+    body = QUERY + b"</C:addressbook-query>"
     responses, _ = multistatus(book.request("REPORT", book.path, body, Depth="1"))
     assert {r.href: r.text(D + "getetag") for r in responses} == book.members()
-    filtered = b'<C:addressbook-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/></D:prop><C:filter><C:prop-filter name="FN"/></C:filter></C:addressbook-query>'
+    filtered = QUERY + b'<C:filter><C:prop-filter name="FN"/></C:filter></C:addressbook-query>'
     response = book.request("REPORT", book.path, filtered)
     assert response.status_code == 403
     assert ET.fromstring(response.content).find(C + "supported-filter") is not None
@@ -413,14 +472,19 @@ def test_addressbook_query_lists_every_member_and_refuses_filters(book: Book) ->
 
 def test_percent_encoded_paths_reach_the_same_book(book: Book) -> None:
     encoded = book.path.replace(book.username, "".join(f"%{ord(c):02X}" for c in book.username))
-    (item,), _ = multistatus(book.request("PROPFIND", encoded, propfind(D + "displayname"), Depth="0"))
+    (item,), _ = multistatus(
+        book.request("PROPFIND", encoded, propfind(D + "displayname"), Depth="0")
+    )
     assert item.href == book.path and item.text(D + "displayname") == "DevConf contacts"
 
 
 def test_a_card_edited_by_its_owner_reaches_the_book(book: Book) -> None:
     _, token = book.sync()
     new_card = {"fn": "Bob Byte", "org": "New Job Ltd", "title": "CTO"}
-    assert book.http.put("/api/me/card", json={"card": new_card}, headers=book.bob.headers).status_code == 200
+    assert (
+        book.http.put("/api/me/card", json={"card": new_card}, headers=book.bob.headers).status_code
+        == 200
+    )
     changes, _ = book.sync(token, D + "getetag", C + "address-data")
     (changed,) = changes
     assert "ORG:New Job Ltd" in changed.text(C + "address-data")

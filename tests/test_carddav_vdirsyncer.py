@@ -29,7 +29,7 @@ def _config(folder: Path, url: str, username: str, password: str) -> Path:
     config = folder / "config"
     config.write_text(
         f"""[general]
-status_path = "{folder / 'status'}"
+status_path = "{folder / "status"}"
 
 [pair contacts]
 a = "cardswap"
@@ -45,7 +45,7 @@ read_only = true
 
 [storage phone]
 type = "filesystem"
-path = "{folder / 'contacts'}"
+path = "{folder / "contacts"}"
 fileext = ".vcf"
 """
     )
@@ -55,7 +55,9 @@ fileext = ".vcf"
 def _vdirsyncer(config: Path, *args: str, answer: str = "") -> str:
     """Run vdirsyncer as a user would; its output, after checking it succeeded."""
     command = [sys.executable, "-m", "vdirsyncer", "-c", str(config), *args]
-    done = subprocess.run(command, input=answer, capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        command, input=answer, capture_output=True, text=True, timeout=120, check=False
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "error" not in output.lower(), output
@@ -84,7 +86,9 @@ def http(live_server: LiveServer) -> Iterator[httpx.Client]:
 def test_vdirsyncer_discovers_syncs_and_receives_exactly_the_apps_changes(
     live_server: LiveServer, http: httpx.Client, tmp_path: Path
 ) -> None:
-    event: dict[str, Any] = http.post("/api/admin/events", json={"slug": "dc", "name": "DevConf"}, headers=ADMIN).json()
+    event: dict[str, Any] = http.post(
+        "/api/admin/events", json={"slug": "dc", "name": "DevConf"}, headers=ADMIN
+    ).json()
     ada = join(http, event, "Ada Lovelace", org="Analytical Engines")
     bob = join(http, event, "Bob Byte", emails=["bob@example.org"], phones=["+44 20 7946 0000"])
     cy = join(http, event, "Cy Young", title="Pitcher")
