@@ -14,6 +14,7 @@ vCard in `address-data` must reach the client with its CR LF line ends, byte for
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
@@ -120,6 +121,7 @@ def _quote_attr(text: str) -> str:
     return '"' + escape(text).replace('"', "&quot;") + '"'
 
 
+@functools.lru_cache(maxsize=512)
 def _open(clark: str) -> tuple[str, str]:
     """(the prefixed tag, any namespace declaration it needs) for a `{ns}local` name."""
     namespace, local = split(clark)

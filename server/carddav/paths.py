@@ -13,6 +13,7 @@ is read with or without its collection's trailing slash. Another user's paths ar
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -35,6 +36,7 @@ class Target:
     uid: str | None = None
 
 
+@functools.lru_cache(maxsize=1024)
 def _user(username: str) -> str:
     return quote(username, safe="")
 

@@ -12,6 +12,7 @@ same ETag.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from email.utils import format_datetime
 
@@ -53,6 +54,12 @@ _REPORTS = "".join(
 _VCARD_3 = '<card:address-data-type content-type="text/vcard" version="3.0"/>'
 
 Values = dict[str, str | None]  # property name -> inner XML (None: an empty element)
+
+
+@functools.lru_cache(maxsize=256)
+def _shared(book: Book) -> tuple[tuple[str, str | None], ...]:
+    """What every resource of a book answers alike (computed once per book, not per member)."""
+    return tuple(_common(book).items())
 
 
 def _common(book: Book) -> Values:
@@ -101,6 +108,7 @@ def collection(kind: str, book: Book, token: str = "") -> Values:
     return values
 
 
+@functools.lru_cache(maxsize=4096)
 def _http_date(iso: str) -> str | None:
     try:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
@@ -111,7 +119,7 @@ def _http_date(iso: str) -> str | None:
 
 def member(book: Book, item: Member) -> Values:
     """The properties of a contact; those made from its text only when it was loaded."""
-    values = _common(book)
+    values = dict(_shared(book))
     values.update({RESOURCETYPE: None, GETCONTENTTYPE: VCARD_TYPE})
     modified = _http_date(item.updated_at)
     if modified:
