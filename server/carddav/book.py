@@ -16,8 +16,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from server import contacts, vcard
 from server.carddav.paths import member_uid
@@ -56,38 +56,34 @@ class Book:
         return f"{TOKEN_PREFIX}{seq}-{self.epoch}"
 
 
-@dataclass(frozen=True)
-class Member:
-    """One contact of the book; `text` is empty when the caller did not need it."""
+class Member(NamedTuple):
+    """One contact of the book; `text` and `etag` are empty when the caller needs no text."""
 
     uid: str
     contact_id: str
     updated_at: str
-    text: str = ""
-    etag: str = field(default="", compare=False)
+    text: str
+    etag: str
 
 
 def _uid(book: Book, contact_id: str) -> str:
     return member_uid(vcard.stable_uid(book.owner_id, contact_id))
 
 
-def _member(book: Book, contact: dict[str, Any], text: str) -> Member:
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] if text else ""
-    return Member(
-        _uid(book, contact["id"]),
-        contact["id"],
-        str(contact["updated_at"]),
-        text,
-        f'"{digest}"' if digest else "",
-    )
+def _member(uid: str, contact: dict[str, Any], text: str) -> Member:
+    etag = f'"{hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]}"' if text else ""
+    return Member(uid, contact["id"], str(contact["updated_at"]), text, etag)
 
 
-def _with_texts(store: Store, book: Book, chosen: list[dict[str, Any]]) -> list[Member]:
-    """Members of `chosen` contacts with the export's texts (unchanged ones from its cache)."""
+def _with_texts(store: Store, book: Book, chosen: list[tuple[str, dict[str, Any]]]) -> list[Member]:
+    """Members of `chosen` (uid, contact) pairs with the export's texts (unchanged ones from
+    its cache)."""
     if not chosen:
         return []
-    pairs = vcard.cached_vcards(store, book.owner_id, book.event_name, lambda: chosen)
-    return [_member(book, contact, text) for contact, text in pairs]
+    uids = {contact["id"]: uid for uid, contact in chosen}
+    load = [contact for _, contact in chosen]
+    pairs = vcard.cached_vcards(store, book.owner_id, book.event_name, lambda: load)
+    return [_member(uids[contact["id"]], contact, text) for contact, text in pairs]
 
 
 def members(
@@ -95,12 +91,12 @@ def members(
 ) -> list[Member]:
     """The book's members (those of `uids` only, when given), with their texts unless not
     needed (a listing of names and types needs none)."""
-    live = contacts.list_contacts(store, book.owner_id)
+    live = [(_uid(book, c["id"]), c) for c in contacts.list_contacts(store, book.owner_id)]
     if uids is not None:
         wanted = set(uids)
-        live = [c for c in live if _uid(book, c["id"]) in wanted]
+        live = [(uid, c) for uid, c in live if uid in wanted]
     if not texts:
-        return [_member(book, c, "") for c in live]
+        return [_member(uid, c, "") for uid, c in live]
     return _with_texts(store, book, live)
 
 
@@ -177,6 +173,6 @@ def changes(store: Store, book: Book, since: Position | None, limit: int | None)
         changed = members(store, book)
         removed = [_uid(book, r.contact_id) for r in rows if r.deleted]
         return Changes(changed, removed, book.token(max(cursor, last)), False)
-    live = [contacts.contact_dict(r) for r in rows if not r.deleted]
+    live = [(_uid(book, r.contact_id), contacts.contact_dict(r)) for r in rows if not r.deleted]
     removed = [_uid(book, r.contact_id) for r in rows if r.deleted]
     return Changes(_with_texts(store, book, live), removed, book.token(cursor), truncated)
