@@ -31,7 +31,7 @@ from server.errors import CardswapError, RateLimited
 from server.http import JSON, allowed_methods
 from server.middleware import IPFloodGuard, SecurityHeaders
 from server.settings import Settings
-from server.storage import Store
+from server.storage import open_store
 from server.tokens import Tokens
 
 log = logging.getLogger("cardswap")
@@ -94,14 +94,13 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings) -> Starlette:
     """The whole cardswap application for one settings object (migrations run here)."""
-    store = Store(settings.db_path)
+    store = open_store(settings.db)
     store.migrate()
     context = AppContext(settings=settings, store=store, tokens=Tokens(settings.secret_keys))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        context.writer.close()
         store.close()
 
     routes = [

@@ -28,6 +28,7 @@ from server.carddav import setup
 from server.context import AppContext
 from server.errors import BasicAuthRequired, Conflict, Forbidden, InvalidField, NotFound
 from server.events import get_event
+from server.storage import Tx
 from server.storage import app_passwords as stored
 from server.storage import attendees as stored_attendees
 from server.tokens import InvalidToken
@@ -99,16 +100,19 @@ def create(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict[str,
     hashed = passwords.hash_password(password)  # slow on purpose: outside the write lock
     password_id = secrets.token_urlsafe(12)
     now = clock.now_iso()
-    with ctx.store.write() as tx:
+    candidate = new_username(str(attendee["card"]["fn"]))
+
+    def write(tx: Tx) -> str:
         if stored.count(tx, attendee_id) >= MAX_PER_ATTENDEE:
             raise Conflict(
                 f"You have {MAX_PER_ATTENDEE} app passwords; revoke one you no longer use.",
                 code="too_many_app_passwords",
             )
-        username = stored.claim_username(
-            tx, attendee_id, new_username(str(attendee["card"]["fn"])), now
-        )
+        username = stored.claim_username(tx, attendee_id, candidate, now)
         stored.insert(tx, stored.NewAppPassword(password_id, attendee_id, label, hashed, now))
+        return username
+
+    username = ctx.store.transact(write)
     base = ctx.settings.base_url
     profile = ctx.tokens.setup_profile(password_id, password)
     return {
@@ -134,9 +138,8 @@ def list_for(ctx: AppContext, attendee_id: str) -> dict[str, Any]:
 def revoke(ctx: AppContext, attendee_id: str, password_id: str) -> None:
     """`DELETE /api/me/app-passwords/{id}`: gone at once; 404 for an id the attendee lacks."""
     require_attendee(ctx.store, attendee_id)
-    with ctx.store.write() as tx:
-        if not stored.delete(tx, attendee_id, password_id):
-            raise NotFound("You have no app password with that id.", code="app_password_not_found")
+    if not ctx.store.transact(lambda tx: stored.delete(tx, attendee_id, password_id)):
+        raise NotFound("You have no app password with that id.", code="app_password_not_found")
     ctx.dav_verified.forget(password_id)
 
 
@@ -187,8 +190,7 @@ def _touch(ctx: AppContext, credential: stored.Credential) -> None:
     now = clock.now()
     due = clock.iso(now - TOUCH_EVERY)
     if credential.last_used_at is None or credential.last_used_at < due:
-        with ctx.store.write() as tx:
-            stored.touch(tx, credential.id, clock.iso(now))
+        ctx.store.transact(lambda tx: stored.touch(tx, credential.id, clock.iso(now)))
 
 
 def setup_profile(ctx: AppContext, token: str, *, use: bool) -> tuple[str, bytes]:
@@ -209,10 +211,10 @@ def setup_profile(ctx: AppContext, token: str, *, use: bool) -> tuple[str, bytes
     username = stored.username_of(ctx.store, credential.attendee_id)
     if attendee is None or attendee.deleted_at is not None or username is None:
         raise gone
-    if use:
-        with ctx.store.write() as tx:
-            if not stored_attendees.use_nonce(tx, f"p:{nonce}", clock.now_iso()):
-                raise gone
+    if use and not ctx.store.transact(
+        lambda tx: stored_attendees.use_nonce(tx, f"p:{nonce}", clock.now_iso())
+    ):
+        raise gone
     event_name = str(get_event(ctx.store, attendee.event_slug)["name"])
     body = setup.mobileconfig(ctx.settings.base_url, username, password, event_name, password_id)
     return "cardswap-contacts.mobileconfig", body

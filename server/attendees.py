@@ -186,8 +186,7 @@ def update_card(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict
     if "card" not in data:
         raise InvalidField("card is required.", field="card")
     card = normalize_card(data["card"])
-    with ctx.store.write() as tx:
-        row = set_card(tx, attendee_id, card)
+    row = ctx.store.transact(lambda tx: set_card(tx, attendee_id, card))
     return me_view(ctx, row)
 
 
@@ -212,10 +211,15 @@ def delete_attendee(store: Store, attendee_id: str) -> None:
     keeps ids (idempotency, stats) but loses its payloads (notes, foreign cards). Their app
     passwords go too: no phone's address book signs in any more.
     """
-    with store.write() as tx:
+
+    def delete(tx: Tx) -> bool:
         if not stored.delete(tx, attendee_id, now_iso()):
-            raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
+            return False
         app_passwords.delete_all(tx, attendee_id)
+        return True
+
+    if not store.transact(delete):
+        raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
 
 
 def create_device_signin(ctx: AppContext, attendee_id: str) -> dict[str, Any]:

@@ -83,3 +83,11 @@ class RateLimited(CardswapError):
     def __init__(self, message: str, retry_after: int = 1) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Busy(CardswapError):
+    """The database kept reporting conflicts with concurrent writes: nothing was saved; the
+    client sends the same request again (a sync's ops are idempotent)."""
+
+    status = 503
+    code = "busy"

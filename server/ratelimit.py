@@ -11,7 +11,7 @@ from server.errors import RateLimited
 class RateLimiter:
     """`limit` requests per `period` seconds per key, refilled continuously."""
 
-    def __init__(self, limit: int, period: float, max_keys: int = 200_000) -> None:
+    def __init__(self, limit: float, period: float, max_keys: int = 200_000) -> None:
         self.limit = limit
         self.rate = limit / period
         self.max_keys = max_keys

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import plistlib
 import re
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,13 +26,13 @@ PASSWORD = re.compile(r"^[a-z2-7]{4}(-[a-z2-7]{4}){4}$")
 
 
 @pytest.fixture
-def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
+def make_client(database: str) -> Iterator[Callable[..., TestClient]]:
+    """make_client(base_url): the app on this test's database (once a test), an event made."""
     clients: list[TestClient] = []
 
     def make(base_url: str = BASE, **overrides: Any) -> TestClient:
-        app = create_app(
-            make_settings(tmp_path / f"{len(clients)}.db", base_url=base_url, **overrides)
-        )
+        assert not clients, "one app a test: it owns the test's database"
+        app = create_app(make_settings(database, base_url=base_url, **overrides))
         client = TestClient(app, base_url=base_url).__enter__()
         clients.append(client)
         response = client.post(
@@ -55,6 +53,12 @@ def http(make_client: Callable[..., TestClient]) -> TestClient:
 
 def ada(http: TestClient, fn: str = "Ada Lovelace") -> Person:
     return join(http, http.event, fn)  # type: ignore[attr-defined]
+
+
+def _rows(http: TestClient, table: str) -> list[tuple[Any, ...]]:
+    """Every row of a table, read through the app's own store (either engine)."""
+    store = http.app.state.ctx.store  # type: ignore[attr-defined]
+    return [tuple(row) for row in store.read().execute(f"SELECT * FROM {table}").fetchall()]
 
 
 def dav_status(http: TestClient, made: dict[str, Any], password: str | None = None) -> int:
@@ -81,11 +85,10 @@ def test_a_new_password_is_shown_once_and_stored_only_as_a_hash(http: TestClient
     assert listed == [
         {k: made[k] for k in ("id", "label", "username", "created_at")} | {"last_used_at": None}
     ]
-    db = http.app.state.ctx.settings.db_path  # type: ignore[attr-defined]
-    with sqlite3.connect(db) as conn:
-        (stored,) = conn.execute("SELECT hash FROM app_passwords").fetchone()
-        dump = "\n".join(conn.iterdump())
-    assert stored.startswith("scrypt$16384$8$1$") and made["password"] not in dump
+    (stored,) = [row[3] for row in _rows(http, "app_passwords")]  # id, attendee, label, hash
+    assert stored.startswith("scrypt$16384$8$1$")
+    everything = _rows(http, "app_passwords") + _rows(http, "app_password_users")
+    assert not [value for row in everything for value in row if made["password"] in str(value)]
     assert passwords.verify_password(made["password"], stored)
     assert dav_status(http, made) == 207
 
@@ -233,13 +236,7 @@ def test_deleting_my_data_removes_my_app_passwords(http: TestClient) -> None:
     assert dav_status(http, made) == 207
     assert http.delete("/api/me", headers=who.headers).status_code == 204
     assert dav_status(http, made) == 401
-    db = http.app.state.ctx.settings.db_path  # type: ignore[attr-defined]
-    with sqlite3.connect(db) as conn:
-        counts = [
-            conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-            for t in ("app_passwords", "app_password_users")
-        ]
-    assert counts == [0, 0]
+    assert _rows(http, "app_passwords") == _rows(http, "app_password_users") == []
 
 
 # -- set-up: Apple profile, DAVx5 link ---------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,8 +84,8 @@ class Book:
 
 
 @pytest.fixture
-def dav(tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(make_settings(tmp_path / "dav.db", base_url=BASE))
+def dav(database: str) -> Iterator[TestClient]:
+    app = create_app(make_settings(database, base_url=BASE))
     with TestClient(app, base_url=BASE) as client:
         yield client
 

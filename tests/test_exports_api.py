@@ -520,3 +520,24 @@ def test_zip_export_fills_and_reads_the_same_cache(
     data = client.get("/api/contacts.zip", headers=ada.headers).content
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.read("Bob Babbage.vcf").decode("utf-8") == cached
+
+
+def test_a_cached_text_from_another_seq_is_never_used(
+    client: TestClient, register: Callable[..., Attendee], db_path: Path
+) -> None:
+    """The text is trusted only for the seq of the contact row read in the same export: a text
+    kept for any other seq (a change the triggers did not see, a write racing the export) is
+    written again from the row and replaced in the cache."""
+    ada, cy = register("Ada Lovelace"), register("Cy Young")
+    swap(client, ada, cy)
+    assert client.get("/api/contacts.vcf", headers=ada.headers).status_code == 200
+    [(seq, text)] = cache_rows(db_path).values()
+    for stale_seq in (seq - 1, seq + 1):
+        with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:
+            conn.execute(
+                "UPDATE vcard_cache SET seq = ?, text = ?",
+                [stale_seq, text.replace("FN:Cy Young", "FN:Stale Cy")],
+            )
+        again = client.get("/api/contacts.vcf", headers=ada.headers).text
+        assert "FN:Stale Cy" not in again and again == text
+        assert list(cache_rows(db_path).values()) == [(seq, text)]

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 from server import qr
 from server.cards import normalize_card
 from server.errors import InvalidField
-from server.storage import Store
+from server.storage.sqlite import SqliteStore as Store
 from server.tokens import InvalidToken, Tokens
 
 TYPICAL_CARD = {

@@ -17,12 +17,13 @@ import hashlib
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from server import contacts, vcard
 from server.carddav.paths import member_uid
 from server.storage import Store
 from server.storage import contacts as stored_contacts
+from server.storage.contacts import ContactRow
 from server.vcard import writer
 
 TOKEN_PREFIX = "https://cardswap.invalid/sync/"
@@ -70,20 +71,20 @@ def _uid(book: Book, contact_id: str) -> str:
     return member_uid(vcard.stable_uid(book.owner_id, contact_id))
 
 
-def _member(uid: str, contact: dict[str, Any], text: str) -> Member:
+def _member(uid: str, row: ContactRow, text: str) -> Member:
     etag = f'"{hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]}"' if text else ""
-    return Member(uid, contact["id"], str(contact["updated_at"]), text, etag)
+    return Member(uid, row.contact_id, row.updated_at, text, etag)
 
 
-def _with_texts(store: Store, book: Book, chosen: list[tuple[str, dict[str, Any]]]) -> list[Member]:
-    """Members of `chosen` (uid, contact) pairs with the export's texts (unchanged ones from
-    its cache)."""
+def _with_texts(store: Store, book: Book, chosen: list[tuple[str, ContactRow]]) -> list[Member]:
+    """Members of `chosen` (uid, contact row) pairs with the export's texts (unchanged ones
+    from its cache, which the export and the book share)."""
     if not chosen:
         return []
-    uids = {contact["id"]: uid for uid, contact in chosen}
-    load = [contact for _, contact in chosen]
-    pairs = vcard.cached_vcards(store, book.owner_id, book.event_name, lambda: load)
-    return [_member(uids[contact["id"]], contact, text) for contact, text in pairs]
+    uids = {row.contact_id: uid for uid, row in chosen}
+    rows = [row for _, row in chosen]
+    pairs = vcard.cached_vcards(store, book.owner_id, book.event_name, rows, contacts.contact_dict)
+    return [_member(uids[row.contact_id], row, text) for row, text in pairs]
 
 
 def members(
@@ -91,12 +92,12 @@ def members(
 ) -> list[Member]:
     """The book's members (those of `uids` only, when given), with their texts unless not
     needed (a listing of names and types needs none)."""
-    live = [(_uid(book, c["id"]), c) for c in contacts.list_contacts(store, book.owner_id)]
+    live = [(_uid(book, r.contact_id), r) for r in contacts.select_rows(store, book.owner_id)]
     if uids is not None:
         wanted = set(uids)
-        live = [(uid, c) for uid, c in live if uid in wanted]
+        live = [(uid, r) for uid, r in live if uid in wanted]
     if not texts:
-        return [_member(uid, c, "") for uid, c in live]
+        return [_member(uid, r, "") for uid, r in live]
     return _with_texts(store, book, live)
 
 
@@ -149,7 +150,7 @@ def changes(store: Store, book: Book, since: Position | None, limit: int | None)
     this answer or in the next, never lost."""
     last = stored_contacts.last_seq(store, book.owner_id)
     after = since.seq if since is not None else 0
-    rows: list[stored_contacts.ContactRow] = []
+    rows: list[ContactRow] = []
     truncated = False
     cursor = after
     while True:
@@ -173,6 +174,6 @@ def changes(store: Store, book: Book, since: Position | None, limit: int | None)
         changed = members(store, book)
         removed = [_uid(book, r.contact_id) for r in rows if r.deleted]
         return Changes(changed, removed, book.token(max(cursor, last)), False)
-    live = [(_uid(book, r.contact_id), contacts.contact_dict(r)) for r in rows if not r.deleted]
+    live = [(_uid(book, r.contact_id), r) for r in rows if not r.deleted]
     removed = [_uid(book, r.contact_id) for r in rows if r.deleted]
     return Changes(_with_texts(store, book, live), removed, book.token(cursor), truncated)

@@ -99,6 +99,7 @@ def delete(tx: Tx, attendee_id: str, now: str) -> bool:
     """Tombstone the attendee: card, email, contacts and devices go, others' contacts of them
     are unlinked (keeping the last card), their ops keep ids but lose payloads. False (nothing
     changed) when unknown or already deleted."""
+    tx.lock_owners([attendee_id])  # no swap with them is half-way through
     cursor = tx.execute(
         "UPDATE attendees SET card = NULL, email = NULL, deleted_at = ? "
         "WHERE id = ? AND deleted_at IS NULL",

@@ -26,12 +26,13 @@ import io
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import vobject
 
 from server.storage import Store, vcard_cache
+from server.storage.contacts import ContactRow
 from server.vcard.reader import ORG_UNIT_SEPARATOR
 
 UID_NAMESPACE = uuid.UUID("6f1d4c1e-3c1a-5b7e-9d2f-0c4a7e1b2d3f")
@@ -296,30 +297,28 @@ def cached_vcards(
     store: Store,
     owner_id: str,
     event_name: str,
-    load: Callable[[], list[dict[str, Any]]],
-) -> list[tuple[dict[str, Any], str]]:
-    """(contact, vCard text) for the owner's contacts `load` returns, vobject run only for those
-    new or changed since the last export; their texts are kept in `vcard_cache` in one write.
+    rows: Iterable[ContactRow],
+    contact_of: Callable[[ContactRow], dict[str, Any]],
+) -> Iterator[tuple[ContactRow, str]]:
+    """(row, vCard text) for each of the owner's contact `rows`, vobject run only for those new
+    or changed since the last export; their texts are kept in `vcard_cache` in one write once
+    every row is read.
 
-    The seqs are read before `load` reads the contacts: a contact changed in between is written
-    from newer data than its seq says, and that seq never matches again, so no stale text is used.
-    """
-    found = vcard_cache.cached(store, owner_id, event_name, FORMAT)
-    seqs, cached = found.seqs, found.texts
-    out: list[tuple[dict[str, Any], str]] = []
+    A cached text is used only when it was written from the seq of the row read now (the seq
+    and the contact's content come from the same row), and `contact_of` (the API dict, whose
+    card JSON is the costly part to decode) is built only for the rows written again: a warm
+    export of 10,000 contacts decodes none."""
+    cached = vcard_cache.texts(store, owner_id, event_name, FORMAT)
     fresh: list[vcard_cache.CacheEntry] = []
-    for contact in load():
-        contact_id = str(contact["id"])
-        text = cached.get(contact_id)
-        if text is None:
-            text = contact_vcard(contact, event_name, owner_id)
-            if contact_id in seqs:
-                fresh.append(
-                    vcard_cache.CacheEntry(
-                        event_name, FORMAT, text, owner_id, contact_id, seqs[contact_id]
-                    )
-                )
-        out.append((contact, text))
+    for row in rows:
+        hit = cached.get(row.contact_id)
+        if hit is not None and hit[0] == row.seq:
+            yield row, hit[1]
+            continue
+        text = contact_vcard(contact_of(row), event_name, owner_id)
+        fresh.append(
+            vcard_cache.CacheEntry(event_name, FORMAT, text, owner_id, row.contact_id, row.seq)
+        )
+        yield row, text
     if fresh:  # each kept only while the contact still has the seq it was written at
         vcard_cache.keep(store, fresh)
-    return out
