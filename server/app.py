@@ -15,8 +15,10 @@ from starlette.responses import Response
 from server.context import AppContext
 from server.endpoints import (
     admin,
+    app_passwords,
     attendee,
     contacts,
+    dav,
     events,
     exports,
     health,
@@ -50,8 +52,10 @@ _HTTP_CODES = {
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CardswapError)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    return JSON(exc.as_json(), status_code=exc.status, headers=headers)
+    headers = dict(exc.headers or {})
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSON(exc.as_json(), status_code=exc.status, headers=headers or None)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -102,6 +106,7 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         *events.routes,
         *attendee.routes,
+        *app_passwords.routes,
         *sync.routes,
         *exports.routes,  # before contacts: /api/contacts.vcf is not a contact id
         *contacts.routes,
@@ -109,6 +114,7 @@ def create_app(settings: Settings) -> Starlette:
         *admin.routes,
         *meta.routes,
         *health.routes,
+        *dav.routes,  # the CardDAV tree, and PROPFIND/OPTIONS on `/` (GET there is the shell)
         *web.routes(settings.web_dir),  # last: the static shell mount catches what is left
     ]
     app = Starlette(

@@ -29,7 +29,7 @@ from server.clock import now_iso
 from server.context import AppContext
 from server.errors import Forbidden, InvalidField, Unauthorized
 from server.events import get_event, public_event
-from server.storage import Store, Tx, devices
+from server.storage import Store, Tx, app_passwords, devices
 from server.storage import attendees as stored
 from server.storage.attendees import AttendeeRow
 from server.tokens import DEVICE_SIGNIN_MAX_AGE, InvalidToken
@@ -208,9 +208,17 @@ def delete_attendee(store: Store, attendee_id: str) -> None:
 
     The tombstone makes old card tokens resolve to 404 and exchanges with them `card_withdrawn`.
     Contacts other people hold of this attendee keep the last captured card, unlinked. The op log
-    keeps ids (idempotency, stats) but loses its payloads (notes, foreign cards).
+    keeps ids (idempotency, stats) but loses its payloads (notes, foreign cards). Their app
+    passwords go too: no phone's address book signs in any more.
     """
-    if not store.transact(lambda tx: stored.delete(tx, attendee_id, now_iso())):
+
+    def delete(tx: Tx) -> bool:
+        if not stored.delete(tx, attendee_id, now_iso()):
+            return False
+        app_passwords.delete_all(tx, attendee_id)
+        return True
+
+    if not store.transact(delete):
         raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
 
 

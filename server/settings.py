@@ -7,6 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from server.storage.engine import is_postgres_url
 
@@ -33,6 +34,10 @@ class Settings:
     # ever meets floods of cheap requests; 20,000/min would have refused a health-check or
     # polling crowd within seconds (scripts/bench/README.md, storm).
     ip_flood_per_minute: int = 120_000
+    # Wrong CardDAV passwords per user name (never per IP: a venue shares one): 10 at once, then
+    # one every 30 s. A right password is never counted.
+    dav_wrong_passwords: int = 10
+    dav_wrong_password_period: float = 300.0
     # How many `cardswap serve` processes share the database (CARDSWAP_PROCESSES). Rate limits are
     # kept per process, so each one allows its share: behind a reverse proxy that spreads
     # requests evenly, the whole deployment then allows each limit once (DESIGN.md section 9).
@@ -62,6 +67,15 @@ class Settings:
     def secure_cookies(self) -> bool:
         """Cookies carry `Secure` only when the public URL is HTTPS (plain HTTP works)."""
         return self.base_url.startswith("https://")
+
+    @property
+    def basic_auth_allowed(self) -> bool:
+        """HTTP Basic (CardDAV app passwords) only where no one can read it on the way: over
+        HTTPS, or on this machine (a loopback BASE_URL, for development and tests)."""
+        if self.base_url.startswith("https://"):
+            return True
+        host = urlsplit(self.base_url).hostname or ""
+        return host == "localhost" or host == "::1" or host.startswith("127.")
 
     @property
     def origin(self) -> str:

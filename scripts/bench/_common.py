@@ -116,10 +116,15 @@ class Conn:
     async def request(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
     ) -> tuple[int, bytes]:
-        """(status, body bytes); reconnects once if the server closed the idle connection."""
-        data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        """(status, body bytes); reconnects once if the server closed the idle connection.
+        `body` is sent as JSON, or as it is when it is bytes (say XML: give its Content-Type)."""
+        raw_body = isinstance(body, bytes)
+        if raw_body:
+            data = body
+        else:
+            data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
         head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(data)}"]
-        if body is not None:
+        if body is not None and not raw_body:
             head.append("Content-Type: application/json")
         head += [f"{k}: {v}" for k, v in (headers or {}).items()]
         raw = ("\r\n".join(head) + "\r\n\r\n").encode() + data

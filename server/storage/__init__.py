@@ -2,10 +2,10 @@
 
 The interface the rest of the server uses is `open_store(db)` -> a `Store` (engine.py: reads,
 writes, `transact`, the sync's `writer`, migrations), and one query module per table or concern:
-attendees, devices, events, ops, contacts (with the change feed), stats, vcard_cache. Their
-functions take a Store (a read, or a write transaction of their own) or the `Tx` of a write
-already open, and take and return typed rows (NamedTuples and frozen dataclasses), never cursors,
-connections or positional tuples.
+attendees, devices, events, ops, contacts (with the change feed), stats, vcard_cache,
+app_passwords (the CardDAV sign-ins). Their functions take a Store (a read, or a write
+transaction of their own) or the `Tx` of a write already open, and take and return typed rows
+(NamedTuples and frozen dataclasses), never cursors, connections or positional tuples.
 
 Two engines implement Store and Tx: SQLite (sqlite.py, the embedded default: one file, one
 writer, group commit) and PostgreSQL (postgres.py: a connection pool, several processes, row

@@ -235,3 +235,13 @@ def get_live(store: Store, owner_id: str, contact_id: str) -> ContactRow | None:
         .fetchone()
     )
     return None if row is None else ContactRow._make(row)
+
+
+def last_seq(source: Store | Tx, owner_id: str) -> int:
+    """The owner's latest change seq (0 before any contact): where their feed stands now."""
+    row = (
+        reader(source)
+        .execute("SELECT MAX(seq) FROM contacts WHERE owner_id = ?", [owner_id])
+        .fetchone()
+    )
+    return int(row[0] or 0)

@@ -80,6 +80,12 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("owner_id", "contact_id"),
     ),  # fmt: skip
     "used_nonces": (("nonce", "used_at"), ("nonce",)),
+    # CardDAV sign-ins: phones keep their address book account across the move.
+    "app_password_users": (("attendee_id", "username", "created_at"), ("attendee_id",)),
+    "app_passwords": (
+        ("id", "attendee_id", "label", "hash", "created_at", "last_used_at"),
+        ("id",),
+    ),
 }
 BATCH = 1000
 

@@ -121,3 +121,32 @@ def m002_vcard_cache(db: Database) -> None:
         END;
         """
     )
+
+
+@migrations()
+def m003_app_passwords(db: Database) -> None:
+    """App passwords for the read-only CardDAV address book (DESIGN.md section 10).
+
+    One DAV user name per attendee (its own table, so two concurrent first passwords cannot give
+    an attendee two names: the primary key decides, and the unique index keeps names apart), and
+    any number of passwords, each stored only as a salted scrypt hash. Revoking deletes the row.
+    """
+    db.executescript(
+        """
+        CREATE TABLE app_password_users (
+            attendee_id TEXT PRIMARY KEY,
+            username TEXT NOT NULL,         -- plain ASCII, no '@' (iOS percent-encodes it)
+            created_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX app_password_users_username ON app_password_users(username);
+        CREATE TABLE app_passwords (
+            id TEXT PRIMARY KEY,
+            attendee_id TEXT NOT NULL,
+            label TEXT NOT NULL,
+            hash TEXT NOT NULL,             -- scrypt$n$r$p$salt$key (server.app_passwords)
+            created_at TEXT NOT NULL,
+            last_used_at TEXT
+        );
+        CREATE INDEX app_passwords_attendee ON app_passwords(attendee_id, created_at);
+        """
+    )

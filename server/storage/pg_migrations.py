@@ -150,9 +150,35 @@ def m002_vcard_cache(conn: psycopg.Connection[Any]) -> None:
     )
 
 
+def m003_app_passwords(conn: psycopg.Connection[Any]) -> None:
+    """App passwords for the CardDAV address book: a user name per attendee, salted hashes."""
+    conn.execute(
+        _text_c(
+            """
+        CREATE TABLE app_password_users (
+            attendee_id TEXT PRIMARY KEY,
+            username TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX app_password_users_username ON app_password_users(username);
+        CREATE TABLE app_passwords (
+            id TEXT PRIMARY KEY,
+            attendee_id TEXT NOT NULL,
+            label TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT
+        );
+        CREATE INDEX app_passwords_attendee ON app_passwords(attendee_id, created_at);
+        """
+        )
+    )
+
+
 MIGRATIONS: list[PgMigration] = [
     ("m001_initial", m001_initial),
     ("m002_vcard_cache", m002_vcard_cache),
+    ("m003_app_passwords", m003_app_passwords),
 ]
 
 
