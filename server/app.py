@@ -15,8 +15,10 @@ from starlette.responses import Response
 from server.context import AppContext
 from server.endpoints import (
     admin,
+    app_passwords,
     attendee,
     contacts,
+    dav,
     events,
     exports,
     health,
@@ -30,7 +32,7 @@ from server.errors import CardswapError, RateLimited
 from server.http import JSON, allowed_methods
 from server.middleware import IPFloodGuard, SecurityHeaders
 from server.settings import Settings
-from server.storage import Store
+from server.storage import open_store
 from server.tokens import Tokens
 
 log = logging.getLogger("cardswap")
@@ -51,8 +53,10 @@ _HTTP_CODES = {
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CardswapError)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    return JSON(exc.as_json(), status_code=exc.status, headers=headers)
+    headers = dict(exc.headers or {})
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSON(exc.as_json(), status_code=exc.status, headers=headers or None)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -91,19 +95,19 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings) -> Starlette:
     """The whole cardswap application for one settings object (migrations run here)."""
-    store = Store(settings.db_path)
+    store = open_store(settings.db)
     store.migrate()
     context = AppContext(settings=settings, store=store, tokens=Tokens(settings.secret_keys))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        context.writer.close()
         store.close()
 
     routes = [
         *events.routes,
         *attendee.routes,
+        *app_passwords.routes,
         *photos.routes,
         *sync.routes,
         *exports.routes,  # before contacts: /api/contacts.vcf is not a contact id
@@ -112,6 +116,7 @@ def create_app(settings: Settings) -> Starlette:
         *admin.routes,
         *meta.routes,
         *health.routes,
+        *dav.routes,  # the CardDAV tree, and PROPFIND/OPTIONS on `/` (GET there is the shell)
         *web.routes(settings.web_dir),  # last: the static shell mount catches what is left
     ]
     app = Starlette(

@@ -30,7 +30,7 @@ from server.clock import now_iso
 from server.context import AppContext
 from server.errors import Forbidden, InvalidField, Unauthorized
 from server.events import get_event, public_event
-from server.storage import Store, Tx, devices
+from server.storage import Store, Tx, app_passwords, devices
 from server.storage import attendees as stored
 from server.storage import photos as stored_photos
 from server.storage.attendees import AttendeeRow
@@ -105,8 +105,9 @@ def record_device(tx: Tx, attendee_id: str, device_id: str) -> None:
 
 
 def _live(tx: Tx, attendee_id: str) -> AttendeeRow:
-    """The attendee as this write sees them; 401 once deleted."""
-    current = stored.get(tx, attendee_id)
+    """The attendee as this write sees them, their row locked until it ends (a card changed from
+    this read is no concurrent write's lost update); 401 once deleted."""
+    current = stored.get_for_change(tx, attendee_id)
     if current is None or current.deleted_at is not None or current.card is None:
         raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
     return current
@@ -210,10 +211,13 @@ def update_card(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict
     if "card" not in data:
         raise InvalidField("card is required.", field="card")
     card = normalize_card(data["card"])
-    with ctx.store.write() as tx:
+
+    def update(tx: Tx) -> dict[str, Any]:
         current = json.loads(_live(tx, attendee_id).card or "{}").get("photo")
         _check_photo_unchanged(data["card"].get("photo"), current)
-        row = set_card(tx, attendee_id, card)
+        return set_card(tx, attendee_id, card)
+
+    row = ctx.store.transact(update)
     return me_view(ctx, row)
 
 
@@ -221,31 +225,33 @@ def set_photo(ctx: AppContext, attendee_id: str, image: bytes) -> dict[str, Any]
     """`PUT /api/me/photo`: the image re-encoded (server.photos; 422 when it is no usable image)
     and shown on the card under a new id: a new card version that reaches every holder."""
     require_attendee(ctx.store, attendee_id)
-    encoded = photos.encode(image)  # decoded outside the write lock
+    encoded = photos.encode(image)  # decoded before the write begins
     photo_id = photos.new_photo_id()
-    with ctx.store.write() as tx:
+
+    def put(tx: Tx) -> dict[str, Any]:
         current = _live(tx, attendee_id)
-        card = json.loads(current.card or "{}")
-        card["photo"] = photo_urls(photo_id)
+        card = {**json.loads(current.card or "{}"), "photo": photo_urls(photo_id)}
         row = PhotoRow(photo_id, attendee_id, OWN_CARD, encoded.small, encoded.large, now_iso())
         stored_photos.put(tx, row)
-        updated = _replace(tx, current, card)
-    return me_view(ctx, updated)
+        return _replace(tx, current, card)
+
+    return me_view(ctx, ctx.store.transact(put))
 
 
 def remove_photo(ctx: AppContext, attendee_id: str) -> dict[str, Any]:
     """`DELETE /api/me/photo`: the card without a photo (a new version for its holders); a card
     that has none stays as it is."""
     require_attendee(ctx.store, attendee_id)
-    with ctx.store.write() as tx:
+
+    def remove(tx: Tx) -> dict[str, Any]:
         current = _live(tx, attendee_id)
         card = json.loads(current.card or "{}")
         stored_photos.remove(tx, attendee_id, OWN_CARD)
         if card.get("photo") is None:
-            return me_view(ctx, _view(current))
-        card["photo"] = None
-        updated = _replace(tx, current, card)
-    return me_view(ctx, updated)
+            return _view(current)
+        return _replace(tx, current, {**card, "photo": None})
+
+    return me_view(ctx, ctx.store.transact(remove))
 
 
 def update_settings(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -268,9 +274,10 @@ def delete_attendee(store: Store, attendee_id: str) -> None:
     Contacts other people hold of this attendee keep the last captured card, unlinked, without
     its photo (the photo is deleted with everything else, so their apps learn it is gone at the
     next sync). The op log keeps ids (idempotency, stats) but loses its payloads (notes, foreign
-    cards).
+    cards). Their app passwords go too: no phone's address book signs in any more.
     """
-    with store.write() as tx:
+
+    def delete(tx: Tx) -> bool:
         current = stored.get(tx, attendee_id)
         last_card = None
         if current is not None and current.card is not None:
@@ -278,7 +285,12 @@ def delete_attendee(store: Store, attendee_id: str) -> None:
             if card.get("photo") is not None:
                 last_card = card_json({**card, "photo": None})
         if not stored.delete(tx, attendee_id, now_iso(), last_card):
-            raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
+            return False
+        app_passwords.delete_all(tx, attendee_id)
+        return True
+
+    if not store.transact(delete):
+        raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
 
 
 def create_device_signin(ctx: AppContext, attendee_id: str) -> dict[str, Any]:

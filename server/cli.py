@@ -19,8 +19,12 @@ from server.events import (
     validate_event_fields,
 )
 from server.organizer import cli as organizer_cli
-from server.settings import Settings
-from server.storage import Store, backup
+from server.settings import Settings, SettingsError
+from server.storage import is_postgres_url, open_store
+from server.storage.backup import backup
+from server.storage.copy import copy_database
+
+DB_HELP = "SQLite file or postgresql:// URL (default $CARDSWAP_DB or data/cardswap.db)"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -59,7 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings)
     store = app.state.ctx.store
     created = ensure_demo_event(store)
-    print(f"cardswap: database {settings.db_path}", flush=True)
+    print(f"cardswap: database {settings.db_label}", flush=True)
     if created:
         print("cardswap: created the demo event", flush=True)
     _print_join_links(settings.base_url, list_events(store))
@@ -85,7 +89,7 @@ def cmd_event_create(args: argparse.Namespace) -> int:
     fields = validate_event_fields(
         {"slug": args.slug, "name": args.name, "starts_on": args.starts_on, "ends_on": args.ends_on}
     )
-    store = Store(settings.db_path)
+    store = open_store(settings.db)
     try:
         store.migrate()
         event = create_event(store, fields)
@@ -100,7 +104,7 @@ def cmd_event_create(args: argparse.Namespace) -> int:
 def cmd_event_list(args: argparse.Namespace) -> int:
     """Every event with its dates and join URL, newest first (to find a join code again)."""
     settings = _settings(args)
-    store = Store(settings.db_path)
+    store = open_store(settings.db)
     try:
         store.migrate()
         events = list_events(store)
@@ -116,8 +120,16 @@ def cmd_event_list(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """The `backup` subcommand: copy $CARDSWAP_DB (or --db) to PATH while the server runs."""
-    source = Path(args.db or os.environ.get("CARDSWAP_DB") or "data/cardswap.db").resolve()
-    result = backup.backup(source, Path(args.path))
+    db = args.db or os.environ.get("CARDSWAP_DB") or "data/cardswap.db"
+    if is_postgres_url(db):
+        print(
+            "cardswap: the database is PostgreSQL: back it up with pg_dump "
+            '(pg_dump --format=custom --file=cardswap.dump "$CARDSWAP_DB"; see the README)',
+            file=sys.stderr,
+        )
+        return 2
+    source = Path(db).resolve()
+    result = backup(source, Path(args.path))
     print(
         f"cardswap: backed up {source} to {result.path} "
         f"({result.pages} pages, {result.bytes} bytes, {result.seconds:.2f} s, integrity ok)",
@@ -126,11 +138,35 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    """`cardswap db copy SOURCE TARGET`: every row from one database to an empty one, checked."""
+    result = copy_database(args.source, args.target)
+    for table, count in result.counts.items():
+        print(f"cardswap: {table}: {count} rows", flush=True)
+    print(f"cardswap: copied and checked, digest {result.digest}", flush=True)
+    return 0
+
+
+def _add_db_parser(sub: Any) -> None:
+    """Register `cardswap db copy SOURCE TARGET`."""
+    db = sub.add_parser("db", help="move the data between engines").add_subparsers(
+        dest="db_cmd", required=True
+    )
+    copy = db.add_parser(
+        "copy",
+        help="copy every event, attendee, op and contact into an empty database, then check "
+        "counts and a content digest",
+    )
+    copy.add_argument("source", help="SQLite file or postgresql:// URL to read")
+    copy.add_argument("target", help="SQLite file or postgresql:// URL to fill (must be empty)")
+    copy.set_defaults(func=cmd_db_copy)
+
+
 def _add_backup_parser(sub: Any) -> None:
     """Register `cardswap backup PATH [--db FILE]` on the CLI's subparsers."""
     parser = sub.add_parser("backup", help="copy the live database to PATH (online, consistent)")
     parser.add_argument("path", help="where to write the copy (replaced atomically)")
-    parser.add_argument("--db", help="SQLite file (default $CARDSWAP_DB or data/cardswap.db)")
+    parser.add_argument("--db", help=DB_HELP)
     parser.set_defaults(func=cmd_backup)
 
 
@@ -141,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--db", help="SQLite file (default $CARDSWAP_DB or data/cardswap.db)")
+    serve.add_argument("--db", help=DB_HELP)
     serve.add_argument("--base-url", help="public URL (default $CARDSWAP_BASE_URL or host:port)")
     serve.add_argument("--log-level", default="info")
     serve.add_argument(
@@ -160,14 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True, help="the event's display name")
     create.add_argument("--starts-on", help="first day, YYYY-MM-DD")
     create.add_argument("--ends-on", help="last day, YYYY-MM-DD")
-    create.add_argument("--db", help="SQLite file (default $CARDSWAP_DB or data/cardswap.db)")
+    create.add_argument("--db", help=DB_HELP)
     create.add_argument("--base-url", help="public URL for the join link ($CARDSWAP_BASE_URL)")
     create.set_defaults(func=cmd_event_create)
     listing = event.add_parser("list", help="list events with their join URLs")
-    listing.add_argument("--db", help="SQLite file (default $CARDSWAP_DB or data/cardswap.db)")
+    listing.add_argument("--db", help=DB_HELP)
     listing.add_argument("--base-url", help="public URL for the join link ($CARDSWAP_BASE_URL)")
     listing.set_defaults(func=cmd_event_list)
     _add_backup_parser(sub)  # `cardswap backup PATH` (server/storage/backup.py)
+    _add_db_parser(sub)  # `cardswap db copy SOURCE TARGET` (server/storage/copy.py)
     organizer_cli.add_parsers(sub, event)  # attendees import, event stats
     return parser
 
@@ -178,6 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except CardswapError as exc:
         print(f"cardswap: {exc.message}", file=sys.stderr)
+        return 2
+    except SettingsError as exc:
+        print(f"cardswap: {exc}", file=sys.stderr)
         return 2
 
 

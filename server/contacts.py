@@ -10,6 +10,7 @@ what remains after the attendee deletes their data. Every read here is scoped to
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -30,20 +31,23 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def contact_dict(row: ContactRow) -> dict[str, Any]:
-    """The API `contact` shape of a stored contact row."""
+    """The API `contact` shape of a stored contact row. Unpacked in one step: an export builds
+    10,000 of these, and fourteen NamedTuple attribute reads cost ~8% of a warm `.vcf`."""
+    (cid, card, verified, met_at, methods, notes, tags, follow_up, follow_up_on, starred,
+     deleted, updated_at, _seq, live_card) = row  # fmt: skip
     return {
-        "id": row.contact_id,
-        "card": orjson.loads(row.live_card or row.card),
-        "verified": bool(row.verified),
-        "met_at": row.met_at,
-        "methods": orjson.loads(row.methods),
-        "notes": row.notes,
-        "tags": orjson.loads(row.tags),
-        "follow_up": row.follow_up,
-        "follow_up_on": row.follow_up_on,
-        "starred": bool(row.starred),
-        "deleted": bool(row.deleted),
-        "updated_at": row.updated_at,
+        "id": cid,
+        "card": orjson.loads(live_card or card),
+        "verified": bool(verified),
+        "met_at": met_at,
+        "methods": orjson.loads(methods),
+        "notes": notes,
+        "tags": orjson.loads(tags),
+        "follow_up": follow_up,
+        "follow_up_on": follow_up_on,
+        "starred": bool(starred),
+        "deleted": bool(deleted),
+        "updated_at": updated_at,
     }
 
 
@@ -51,19 +55,21 @@ def feed_dict(row: ContactRow) -> dict[str, Any]:
     """contact_dict for a response only: the stored JSON texts (card, methods, tags) go into the
     response as they are (orjson fragments, written by server.http.JSON), never decoded and
     encoded again. The sync feed sends up to 500 contacts per answer."""
+    (cid, card, verified, met_at, methods, notes, tags, follow_up, follow_up_on, starred,
+     deleted, updated_at, _seq, live_card) = row  # fmt: skip
     return {
-        "id": row.contact_id,
-        "card": orjson.Fragment(row.live_card or row.card),
-        "verified": bool(row.verified),
-        "met_at": row.met_at,
-        "methods": orjson.Fragment(row.methods),
-        "notes": row.notes,
-        "tags": orjson.Fragment(row.tags),
-        "follow_up": row.follow_up,
-        "follow_up_on": row.follow_up_on,
-        "starred": bool(row.starred),
-        "deleted": bool(row.deleted),
-        "updated_at": row.updated_at,
+        "id": cid,
+        "card": orjson.Fragment(live_card or card),
+        "verified": bool(verified),
+        "met_at": met_at,
+        "methods": orjson.Fragment(methods),
+        "notes": notes,
+        "tags": orjson.Fragment(tags),
+        "follow_up": follow_up,
+        "follow_up_on": follow_up_on,
+        "starred": bool(starred),
+        "deleted": bool(deleted),
+        "updated_at": updated_at,
     }
 
 
@@ -123,31 +129,43 @@ def matches(contact: dict[str, Any], filters: Filters) -> bool:
     return filters.q is None or filters.q.casefold() in _haystack(contact)
 
 
-def list_contacts(
+def select_rows(
     store: Store, owner_id: str, filters: Filters | None = None, ids: list[str] | None = None
-) -> list[dict[str, Any]]:
-    """The owner's contacts that are not deleted, most recently met first, filtered."""
-    rows = stored_contacts.live(
+) -> Iterator[ContactRow]:
+    """The owner's contacts that are not deleted, most recently met first, filtered, as rows
+    (read as consumed): an export decodes only the cards it writes again."""
+    rows: Iterable[ContactRow] = stored_contacts.live(
         store,
         owner_id,
         follow_up=filters.follow_up if filters is not None else None,
         starred=filters.starred if filters is not None else None,
     )
-    out = [contact_dict(row) for row in rows]
     if ids is not None:
         wanted = set(ids)
-        out = [c for c in out if c["id"] in wanted]
-    if filters is not None:
-        out = [c for c in out if matches(c, filters)]
-    return out
+        rows = (row for row in rows if row.contact_id in wanted)
+    if filters is not None and (filters.tag is not None or filters.q is not None):
+        rows = (row for row in rows if matches(contact_dict(row), filters))
+    return iter(rows)
 
 
-def get_contact(store: Store, owner_id: str, contact_id: str) -> dict[str, Any]:
+def list_contacts(
+    store: Store, owner_id: str, filters: Filters | None = None, ids: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """The owner's contacts that are not deleted, most recently met first, filtered."""
+    return [contact_dict(row) for row in select_rows(store, owner_id, filters, ids)]
+
+
+def get_row(store: Store, owner_id: str, contact_id: str) -> ContactRow:
     """One contact of the owner (not deleted); 404 otherwise, whoever else may hold that id."""
     row = stored_contacts.get_live(store, owner_id, contact_id)
     if row is None:
         raise NotFound("You have no contact with that id.", code="contact_not_found")
-    return contact_dict(row)
+    return row
+
+
+def get_contact(store: Store, owner_id: str, contact_id: str) -> dict[str, Any]:
+    """One contact of the owner (not deleted) as the API shows it; 404 otherwise."""
+    return contact_dict(get_row(store, owner_id, contact_id))
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -8,6 +8,7 @@ class CardswapError(Exception):
 
     status = 400
     code = "bad_request"
+    headers: dict[str, str] | None = None  # extra response headers (WWW-Authenticate, ...)
 
     def __init__(self, message: str, field: str | None = None, code: str | None = None) -> None:
         super().__init__(message)
@@ -37,6 +38,12 @@ class InvalidCursor(CardswapError):
 class Unauthorized(CardswapError):
     status = 401
     code = "unauthorized"
+
+
+class BasicAuthRequired(Unauthorized):
+    """No or wrong HTTP Basic credentials (CardDAV app passwords): asks the client for them."""
+
+    headers = {"WWW-Authenticate": 'Basic realm="cardswap"'}
 
 
 class Forbidden(CardswapError):
@@ -76,6 +83,14 @@ class RateLimited(CardswapError):
     def __init__(self, message: str, retry_after: int = 1) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Busy(CardswapError):
+    """The database kept reporting conflicts with concurrent writes: nothing was saved; the
+    client sends the same request again (a sync's ops are idempotent)."""
+
+    status = 503
+    code = "busy"
 
 
 class NotAnImage(InvalidField):

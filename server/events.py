@@ -127,7 +127,13 @@ def organizer_event(base_url: str, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def ensure_demo_event(store: Store) -> dict[str, Any] | None:
-    """On an empty database, create the `demo` event; returns it when it was created."""
+    """On an empty database, create the `demo` event; returns it when it was created.
+
+    Several processes starting together on one PostgreSQL database may all find it empty: the
+    slug's key lets one create it, and the others take it as made."""
     if stored_events.any_exists(store):
         return None
-    return create_event(store, {"slug": DEMO_SLUG, "name": "Demo event"})
+    try:
+        return create_event(store, {"slug": DEMO_SLUG, "name": "Demo event"})
+    except Conflict:
+        return None

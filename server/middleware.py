@@ -44,6 +44,9 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+GUARDED = ("/api/", "/dav", "/.well-known/")  # what the flood guard counts: the API and DAV
+
+
 class IPFloodGuard:
     """A generous per-IP limit: a venue NATs thousands of phones behind one address."""
 
@@ -52,7 +55,7 @@ class IPFloodGuard:
         self.context = context
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("path", "").startswith("/api/"):
+        if scope["type"] == "http" and scope.get("path", "").startswith(GUARDED):
             client = scope.get("client")
             ip = client[0] if client else "unknown"
             try:

@@ -25,6 +25,7 @@ SESSION_MAX_AGE = 180 * 24 * 3600
 DEVICE_SIGNIN_MAX_AGE = 10 * 60
 ADMIN_SESSION_MAX_AGE = 12 * 3600
 CURSOR_MAX_AGE = 5 * 365 * 24 * 3600
+SETUP_PROFILE_MAX_AGE = 10 * 60  # a CardDAV set-up profile link (it carries a password)
 # Personal sign-in links carry their own expiry; this is only the outer bound.
 ATTENDEE_SIGNIN_MAX_AGE = 3 * 365 * 24 * 3600
 CARD_SIG_BYTES = 10  # 80-bit truncated HMAC-SHA256: short enough for the QR, too long to guess
@@ -123,6 +124,12 @@ class Tokens:
         self._attendee_signin = URLSafeTimedSerializer(keys, salt="cardswap.attendee-signin")
         self._cursor = URLSafeTimedSerializer(keys, salt="cardswap.cursor")
         self._admin = URLSafeTimedSerializer(keys, salt="cardswap.admin-session")
+        self._setup_profile = URLSafeTimedSerializer(keys, salt="cardswap.setup-profile")
+        # Keys that seal the password a set-up profile link carries, by a short fingerprint (so
+        # a link sealed before a key rotation still opens); the newest key seals.
+        seal_keys = [_seal_key(k) for k in secret_keys]
+        self._seal_keys = dict(seal_keys)
+        self._seal_newest = seal_keys[0]
 
     # -- card tokens ---------------------------------------------------------------------------
     def card_token(
@@ -217,6 +224,34 @@ class Tokens:
             raise InvalidToken("malformed cursor")
         return data[1]
 
+    # -- CardDAV set-up profiles (single use: the caller records the nonce) ------------------
+    def setup_profile(self, password_id: str, password: str) -> str:
+        """A 10-minute link token that carries an app password sealed (encrypted), not in clear:
+        URLs end up in access logs. The seal is the password XOR an HMAC-SHA256 keystream of a
+        key derived from the secret key and a random nonce used once; the serializer signs it."""
+        nonce = secrets.token_urlsafe(12)
+        key_id, key = self._seal_newest
+        sealed = _xor(password.encode("utf-8"), _keystream(key, nonce, len(password.encode())))
+        text = base64.urlsafe_b64encode(sealed).decode("ascii")
+        return self._setup_profile.dumps([password_id, nonce, key_id, text])
+
+    def read_setup_profile(self, token: str) -> tuple[str, str, str]:
+        """(password id, nonce, password) of a set-up profile token no older than 10 minutes."""
+        data = _loads(self._setup_profile, token, SETUP_PROFILE_MAX_AGE)
+        strings = isinstance(data, list) and all(isinstance(x, str) for x in data)
+        if not strings or len(data) != 4:
+            raise InvalidToken("malformed set-up profile token")
+        password_id, nonce, key_id, text = data
+        key = self._seal_keys.get(key_id)
+        if key is None:
+            raise InvalidToken("the key that sealed this link is gone")
+        try:
+            sealed = base64.urlsafe_b64decode(text)
+            password = _xor(sealed, _keystream(key, nonce, len(sealed))).decode("utf-8")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidToken("unreadable set-up profile token") from exc
+        return password_id, nonce, password
+
     # -- admin sessions ------------------------------------------------------------------------
     def admin_session(self) -> str:
         return self._admin.dumps(["admin", secrets.token_urlsafe(6)])
@@ -225,6 +260,24 @@ class Tokens:
         data = _loads(self._admin, token, ADMIN_SESSION_MAX_AGE)
         if not (isinstance(data, list) and data and data[0] == "admin"):
             raise InvalidToken("not an admin session")
+
+
+def _seal_key(secret: str) -> tuple[str, bytes]:
+    """(fingerprint, key) of the sealing key derived from one secret key."""
+    key = hmac.digest(secret.encode(), b"cardswap.setup-profile.seal", hashlib.sha256)
+    return hashlib.sha256(key).hexdigest()[:8], key
+
+
+def _keystream(key: bytes, nonce: str, length: int) -> bytes:
+    """HMAC-SHA256(key, nonce || counter) blocks: a keystream for one nonce."""
+    blocks = [
+        hmac.digest(key, f"{nonce}:{i}".encode(), hashlib.sha256) for i in range(length // 32 + 1)
+    ]
+    return b"".join(blocks)[:length]
+
+
+def _xor(data: bytes, stream: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(data, stream, strict=True))
 
 
 def _loads(serializer: URLSafeTimedSerializer, token: str, max_age: int) -> Any:

@@ -1,5 +1,6 @@
-"""Shared fixtures: a fresh SQLite file per test, the app and a client built from test settings,
-and a real uvicorn process on 127.0.0.1 for tests where the network matters."""
+"""Shared fixtures: a fresh database per test (a SQLite file, or a PostgreSQL schema for the
+suites that run on both engines), the app and a client built from test settings, and a real
+uvicorn process on 127.0.0.1 for tests where the network matters."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import Settings
+from tests import pg
 from tests.live_server import ADMIN_TOKEN, ROOT, SECRET, LiveServer
 from tests.live_server import free_port as free_port  # the tests' import of it
 
@@ -23,9 +25,49 @@ BASE_URL = "http://testserver"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-def make_settings(db_path: Path, base_url: str = BASE_URL, **overrides: Any) -> Settings:
+# The suites that run on both engines (DESIGN.md section 9): each of their tests that reaches the
+# database through the `database` fixture (the app, the client, a live server) runs once on
+# SQLite and once on PostgreSQL. A test that also asks for `db_path` reads the SQLite file
+# itself, so it runs on SQLite only.
+BOTH_ENGINES = frozenset({
+    "test_attendee_api", "test_contacts_api", "test_events_api", "test_organizer_api",
+    "test_exports_api", "test_sync", "test_sync_live", "test_contract", "test_security",
+    "test_merge_properties", "test_carddav", "test_carddav_clients", "test_carddav_vdirsyncer",
+    "test_app_passwords",
+})  # fmt: skip
+# test_sync_state_machine runs on both through a machine per engine (a hypothesis TestCase).
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    names = metafunc.fixturenames
+    if module in BOTH_ENGINES and "engine" in names and "db_path" not in names:
+        metafunc.parametrize("engine", ENGINES)
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest) -> str:
+    """The database engine of this test: SQLite unless its suite runs on both."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def database(engine: str, tmp_path: Path) -> Iterator[str]:
+    """CARDSWAP_DB for this test: a fresh SQLite file, or a fresh PostgreSQL schema's URL."""
+    if engine == "sqlite":
+        yield str(tmp_path / "cardswap.db")
+        return
+    schema, url = pg.create_schema()
+    try:
+        yield url
+    finally:
+        pg.drop_schema(schema)
+
+
+def make_settings(db: Path | str, base_url: str = BASE_URL, **overrides: Any) -> Settings:
     return Settings(
-        db_path=db_path,
+        db=str(db),
         secret_keys=(SECRET,),
         admin_token=ADMIN_TOKEN,
         base_url=base_url,
@@ -39,8 +81,8 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(db_path: Path) -> Settings:
-    return make_settings(db_path)
+def settings(database: str) -> Settings:
+    return make_settings(database)
 
 
 @pytest.fixture
@@ -106,9 +148,13 @@ def register(client: TestClient, event: dict[str, Any]) -> Callable[..., Attende
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """A real uvicorn server on 127.0.0.1 with its own SQLite file (demo event included)."""
-    server = LiveServer(db_path=tmp_path / "live.db").start()
+def live_server(
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+) -> Iterator[LiveServer]:
+    """A real uvicorn server on 127.0.0.1 with its own database (demo event included): a SQLite
+    file, or for a suite on both engines also a PostgreSQL schema."""
+    url = request.getfixturevalue("database") if engine == "postgresql" else None
+    server = LiveServer(db_path=tmp_path / "live.db", db=url).start()
     try:
         yield server
     finally:

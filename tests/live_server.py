@@ -39,8 +39,9 @@ def free_port() -> int:
 class LiveServer:
     """A real server on 127.0.0.1 with its own database; `start()` returns once it answers."""
 
-    db_path: Path
+    db_path: Path  # the SQLite file; on PostgreSQL only where the log goes (beside it)
     port: int = field(default_factory=free_port)
+    db: str | None = None  # a postgresql:// URL instead of the SQLite file
     env: dict[str, str] | None = None  # extra environment (e.g. another CARDSWAP_SECRET_KEY)
     secret: str = SECRET
     admin_token: str = ADMIN_TOKEN
@@ -53,6 +54,11 @@ class LiveServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def database(self) -> str:
+        """CARDSWAP_DB of the server: the URL, or the SQLite file."""
+        return self.db or str(self.db_path)
 
     @property
     def log_path(self) -> Path:
@@ -81,20 +87,20 @@ class LiveServer:
             "CARDSWAP_SECRET_KEY": self.secret,
             "CARDSWAP_ADMIN_TOKEN": self.admin_token,
             "CARDSWAP_BASE_URL": self.url,
-            "CARDSWAP_DB": str(self.db_path),
+            "CARDSWAP_DB": self.database,
             "PYTHONPATH": str(self.code_root),
             **(self.env or {}),
         }
         command = [*self.command(), "--port", str(self.port), "--log-level", "warning"]
         if command[2] == "server.cli":
-            command += ["--db", str(self.db_path)]
+            command += ["--db", self.database]
         if self.web_dir is not None:
             env[_WEB_DIR_VARIABLE] = str(self.web_dir)
         if self.workers > 1:  # the app migrates at start-up: once first, so workers do not race
             from server.app import create_app
             from server.settings import Settings
 
-            create_app(Settings.from_env(str(self.db_path))).state.ctx.store.close()
+            create_app(Settings.from_env(self.database)).state.ctx.store.close()
         log = open(self.log_path, "ab")  # noqa: SIM115 (kept for the process)
         self.process = subprocess.Popen(
             command, cwd=self.code_root, env=env, stdout=log, stderr=subprocess.STDOUT

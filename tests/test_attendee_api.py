@@ -344,8 +344,8 @@ def test_put_card_pushes_the_card_into_live_linked_contacts(
     s = store(client)
     with s.write() as db:
         for owner, linked, seq in (
-            (bob.id, ada.id, s.next_seq(db)),
-            (cy.id, bob.id, s.next_seq(db)),
+            (bob.id, ada.id, db.next_seqs([bob.id])[0]),
+            (cy.id, bob.id, db.next_seqs([cy.id])[0]),
         ):
             db.execute(
                 "INSERT INTO contacts (owner_id, contact_id, card, verified, linked_attendee_id,"
@@ -689,7 +689,7 @@ def test_delete_me_removes_card_contacts_and_devices_and_unlinks_others(
                     f"att:{other}",
                     json.dumps({"fn": "snapshot"}),
                     other,
-                    s.next_seq(db),
+                    db.next_seqs([owner])[0],
                     "2026-01-01T00:00:00.000000Z",
                 ],
             )

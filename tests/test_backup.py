@@ -15,7 +15,8 @@ import httpx2 as httpx
 import pytest
 
 from server.events import create_event
-from server.storage import Store, backup
+from server.storage import backup
+from server.storage.sqlite import SqliteStore as Store
 from tests.conftest import ADMIN, ROOT, SECRET, LiveServer, free_port
 
 

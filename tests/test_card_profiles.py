@@ -25,7 +25,7 @@ from starlette.testclient import TestClient
 from server import vcard as vcards
 from server.cards import normalize_card
 from server.errors import InvalidField
-from server.storage import Store
+from server.storage import open_store
 from tests import images
 from tests.conftest import ADMIN, Attendee
 from tests.test_photos import put_photo, swap, sync
@@ -336,7 +336,7 @@ def test_a_reimport_keeps_what_the_attendee_set_themselves(
 # -- cards stored before photos -----------------------------------------------------------------
 def test_migration_gives_old_cards_the_new_fields(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    store = Store(path)
+    store = open_store(path)
     store.migrate()
     store.close()
     old = {"fn": "Ada", "emails": [], "phones": [], "urls": []}
@@ -355,7 +355,7 @@ def test_migration_gives_old_cards_the_new_fields(tmp_path: Path) -> None:
             "VALUES ('a00000', 'att:a00001', ?, 1, 'now')",
             [json.dumps(old)],
         )
-    store = Store(path)
+    store = open_store(path)
     store.migrate()
     store.close()
     with sqlite3.connect(path) as db:

@@ -21,7 +21,8 @@ import vobject
 import zxingcpp
 from PIL import Image
 
-from tests.conftest import ADMIN_TOKEN, LiveServer, free_port
+from tests import pg
+from tests.conftest import ADMIN_TOKEN, ENGINES, LiveServer, free_port
 from tests.contract_client import (
     CONTACT_KEYS,
     JSON_TYPE,
@@ -44,14 +45,21 @@ from tests.contract_client import (
 MiB = 1024 * 1024
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = LiveServer(db_path=tmp_path_factory.mktemp("contract") / "contract.db", port=free_port())
+@pytest.fixture(scope="module", params=ENGINES)
+def server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[LiveServer]:
+    """One live server per engine for the whole contract: a SQLite file, or a PostgreSQL schema."""
+    schema, url = pg.create_schema() if request.param == "postgresql" else (None, None)
+    folder = tmp_path_factory.mktemp("contract")
+    live = LiveServer(db_path=folder / "contract.db", port=free_port(), db=url)
     live.start()
     try:
         yield live
     finally:
         live.stop()
+        if schema:
+            pg.drop_schema(schema)
 
 
 @pytest.fixture

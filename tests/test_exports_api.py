@@ -8,11 +8,9 @@ ical.js.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import sqlite3
 import urllib.request
 import uuid
 import zipfile
@@ -28,6 +26,7 @@ from starlette.testclient import TestClient
 
 from server import vcard as vcards
 from tests.conftest import ADMIN, Attendee
+from tests.server_state import read_rows, write_rows
 from tests.test_vcard_export import ical_js
 from tests.vcard_corpus import corpus_dir
 
@@ -473,24 +472,23 @@ def test_exports_take_the_contact_list_filters(
 
 
 # -- the vCard cache -----------------------------------------------------------------------------
-def cache_rows(db_path: Path) -> dict[str, tuple[int, str]]:
-    """contact id -> (seq, text) of the vcard_cache table, read from the real SQLite file."""
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
-        rows = conn.execute("SELECT contact_id, seq, text FROM vcard_cache").fetchall()
+def cache_rows(database: str) -> dict[str, tuple[int, str]]:
+    """contact id -> (seq, text) of the vcard_cache table, read from the real database."""
+    rows = read_rows(database, "SELECT contact_id, seq, text FROM vcard_cache")
     return {cid: (seq, text) for cid, seq, text in rows}
 
 
 def test_export_reuses_cached_cards_and_writes_changed_ones_again(
-    client: TestClient, register: Callable[..., Attendee], db_path: Path
+    client: TestClient, register: Callable[..., Attendee], database: str
 ) -> None:
     ada, cy = register("Ada Lovelace"), register("Cy Young")
     bob = register("Bob Babbage", emails=["bob@example.com"])
     swap(client, ada, bob)
     swap(client, ada, cy)
-    assert cache_rows(db_path) == {}
+    assert cache_rows(database) == {}
     first = client.get("/api/contacts.vcf", headers=ada.headers)
     assert first.status_code == 200
-    rows = cache_rows(db_path)
+    rows = cache_rows(database)
     assert sorted(rows) == sorted([f"att:{bob.id}", f"att:{cy.id}"])
     assert first.text == "".join(text for _, text in rows.values()) or first.text == "".join(
         text for _, text in reversed(rows.values())
@@ -501,10 +499,9 @@ def test_export_reuses_cached_cards_and_writes_changed_ones_again(
     assert names[4:-2] == sorted(names[4:-2]) and names[4] == "EMAIL"
     # A second export reads the cache, not vobject: a marked cached text comes back as it is.
     marked = rows[f"att:{cy.id}"][1].replace("FN:Cy Young", "FN:Cy From The Cache")
-    with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:
-        conn.execute(
-            "UPDATE vcard_cache SET text = ? WHERE contact_id = ?", [marked, f"att:{cy.id}"]
-        )
+    write_rows(
+        database, "UPDATE vcard_cache SET text = ? WHERE contact_id = ?", [marked, f"att:{cy.id}"]
+    )
     second = client.get("/api/contacts.vcf", headers=ada.headers).text
     assert "FN:Cy From The Cache" in second and "FN:Bob Babbage" in second
     one = client.get(f"/api/contacts/{quote(f'att:{cy.id}')}.vcf", headers=ada.headers)
@@ -513,35 +510,55 @@ def test_export_reuses_cached_cards_and_writes_changed_ones_again(
     update(client, ada, f"att:{cy.id}", notes="Pitcher; call him")
     edited = client.put("/api/me/card", json={"card": {"fn": "Bob B."}}, headers=bob.headers)
     assert edited.status_code == 200, edited.text
-    assert cache_rows(db_path) == {}  # both contacts changed: their texts went with the change
+    assert cache_rows(database) == {}  # both contacts changed: their texts went with the change
     third = client.get("/api/contacts.vcf", headers=ada.headers).text
     assert "From The Cache" not in third and "FN:Cy Young" in third and "FN:Bob B.\r\n" in third
     (in_vobject, _) = sorted(vobject.readComponents(third), key=lambda c: c.fn.value)
     assert in_vobject.fn.value == "Bob B."
     assert "My notes: Pitcher; call him" in third
-    rows = cache_rows(db_path)
+    rows = cache_rows(database)
     assert {cid: text for cid, (_, text) in rows.items()} == {
         cid: text for cid, (_, text) in rows.items() if text in third
     }
     assert len(rows) == 2
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
-        seqs = dict(
-            conn.execute("SELECT contact_id, seq FROM contacts WHERE owner_id = ?", [ada.id])
-        )
+    seqs = dict(
+        read_rows(database, "SELECT contact_id, seq FROM contacts WHERE owner_id = ?", [ada.id])
+    )
     assert {cid: seq for cid, (seq, _) in rows.items()} == seqs
     # Deleting one's data takes the cached texts (with our notes) along.
     assert client.delete("/api/me", headers=ada.headers).status_code == 204
-    assert cache_rows(db_path) == {}
+    assert cache_rows(database) == {}
 
 
 def test_zip_export_fills_and_reads_the_same_cache(
-    client: TestClient, register: Callable[..., Attendee], db_path: Path
+    client: TestClient, register: Callable[..., Attendee], database: str
 ) -> None:
     ada, bob = register("Ada Lovelace"), register("Bob Babbage")
     swap(client, ada, bob)
     vcf = client.get("/api/contacts.vcf", headers=ada.headers).text
-    ((_, cached),) = cache_rows(db_path).values()
+    ((_, cached),) = cache_rows(database).values()
     assert vcf == cached
     data = client.get("/api/contacts.zip", headers=ada.headers).content
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.read("Bob Babbage.vcf").decode("utf-8") == cached
+
+
+def test_a_cached_text_from_another_seq_is_never_used(
+    client: TestClient, register: Callable[..., Attendee], database: str
+) -> None:
+    """The text is trusted only for the seq of the contact row read in the same export: a text
+    kept for any other seq (a change the triggers did not see, a write racing the export) is
+    written again from the row and replaced in the cache."""
+    ada, cy = register("Ada Lovelace"), register("Cy Young")
+    swap(client, ada, cy)
+    assert client.get("/api/contacts.vcf", headers=ada.headers).status_code == 200
+    [(seq, text)] = cache_rows(database).values()
+    for stale_seq in (seq - 1, seq + 1):
+        write_rows(
+            database,
+            "UPDATE vcard_cache SET seq = ?, text = ?",
+            [stale_seq, text.replace("FN:Cy Young", "FN:Stale Cy")],
+        )
+        again = client.get("/api/contacts.vcf", headers=ada.headers).text
+        assert "FN:Stale Cy" not in again and again == text
+        assert list(cache_rows(database).values()) == [(seq, text)]

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 from server import qr
 from server.cards import normalize_card
 from server.errors import InvalidField
-from server.storage import Store
+from server.storage.sqlite import SqliteStore as Store
 from server.tokens import InvalidToken, Tokens
 
 TYPICAL_CARD = {
@@ -26,7 +26,7 @@ def test_migrations_are_named_and_idempotent(tmp_path):
     store.migrate()
     store.migrate()
     names = [r[0] for r in store.read().execute("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_initial", "m002_vcard_cache", "m004_card_photos"]
+    assert names == ["m001_initial", "m002_vcard_cache", "m003_app_passwords", "m004_card_photos"]
     assert store.read().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

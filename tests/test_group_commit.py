@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from server.storage import GroupCommit, Store
+from server.storage.group_commit import GroupCommit
+from server.storage.sqlite import SqliteStore as Store
 
 
 @pytest.fixture

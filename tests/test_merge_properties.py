@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
-import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
@@ -28,6 +25,8 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.vcard import parse_foreign
 from tests.conftest import ADMIN, BASE_URL, make_settings
+from tests.pg import temporary_database
+from tests.server_state import read_rows
 from tests.sync_model import Model, parse, utc
 
 SOAK = os.environ.get("CARDSWAP_SOAK") == "1"
@@ -76,7 +75,7 @@ def abstract_op(draw: st.DrawFn) -> dict[str, Any]:
 class World:
     """A fresh database with attendees A, B, C; ops are turned into real requests for it."""
 
-    def __init__(self, client: TestClient, db: Path) -> None:
+    def __init__(self, client: TestClient, db: str) -> None:
         self.client, self.db = client, db
         event = client.post("/api/admin/events", json={"slug": "m", "name": "M"}, headers=ADMIN)
         code = event.json()["join_code"]
@@ -121,14 +120,11 @@ class World:
 
     def state(self) -> dict[tuple[str, str], dict[str, Any]]:
         """Every contact row (tombstones too), attendee ids replaced by roles."""
-        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
-        try:
-            rows = conn.execute(
-                "SELECT owner_id, contact_id, card, verified, met_at, methods, notes, tags,"
-                " follow_up, follow_up_on, starred, deleted FROM contacts"
-            ).fetchall()
-        finally:
-            conn.close()
+        rows = read_rows(
+            self.db,
+            "SELECT owner_id, contact_id, card, verified, met_at, methods, notes, tags,"
+            " follow_up, follow_up_on, starred, deleted FROM contacts",
+        )
         out = {}
         for owner, cid, card, verified, met_at, methods, notes, tags, fu, fu_on, star, dead in rows:
             if cid.startswith("att:"):
@@ -169,9 +165,8 @@ class World:
 
 
 @contextmanager
-def world() -> Iterator[World]:
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "m.db"
+def world(engine: str = "sqlite") -> Iterator[World]:
+    with temporary_database(engine) as db:
         app = create_app(make_settings(db, sync_rate_per_minute=1_000_000))
         with TestClient(app, base_url=BASE_URL) as client:
             yield World(client, db)
@@ -202,8 +197,10 @@ def _groups(ops: list[dict[str, Any]], cuts: set[int]) -> list[list[dict[str, An
     return groups
 
 
-def _run(ops: list[dict[str, Any]], cuts: set[int], replay: bool = False) -> dict[Any, Any]:
-    with world() as w:
+def _run(
+    ops: list[dict[str, Any]], cuts: set[int], replay: bool = False, engine: str = "sqlite"
+) -> dict[Any, Any]:
+    with world(engine) as w:
         for group in _groups(_prefix(), set()):
             w.send(group)
         for group in _groups(ops, cuts):
@@ -217,22 +214,27 @@ def _run(ops: list[dict[str, Any]], cuts: set[int], replay: bool = False) -> dic
 @settings(
     max_examples=300 if SOAK else 25,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    # `engine` is a parameter (the same for every example), not state a fixture resets
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 @given(
     ops=st.lists(abstract_op(), min_size=1, max_size=12, unique_by=lambda o: o["id"]),
     data=st.data(),
 )
 def test_merge_is_commutative_associative_and_idempotent(
-    ops: list[dict[str, Any]], data: st.DataObject
+    ops: list[dict[str, Any]], data: st.DataObject, engine: str
 ) -> None:
-    one_by_one = _run(ops, set(range(len(ops))))
-    batched = _run(ops, set())
+    one_by_one = _run(ops, set(range(len(ops))), engine=engine)
+    batched = _run(ops, set(), engine=engine)
     assert batched == one_by_one  # grouping does not matter
     shuffled = data.draw(st.permutations(ops))
     cuts = data.draw(st.sets(st.integers(0, len(ops))))
-    assert _run(shuffled, cuts) == one_by_one  # order does not matter
-    assert _run(ops, set(), replay=True) == one_by_one  # applying twice changes nothing
+    assert _run(shuffled, cuts, engine=engine) == one_by_one  # order does not matter
+    assert _run(ops, set(), replay=True, engine=engine) == one_by_one  # twice changes nothing
 
 
 def _op(owner: str, minute: int, kind: str, target: tuple[str, Any], n: int, **extra: Any) -> Any:
@@ -326,7 +328,12 @@ def _every_rule(test: Any) -> Any:
 @settings(
     max_examples=150 if SOAK else 15,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    # `engine` is a parameter (the same for every example), not state a fixture resets
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 @given(
     ops=st.lists(abstract_op(), min_size=1, max_size=12, unique_by=lambda o: o["id"]),
@@ -334,9 +341,9 @@ def _every_rule(test: Any) -> Any:
 )
 @_every_rule
 def test_the_merged_contacts_are_what_design_md_says(
-    ops: list[dict[str, Any]], cuts: set[int]
+    ops: list[dict[str, Any]], cuts: set[int], engine: str
 ) -> None:
-    with world() as w:
+    with world(engine) as w:
         for group in _groups(_prefix(), set()):
             w.send(group)
         for group in _groups(ops, cuts):

@@ -24,6 +24,7 @@ from starlette.testclient import TestClient
 
 from server.tokens import Tokens
 from tests.conftest import ADMIN, ROOT, SECRET, Attendee
+from tests.server_state import read_rows, write_rows
 
 CSV_HEADERS = {**ADMIN, "Content-Type": "text/csv"}
 GOOD = (
@@ -46,11 +47,10 @@ def error_code(response: Any) -> str:
     return str(body["error"]["code"])
 
 
-def attendee_rows(db_path: Path) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_path) as db:
-        return db.execute(
-            "SELECT id, email, card, card_version FROM attendees ORDER BY created_at, id"
-        ).fetchall()
+def attendee_rows(database: str | Path) -> list[tuple[Any, ...]]:
+    return read_rows(
+        str(database), "SELECT id, email, card, card_version FROM attendees ORDER BY created_at, id"
+    )
 
 
 def signin_payload(sign_in_url: str) -> list[Any]:
@@ -87,7 +87,7 @@ def exchange(card_url: str, **extra: Any) -> dict[str, Any]:
     [{}, {"Authorization": "Bearer wrong-token"}, {"Authorization": "Basic YWRtaW4="}],
 )
 def test_admin_endpoints_refuse_without_the_admin_token(
-    client: TestClient, event: dict[str, Any], db_path: Path, headers: dict[str, str]
+    client: TestClient, event: dict[str, Any], database: str, headers: dict[str, str]
 ) -> None:
     base = "/api/admin/events/devconf"
     calls = [
@@ -101,7 +101,7 @@ def test_admin_endpoints_refuse_without_the_admin_token(
     for response in calls:
         assert response.status_code == 401, response.text
         assert error_code(response) == "unauthorized"
-    assert attendee_rows(db_path) == []
+    assert attendee_rows(database) == []
 
 
 def test_an_attendee_session_is_not_an_admin(
@@ -126,7 +126,7 @@ def test_unknown_event_is_404(client: TestClient, event: dict[str, Any]) -> None
     "content_type", ["application/json", "text/plain", "multipart/form-data; boundary=x", ""]
 )
 def test_import_needs_text_csv(
-    client: TestClient, event: dict[str, Any], db_path: Path, content_type: str
+    client: TestClient, event: dict[str, Any], database: str, content_type: str
 ) -> None:
     headers = {**ADMIN, "Content-Type": content_type} if content_type else dict(ADMIN)
     response = client.post(
@@ -134,7 +134,7 @@ def test_import_needs_text_csv(
     )
     assert response.status_code == 415
     assert error_code(response) == "unsupported_media_type"
-    assert attendee_rows(db_path) == []
+    assert attendee_rows(database) == []
 
 
 def test_import_accepts_a_charset_parameter(client: TestClient, event: dict[str, Any]) -> None:
@@ -145,7 +145,7 @@ def test_import_accepts_a_charset_parameter(client: TestClient, event: dict[str,
 
 
 def test_import_over_one_mebibyte_is_413_and_changes_nothing(
-    client: TestClient, event: dict[str, Any], db_path: Path
+    client: TestClient, event: dict[str, Any], database: str
 ) -> None:
     rows = "".join(f"Person {i},p{i}@example.org,Org,Title,,\n" for i in range(40000))
     body = ("name,email,org,title,phone,url\n" + rows).encode()
@@ -153,7 +153,7 @@ def test_import_over_one_mebibyte_is_413_and_changes_nothing(
     response = post_csv(client, body)
     assert response.status_code == 413
     assert error_code(response) == "too_large"
-    assert attendee_rows(db_path) == []
+    assert attendee_rows(database) == []
 
 
 @pytest.mark.parametrize(
@@ -166,17 +166,17 @@ def test_import_over_one_mebibyte_is_413_and_changes_nothing(
     ],
 )
 def test_a_file_without_email_or_name_column_is_422(
-    client: TestClient, event: dict[str, Any], db_path: Path, text: str, field: str
+    client: TestClient, event: dict[str, Any], database: str, text: str, field: str
 ) -> None:
     response = post_csv(client, text)
     assert response.status_code == 422
     assert response.json()["error"]["field"] == field
-    assert attendee_rows(db_path) == []
+    assert attendee_rows(database) == []
 
 
 # -- import: rows ------------------------------------------------------------------------------
 def test_import_creates_attendees_with_cards_links_and_sign_in(
-    client: TestClient, event: dict[str, Any], db_path: Path
+    client: TestClient, event: dict[str, Any], database: str
 ) -> None:
     response = post_csv(client, GOOD)
     assert response.status_code == 200, response.text
@@ -195,7 +195,7 @@ def test_import_creates_attendees_with_cards_links_and_sign_in(
         "Analytical",
     )
 
-    rows = {r[0]: r for r in attendee_rows(db_path)}
+    rows = {r[0]: r for r in attendee_rows(database)}
     assert rows[ada["id"]][1] == "ada@example.org"  # the idempotency key, lower-cased
     card = json.loads(rows[ada["id"]][2])
     assert card["emails"] == ["Ada@Example.org"] and card["phones"] == ["+44 20 7946 0000"]
@@ -245,7 +245,7 @@ def test_bad_rows_are_reported_by_line_and_good_rows_imported(
 
 
 def test_a_bom_semicolon_file_with_aliases_and_crlf(
-    client: TestClient, event: dict[str, Any], db_path: Path
+    client: TestClient, event: dict[str, Any], database: str
 ) -> None:
     text = (
         "\ufeff Full Name ;E-Mail;Company;Job Title;Phone Number;Website;Dietary needs\r\n"
@@ -258,7 +258,7 @@ def test_a_bom_semicolon_file_with_aliases_and_crlf(
     assert body["created"] == 2
     assert body["errors"] == [{"line": 3, "message": body["errors"][0]["message"]}]
     assert "broken@" in body["errors"][0]["message"]
-    cards = {json.loads(r[2])["fn"]: json.loads(r[2]) for r in attendee_rows(db_path)}
+    cards = {json.loads(r[2])["fn"]: json.loads(r[2]) for r in attendee_rows(database)}
     emilie = cards["Émilie du Châtelet"]
     assert emilie["org"] == "Académie" and emilie["title"] == "Physicienne"
     assert emilie["urls"] == ["https://example.fr"]
@@ -274,24 +274,24 @@ def test_a_bom_semicolon_file_with_aliases_and_crlf(
     ],
 )
 def test_header_aliases(
-    client: TestClient, event: dict[str, Any], db_path: Path, header: str
+    client: TestClient, event: dict[str, Any], database: str, header: str
 ) -> None:
     body = post_csv(
         client,
         f"{header}\nAda Lovelace,ada@example.org,Analytical,Countess,+1 555,https://a.example\n",
     ).json()
     assert body["created"] == 1 and body["errors"] == []
-    card = json.loads(attendee_rows(db_path)[0][2])
+    card = json.loads(attendee_rows(database)[0][2])
     assert card["org"] == "Analytical" and card["title"] == "Countess"
     assert card["phones"] == ["+1 555"] and card["urls"] == ["https://a.example"]
 
 
 def test_first_and_last_name_columns_make_the_full_name(
-    client: TestClient, event: dict[str, Any], db_path: Path
+    client: TestClient, event: dict[str, Any], database: str
 ) -> None:
     body = post_csv(client, "First name\tLast name\tEmail\nAda\tLovelace\tada@example.org\n").json()
     assert body["attendees"][0]["fn"] == "Ada Lovelace"
-    card = json.loads(attendee_rows(db_path)[0][2])
+    card = json.loads(attendee_rows(database)[0][2])
     assert (card["given"], card["family"]) == ("Ada", "Lovelace")
 
 
@@ -304,14 +304,14 @@ def test_windows_1252_and_utf16_files_are_read(client: TestClient, event: dict[s
 
 # -- import: idempotent re-import --------------------------------------------------------------
 def test_reimport_is_idempotent_by_email_with_fresh_links(
-    client: TestClient, event: dict[str, Any], db_path: Path
+    client: TestClient, event: dict[str, Any], database: str
 ) -> None:
     first = post_csv(client, GOOD).json()
     # the same people, Ada's address typed in capitals: matched by the lower-cased email
     second = post_csv(client, GOOD.replace("Ada@Example.org", "ADA@EXAMPLE.ORG", 1)).json()
     assert second["created"] == 0 and second["errors"] == []
     assert [a["id"] for a in second["attendees"]] == [a["id"] for a in first["attendees"]]
-    rows = attendee_rows(db_path)
+    rows = attendee_rows(database)
     assert len(rows) == 2
     versions = {r[0]: r[3] for r in rows}
     ada, grace = (a["id"] for a in first["attendees"])
@@ -322,16 +322,16 @@ def test_reimport_is_idempotent_by_email_with_fresh_links(
 
 
 def test_reimporting_the_same_file_changes_no_card(
-    client: TestClient, event: dict[str, Any], db_path: Path
+    client: TestClient, event: dict[str, Any], database: str
 ) -> None:
     post_csv(client, GOOD)
-    before = attendee_rows(db_path)
+    before = attendee_rows(database)
     post_csv(client, GOOD)
-    assert attendee_rows(db_path) == before
+    assert attendee_rows(database) == before
 
 
 def test_reimport_updates_cards_and_live_linked_contacts(
-    client: TestClient, event: dict[str, Any], register: Callable[..., Attendee], db_path: Path
+    client: TestClient, event: dict[str, Any], register: Callable[..., Attendee], database: str
 ) -> None:
     ada = post_csv(client, GOOD).json()["attendees"][0]
     bea = register("Bea Builder")
@@ -342,7 +342,7 @@ def test_reimport_updates_cards_and_live_linked_contacts(
     assert body["created"] == 0
     updated = body["attendees"][0]
     assert updated["id"] == ada["id"] and updated["card_url"] != ada["card_url"]
-    version = {r[0]: r[3] for r in attendee_rows(db_path)}[ada["id"]]
+    version = {r[0]: r[3] for r in attendee_rows(database)}[ada["id"]]
     assert version == 2
     held = [c for c in sync(client, bea, [])["changes"] if c["id"] == f"att:{ada['id']}"]
     assert held and held[-1]["card"]["org"] == "Babbage & Co"
@@ -350,7 +350,7 @@ def test_reimport_updates_cards_and_live_linked_contacts(
 
 
 def test_a_deleted_attendee_is_not_matched_again(
-    client: TestClient, event: dict[str, Any], db_path: Path
+    client: TestClient, event: dict[str, Any], database: str
 ) -> None:
     ada = post_csv(client, GOOD).json()["attendees"][0]
     path = ada["sign_in_url"].removeprefix("http://testserver")
@@ -469,7 +469,7 @@ HOUR = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:00:00Z$")
 
 
 def test_stats_count_applied_exchanges_and_active_attendees(
-    client: TestClient, event: dict[str, Any], register: Callable[..., Attendee], db_path: Path
+    client: TestClient, event: dict[str, Any], register: Callable[..., Attendee], database: str
 ) -> None:
     empty = client.get("/api/admin/events/devconf/stats", headers=ADMIN).json()
     assert empty == {"attendees": 0, "active_attendees": 0, "exchanges": 0, "exchanges_by_hour": []}
@@ -515,28 +515,27 @@ def test_stats_count_applied_exchanges_and_active_attendees(
     assert len(body["exchanges_by_hour"]) == 1
     (bucket,) = body["exchanges_by_hour"]
     assert HOUR.match(bucket["hour"]) and bucket["count"] == 2
-    with sqlite3.connect(db_path) as db:
-        received = db.execute("SELECT received_at FROM ops WHERE id = ?", [swap["id"]]).fetchone()[
-            0
-        ]
+    [(received,)] = read_rows(database, "SELECT received_at FROM ops WHERE id = ?", [swap["id"]])
     assert bucket["hour"] == received[:13] + ":00:00Z"
 
 
 def test_stats_group_by_server_receive_hour(
-    client: TestClient, event: dict[str, Any], register: Callable[..., Attendee], db_path: Path
+    client: TestClient, event: dict[str, Any], register: Callable[..., Attendee], database: str
 ) -> None:
     ada, bea = register("Ada"), register("Bea")
     ops = [exchange(bea.card_url), exchange(bea.card_url)]
     sync(client, ada, ops)
-    with sqlite3.connect(db_path) as db:  # as if the first arrived two hours earlier
-        db.execute(
-            "UPDATE ops SET received_at = '2030-01-01T07:59:59.999999Z' WHERE id = ?",
-            [ops[0]["id"]],
-        )
-        db.execute(
-            "UPDATE ops SET received_at = '2030-01-01T09:00:00.000000Z' WHERE id = ?",
-            [ops[1]["id"]],
-        )
+    # as if the first arrived two hours earlier
+    write_rows(
+        database,
+        "UPDATE ops SET received_at = '2030-01-01T07:59:59.999999Z' WHERE id = ?",
+        [ops[0]["id"]],
+    )
+    write_rows(
+        database,
+        "UPDATE ops SET received_at = '2030-01-01T09:00:00.000000Z' WHERE id = ?",
+        [ops[1]["id"]],
+    )
     body = client.get("/api/admin/events/devconf/stats", headers=ADMIN).json()
     assert body["exchanges_by_hour"] == [
         {"hour": "2030-01-01T07:00:00Z", "count": 1},

@@ -9,7 +9,6 @@ import csv
 import io
 import re
 import socket
-import sqlite3
 import time
 import uuid
 import zipfile
@@ -28,6 +27,7 @@ from server.errors import RateLimited
 from server.tokens import Tokens
 from server.vcard import csv_export
 from tests.conftest import ADMIN, BASE_URL, SECRET, Attendee, LiveServer, make_settings
+from tests.server_state import all_rows
 
 NOW = datetime.now(UTC).isoformat()
 Register = Callable[..., Attendee]
@@ -55,14 +55,9 @@ def sync(
     return dict(response.json())
 
 
-def _counts(db: Path) -> dict[str, Any]:
+def _counts(database: str) -> dict[str, Any]:
     """Every table's rows: equal before and after means nothing was stored or changed."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {n: conn.execute(f'SELECT * FROM "{n}" ORDER BY rowid').fetchall() for n in names}
-    finally:
-        conn.close()
+    return all_rows(database)
 
 
 def _error(response: Any, status: int, code: str | None = None) -> None:
@@ -125,10 +120,10 @@ def test_exports_never_show_another_attendees_contact(
 
 
 def test_ops_on_foreign_contact_ids_are_rejected_and_change_nothing(
-    client: TestClient, pair: Any, db_path: Path
+    client: TestClient, pair: Any, database: str
 ) -> None:
     ada, grace, ids = pair
-    before = _counts(db_path)["contacts"]
+    before = _counts(database)["contacts"]
     ops = [
         _op("contact.update", contact_id=ids["grace_ext"], set={"notes": "pwned"}),
         _op("contact.delete", contact_id=ids["grace_ext"]),
@@ -140,30 +135,30 @@ def test_ops_on_foreign_contact_ids_are_rejected_and_change_nothing(
     assert [r["id"] for r in result["rejected"]] == [op["id"] for op in ops[:4]]
     assert all(r["code"] and r["message"] for r in result["rejected"])
     assert result["acked"] == [ops[4]["id"]]
-    after = _counts(db_path)["contacts"]
+    after = _counts(database)["contacts"]
     grace_rows = [r for r in after if r[0] == grace.id]
     assert grace_rows == [r for r in before if r[0] == grace.id]
 
 
 def test_another_attendees_cursor_and_op_ids_are_refused(
-    client: TestClient, pair: Any, db_path: Path
+    client: TestClient, pair: Any, database: str
 ) -> None:
     ada, grace, _ = pair
     grace_cursor = sync(client, grace, [])["cursor"]
-    before = _counts(db_path)
+    before = _counts(database)
     response = client.post(
         "/api/sync",
         json={"device_id": ada.device_id, "cursor": grace_cursor, "ops": []},
         headers=ada.headers,
     )
     _error(response, 400, "invalid_cursor")
-    assert _counts(db_path) == before
+    assert _counts(database) == before
     graces_op = _foreign("Mine")
     sync(client, grace, [graces_op])
     stolen = {**_foreign("Ada's"), "id": graces_op["id"]}
     result = sync(client, ada, [stolen])
     assert result["rejected"][0]["code"] == "duplicate_op_id"
-    assert ada.id not in {r[1] for r in _counts(db_path)["ops"] if r[0] == graces_op["id"]}
+    assert ada.id not in {r[1] for r in _counts(database)["ops"] if r[0] == graces_op["id"]}
 
 
 def test_attendees_of_another_event_stay_apart(
@@ -209,7 +204,7 @@ ADMIN_CALLS = [
 def test_admin_endpoints_refuse_without_the_admin_token(
     client: TestClient,
     register: Register,
-    db_path: Path,
+    database: str,
     method: str,
     path: str,
     kwargs: dict[str, Any],
@@ -224,7 +219,7 @@ def test_admin_endpoints_refuse_without_the_admin_token(
     elif credential == "admin-cookie-forged":
         client.cookies.set("cardswap_admin", Tokens(["other-key"]).admin_session())
         headers["Origin"] = BASE_URL
-    before = _counts(db_path)
+    before = _counts(database)
     response = client.request(
         method, path, headers=headers, **{k: v for k, v in kwargs.items() if k != "headers"}
     )
@@ -232,7 +227,7 @@ def test_admin_endpoints_refuse_without_the_admin_token(
     assert response.status_code == 401, (response.status_code, response.text[:300])
     if path.startswith("/api/"):
         _error(response, 401)
-    assert _counts(db_path) == before
+    assert _counts(database) == before
     assert b"Hacked" not in response.content
 
 
@@ -297,7 +292,7 @@ ME_CALLS = [
 def test_bad_session_tokens_are_401_everywhere(
     client: TestClient,
     pair: Any,
-    db_path: Path,
+    database: str,
     kind: str,
     method: str,
     path: str,
@@ -305,10 +300,10 @@ def test_bad_session_tokens_are_401_everywhere(
 ) -> None:
     ada, grace, _ = pair
     token = _session_cases(ada, grace)[kind]
-    before = _counts(db_path)
+    before = _counts(database)
     response = client.request(method, path, json=body, headers={"Authorization": f"Bearer {token}"})
     _error(response, 401)
-    assert _counts(db_path) == before
+    assert _counts(database) == before
 
 
 @pytest.mark.parametrize("kind", ["forged", "altered", "expired", "card-token", "admin-session"])
@@ -346,7 +341,7 @@ CARD_KINDS = ["forged", "altered-payload", "altered-signature", "truncated", "se
 
 @pytest.mark.parametrize("kind", CARD_KINDS)
 def test_bad_card_tokens_give_a_404_page_and_a_rejected_swap(
-    client: TestClient, pair: Any, db_path: Path, kind: str
+    client: TestClient, pair: Any, database: str, kind: str
 ) -> None:
     ada, grace, _ = pair
     token = _card_cases(grace)[kind]
@@ -354,10 +349,10 @@ def test_bad_card_tokens_give_a_404_page_and_a_rejected_swap(
         response = client.get(path)
         assert response.status_code == 404
         assert "Grace" not in response.text and grace.id not in response.text
-    before = _counts(db_path)["contacts"]
+    before = _counts(database)["contacts"]
     result = sync(client, ada, [_swap(token)])
     assert result["acked"] == [] and result["rejected"][0]["code"]
-    assert _counts(db_path)["contacts"] == before
+    assert _counts(database)["contacts"] == before
 
 
 @pytest.mark.parametrize(
@@ -386,7 +381,7 @@ def test_bad_sign_in_links_do_not_sign_in(client: TestClient, pair: Any, kind: s
 
 
 @pytest.mark.parametrize("kind", ["forged", "altered", "expired", "session"])
-def test_bad_admin_cookies_are_refused(client: TestClient, kind: str, db_path: Path) -> None:
+def test_bad_admin_cookies_are_refused(client: TestClient, kind: str) -> None:
     good = Tokens([SECRET]).admin_session()
     cookie = {
         "forged": Tokens(["another-key"]).admin_session(),
@@ -437,7 +432,7 @@ COOKIE_WRITES = [
 def test_cookie_writes_from_a_foreign_or_missing_origin_are_403(
     client: TestClient,
     pair: Any,
-    db_path: Path,
+    database: str,
     origin: str | None,
     method: str,
     path: str,
@@ -448,10 +443,10 @@ def test_cookie_writes_from_a_foreign_or_missing_origin_are_403(
         body = {"device_id": ada.device_id, "cursor": None, "ops": [_foreign()]}
     client.cookies.set("cardswap_session", ada.token)
     headers = {"Origin": origin} if origin else {}
-    before = _counts(db_path)
+    before = _counts(database)
     response = client.request(method, path, json=body, headers=headers)
     _error(response, 403)
-    assert _counts(db_path) == before
+    assert _counts(database) == before
     same_origin = client.request(method, path, json=body, headers={"Origin": BASE_URL})
     client.cookies.clear()
     assert same_origin.status_code in (200, 201, 204), same_origin.text
@@ -470,7 +465,7 @@ def test_cookie_writes_from_a_foreign_or_missing_origin_are_403(
 def test_admin_cookie_writes_from_a_foreign_origin_are_403(
     client: TestClient,
     event: dict[str, Any],
-    db_path: Path,
+    database: str,
     origin: str | None,
     method: str,
     path: str,
@@ -478,11 +473,11 @@ def test_admin_cookie_writes_from_a_foreign_origin_are_403(
 ) -> None:
     client.cookies.set("cardswap_admin", Tokens([SECRET]).admin_session())
     headers = {"Origin": origin} if origin else {}
-    before = _counts(db_path)
+    before = _counts(database)
     response = client.request(method, path, headers=headers, **kwargs)
     client.cookies.clear()
     assert response.status_code == 403, response.text[:300]
-    assert _counts(db_path) == before
+    assert _counts(database) == before
 
 
 def test_admin_sign_in_from_a_foreign_origin_is_403(client: TestClient) -> None:
@@ -821,20 +816,20 @@ BIG = 1024 * 1024 + 1
 def test_bodies_over_one_mib_are_413(
     client: TestClient,
     pair: Any,
-    db_path: Path,
+    database: str,
     method: str,
     path: str,
     content_type: str,
 ) -> None:
     ada, _, _ = pair
     auth = ADMIN if "admin" in path else ada.headers
-    before = _counts(db_path)
+    before = _counts(database)
     body = b'{"card": {"fn": "' + b"x" * BIG + b'"}}'
     response = client.request(
         method, path, content=body, headers={**auth, "content-type": content_type}
     )
     _error(response, 413)
-    assert _counts(db_path) == before
+    assert _counts(database) == before
 
 
 def _raw_request(server: LiveServer, head: str, body: bytes) -> bytes:
@@ -875,13 +870,13 @@ def test_a_chunked_body_is_cut_off_once_past_one_mib(live_server: LiveServer) ->
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
 
 
-def test_sync_takes_500_ops_and_refuses_501(client: TestClient, pair: Any, db_path: Path) -> None:
+def test_sync_takes_500_ops_and_refuses_501(client: TestClient, pair: Any, database: str) -> None:
     ada, _, _ = pair
     ops = [_op("contact.delete", contact_id=f"ext:{uuid.uuid4()}") for _ in range(501)]
-    before = _counts(db_path)["ops"]
+    before = _counts(database)["ops"]
     body = {"device_id": ada.device_id, "cursor": None, "ops": ops}
     _error(client.post("/api/sync", json=body, headers=ada.headers), 413)
-    assert _counts(db_path)["ops"] == before
+    assert _counts(database)["ops"] == before
     result = sync(client, ada, ops[:500])
     assert len(result["rejected"]) == 500  # each judged (unknown contacts), none dropped
 
@@ -905,14 +900,14 @@ CARD_LIMITS = [
 
 @pytest.mark.parametrize("card,field", CARD_LIMITS)
 def test_card_field_limits_are_422_and_change_nothing(
-    client: TestClient, pair: Any, db_path: Path, card: dict[str, Any], field: str
+    client: TestClient, pair: Any, database: str, card: dict[str, Any], field: str
 ) -> None:
     ada, _, _ = pair
-    before = _counts(db_path)
+    before = _counts(database)
     response = client.put("/api/me/card", json={"card": card}, headers=ada.headers)
     _error(response, 422)
     assert response.json()["error"]["field"] == field
-    assert _counts(db_path) == before
+    assert _counts(database) == before
 
 
 def test_card_fields_at_their_limits_are_accepted(client: TestClient, pair: Any) -> None:
@@ -956,16 +951,16 @@ OP_LIMITS = [
 
 @pytest.mark.parametrize("name,make", OP_LIMITS, ids=[n for n, _ in OP_LIMITS])
 def test_op_field_limits_reject_the_op_and_change_nothing(
-    client: TestClient, pair: Any, db_path: Path, name: str, make: Callable[[str], Any]
+    client: TestClient, pair: Any, database: str, name: str, make: Callable[[str], Any]
 ) -> None:
     ada, grace, _ = pair
     contact = f"att:{grace.id}"
-    before = _counts(db_path)["contacts"]
+    before = _counts(database)["contacts"]
     fine = _op("contact.update", contact_id=contact, set={"starred": True})
     result = sync(client, ada, [make(contact), fine])
     assert len(result["rejected"]) == 1 and result["rejected"][0]["code"], result
     assert result["acked"] == [fine["id"]]  # a bad op does not stop the others
-    after = [r for r in _counts(db_path)["contacts"] if r[1] == contact and r[0] == ada.id]
+    after = [r for r in _counts(database)["contacts"] if r[1] == contact and r[0] == ada.id]
     assert len(after) == 1
     untouched = [r for r in before if r[1] == contact and r[0] == ada.id]
     assert after[0][7:11] == untouched[0][7:11]  # notes, tags, follow_up, follow_up_on

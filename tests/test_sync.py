@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
 import pytest
 from starlette.testclient import TestClient
 
@@ -804,15 +805,25 @@ def test_cookie_session_works_from_our_origin_only(client, register):
         client.cookies.clear()
 
 
-def test_a_crash_mid_request_leaves_nothing_half_applied(client, register):
+def test_a_crash_mid_request_leaves_nothing_half_applied(client, register, engine):
     ada, bob = register("Ada Lovelace"), register("Bob Babbage")
     good, doomed = exchange(bob), update(f"att:{bob.id}", 1, notes="never")
     # A real failure inside the transaction: the database refuses to log the second op.
-    db(client).read().execute(
-        f"CREATE TRIGGER boom BEFORE INSERT ON ops WHEN NEW.id = '{doomed['id']}'"
-        " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
-    )
-    with pytest.raises(sqlite3.IntegrityError):
+    if engine == "sqlite":
+        db(client).read().execute(
+            f"CREATE TRIGGER boom BEFORE INSERT ON ops WHEN NEW.id = '{doomed['id']}'"
+            " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+        )
+        failure: type[Exception] = sqlite3.IntegrityError
+    else:
+        db(client).read().execute(
+            "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            f" IF NEW.id = '{doomed['id']}' THEN RAISE EXCEPTION 'disk on fire'; END IF;"
+            " RETURN NEW; END $$; CREATE TRIGGER boom BEFORE INSERT ON ops"
+            " FOR EACH ROW EXECUTE FUNCTION boom()"
+        )
+        failure = psycopg.errors.RaiseException
+    with pytest.raises(failure):
         client.post(
             "/api/sync",
             json={"device_id": ada.device_id, "cursor": None, "ops": [good, doomed]},
@@ -821,7 +832,7 @@ def test_a_crash_mid_request_leaves_nothing_half_applied(client, register):
     store = db(client).read()
     assert store.execute("SELECT count(*) FROM contacts").fetchone()[0] == 0
     assert store.execute("SELECT count(*) FROM ops").fetchone()[0] == 0
-    db(client).read().execute("DROP TRIGGER boom")
+    db(client).read().execute("DROP TRIGGER boom" + ("" if engine == "sqlite" else " ON ops"))
     assert sync(client, ada, [good])["acked"] == [good["id"]]
 
 

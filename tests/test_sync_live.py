@@ -3,7 +3,6 @@ concurrent retries and a server restart between sends keep every swap exactly on
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -13,6 +12,7 @@ import httpx2
 import pytest
 
 from tests.conftest import ADMIN, LiveServer
+from tests.server_state import read_rows
 
 pytestmark = pytest.mark.slow
 
@@ -127,6 +127,6 @@ def test_concurrent_retries_of_one_batch_apply_it_once(live_server, people):
     with httpx2.Client(base_url=live_server.url, timeout=10) as http:
         theirs = _sync(http, bob, [])["changes"]
         assert [c["methods"] for c in theirs] == [["reciprocal"]]
-    with sqlite3.connect(live_server.db_path) as db:  # the op log (and so the stats) has it once
-        logged = db.execute("SELECT result FROM ops WHERE id = ?", [ops[0]["id"]]).fetchall()
+    # the op log (and so the stats) has it once
+    logged = read_rows(live_server.database, "SELECT result FROM ops WHERE id = ?", [ops[0]["id"]])
     assert logged == [("applied",)]

@@ -24,12 +24,9 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
-import tempfile
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, settings
@@ -49,6 +46,8 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.vcard import parse_foreign
 from tests.conftest import ADMIN, BASE_URL, make_settings
+from tests.pg import temporary_database
+from tests.server_state import read_rows
 from tests.sync_model import SKEW, Model, comparable, parse, utc
 
 SOAK = os.environ.get("CARDSWAP_SOAK") == "1"
@@ -103,11 +102,12 @@ class Attendee:
 
 class SyncMachine(RuleBasedStateMachine):
     ops = Bundle("ops")
+    engine = "sqlite"
 
     def __init__(self) -> None:
         super().__init__()
-        self.tmp = tempfile.TemporaryDirectory()
-        self.db = Path(self.tmp.name) / "sm.db"
+        self.database = temporary_database(self.engine)
+        self.db = self.database.__enter__()
         app = create_app(make_settings(self.db, sync_rate_per_minute=1_000_000))
         self.client = TestClient(app, base_url=BASE_URL)
         self.client.__enter__()
@@ -145,7 +145,7 @@ class SyncMachine(RuleBasedStateMachine):
                 self._quiesce()
         finally:
             self.client.__exit__(None, None, None)
-            self.tmp.cleanup()
+            self.database.__exit__(None, None, None)
 
     # -- helpers -------------------------------------------------------------------------------
     def _device(self, i: int) -> Device:
@@ -237,11 +237,7 @@ class SyncMachine(RuleBasedStateMachine):
         return {cid: comparable(c) for cid, c in device.replica.items()}
 
     def _sql(self, sql: str, args: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
-        try:
-            return conn.execute(sql, args or []).fetchall()
-        finally:
-            conn.close()
+        return read_rows(self.db, sql, args)
 
     def _server(self, owner: str) -> dict[str, dict[str, Any]]:
         rows = self._sql(
@@ -507,3 +503,18 @@ SyncMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestSyncStateMachine = SyncMachine.TestCase
+
+
+class SyncMachineOnPostgres(SyncMachine):
+    """The same machine on the PostgreSQL engine (fewer runs: the rules are the same code)."""
+
+    engine = "postgresql"
+
+
+SyncMachineOnPostgres.TestCase.settings = settings(
+    max_examples=200 if SOAK else 25,
+    stateful_step_count=80 if SOAK else 50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestSyncStateMachineOnPostgres = SyncMachineOnPostgres.TestCase

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,10 +116,15 @@ class Conn:
     async def request(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
     ) -> tuple[int, bytes]:
-        """(status, body bytes); reconnects once if the server closed the idle connection."""
-        data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        """(status, body bytes); reconnects once if the server closed the idle connection.
+        `body` is sent as JSON, or as it is when it is bytes (say XML: give its Content-Type)."""
+        raw_body = isinstance(body, bytes)
+        if raw_body:
+            data = body
+        else:
+            data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
         head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(data)}"]
-        if body is not None:
+        if body is not None and not raw_body:
             head.append("Content-Type: application/json")
         head += [f"{k}: {v}" for k, v in (headers or {}).items()]
         raw = ("\r\n".join(head) + "\r\n\r\n").encode() + data
@@ -170,16 +175,21 @@ class Conn:
 
 
 async def pool_map(
-    port: int, items: list[Any], worker: Callable[[Conn, Any], Any], concurrency: int
+    port: int | Sequence[int],
+    items: list[Any],
+    worker: Callable[[Conn, Any], Any],
+    concurrency: int,
 ) -> list[Any]:
-    """Run `await worker(conn, item)` for every item over `concurrency` keep-alive connections."""
+    """Run `await worker(conn, item)` for every item over `concurrency` keep-alive connections
+    (spread over the ports of several server processes, as a reverse proxy would)."""
+    ports = [port] if isinstance(port, int) else list(port)
     queue: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
     for pair in enumerate(items):
         queue.put_nowait(pair)
     results: list[Any] = [None] * len(items)
 
-    async def loop() -> None:
-        conn = Conn(port)
+    async def loop(number: int) -> None:
+        conn = Conn(ports[number % len(ports)])
         try:
             while True:
                 try:
@@ -190,7 +200,7 @@ async def pool_map(
         finally:
             await conn.close()
 
-    await asyncio.gather(*(loop() for _ in range(concurrency)))
+    await asyncio.gather(*(loop(n) for n in range(concurrency)))
     return results
 
 
@@ -242,6 +252,9 @@ async def register_many(port: int, event: dict[str, Any], count: int) -> list[At
         device = str(uuid.uuid4())
         body = {"join_code": event["join_code"], "card": card_of(i), "device_id": device}
         status, raw = await conn.request("POST", f"/api/events/{event['slug']}/attendees", body)
+        while status == 429:  # the crowd's budget (12,000 at once, then 200/s): wait as phones do
+            await asyncio.sleep(1)
+            status, raw = await conn.request("POST", f"/api/events/{event['slug']}/attendees", body)
         if status != 201:
             raise HTTPError(f"register: {status} {raw[:200]!r}")
         data = json.loads(raw)

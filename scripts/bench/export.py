@@ -26,7 +26,7 @@ from _common import SECRET, Conn, HTTPError, card_of, median, report, run, servi
 
 from server.attendees import card_json, new_attendee_id
 from server.cards import normalize_card
-from server.storage import Store
+from server.storage.sqlite import SqliteStore as Store
 from server.tokens import Tokens
 
 

@@ -95,7 +95,7 @@ def best_of(runs: int, work: Any) -> float:
 def endpoint_seconds(count: int) -> float:
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(
-            db_path=Path(folder) / "bench.db",
+            db=str(Path(folder) / "bench.db"),
             secret_keys=("bench-secret",),
             admin_token=ADMIN,
             base_url="http://testserver",

@@ -41,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     with temp_dir() as tmp:
         settings = Settings(
-            db_path=tmp / "p.db", secret_keys=(SECRET,), admin_token="x", sync_rate_per_minute=10**9
+            db=str(tmp / "p.db"), secret_keys=(SECRET,), admin_token="x", sync_rate_per_minute=10**9
         )
         app = create_app(settings)
         context = app.state.ctx

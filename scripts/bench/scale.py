@@ -43,7 +43,7 @@ from _common import (
 
 from server.attendees import card_json, new_attendee_id
 from server.cards import normalize_card
-from server.storage import Store
+from server.storage.sqlite import SqliteStore as Store
 from server.tokens import Tokens
 
 PER_PERSON = 20  # contacts per attendee: 2,000,000 / 100,000

@@ -50,7 +50,9 @@ def queues(people: list[Attendee], swaps: int, edits: int) -> list[list[dict[str
     return out
 
 
-async def storm(port: int, people: list[Attendee], outboxes: list[list[dict[str, Any]]]) -> Any:
+async def storm(
+    port: int | list[int], people: list[Attendee], outboxes: list[list[dict[str, Any]]]
+) -> Any:
     latencies: list[float] = []
     errors: list[str] = []
 

@@ -54,11 +54,15 @@ def batches_for(syncer: Attendee, peers: list[Attendee], count: int) -> list[lis
     return out
 
 
-async def ingest(port: int, work: list[tuple[Attendee, list[list[dict[str, Any]]]]]) -> float:
-    """Each device sends its batches in order on its own connection; returns seconds taken."""
+async def ingest(
+    port: int | list[int], work: list[tuple[Attendee, list[list[dict[str, Any]]]]]
+) -> float:
+    """Each device sends its batches in order on its own connection (device i to the i-th of
+    several server processes' ports, round robin); returns seconds taken."""
+    ports = [port] if isinstance(port, int) else port
 
-    async def device(syncer: Attendee, batches: list[list[dict[str, Any]]]) -> None:
-        conn = Conn(port)
+    async def device(number: int, syncer: Attendee, batches: list[list[dict[str, Any]]]) -> None:
+        conn = Conn(ports[number % len(ports)])
         cursor = None
         try:
             for ops in batches:
@@ -74,7 +78,7 @@ async def ingest(port: int, work: list[tuple[Attendee, list[list[dict[str, Any]]
             await conn.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(device(s, b) for s, b in work))
+    await asyncio.gather(*(device(n, s, b) for n, (s, b) in enumerate(work)))
     return time.perf_counter() - started
 
 
@@ -99,13 +103,14 @@ def raw_baseline(
 def _raw_insert(
     rows: list[Any], fresh_db: Path, synchronous: str, contacts: list[Any] | None = None
 ) -> float:
-    """Raw inserts on a connection set up as the server's (server.storage.engine._connect: WAL,
+    """Raw inserts on a connection set up as the server's (server.storage.sqlite._connect: WAL,
     auto-checkpoint off), with `synchronous` FULL (the server's durability) or NORMAL (DESIGN.md
     section 8's baseline). With SQLite's default
     auto-checkpoint the baseline paid a checkpoint inside some COMMITs, which the server does
     on another thread: that made raw SQLite look about 20% slower than it is and flattered the
     ratio (scripts/bench/README.md)."""
-    from server.storage.engine import Store, _connect
+    from server.storage.sqlite import SqliteStore as Store
+    from server.storage.sqlite import _connect
 
     store = Store(fresh_db)
     store.migrate()

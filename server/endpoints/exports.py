@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import unicodedata
-from functools import partial
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +23,7 @@ from server import attendees, contacts, events, photos, vcard, webshell
 from server.errors import InvalidField, NotFound, UnsupportedMediaType
 from server.http import JSON, ctx, media_type, read_body, session
 from server.organizer.public_pages import CARD_NOT_FOUND
+from server.storage.contacts import ContactRow
 from server.tokens import InvalidToken
 
 VCARD_TYPE = "text/vcard; charset=utf-8"
@@ -64,11 +65,11 @@ def _owner(request: Request) -> tuple[str, str]:
     return who.attendee_id, name
 
 
-def _selection(request: Request, owner: str) -> list[dict[str, Any]]:
+def _selection(request: Request, owner: str) -> Iterator[ContactRow]:
     """The owner's contacts, narrowed by `?ids=a,b` and by the list's own filters
     (`follow_up`, `tag`, `starred`, `q`, as `GET /api/contacts`)."""
     filters = contacts.parse_filters(dict(request.query_params))
-    return contacts.list_contacts(ctx(request).store, owner, filters, ids=_ids(request))
+    return contacts.select_rows(ctx(request).store, owner, filters, ids=_ids(request))
 
 
 def _ids(request: Request) -> list[str] | None:
@@ -84,9 +85,8 @@ def _ids(request: Request) -> list[str] | None:
 def contacts_vcf(request: Request) -> Response:
     """GET /api/contacts.vcf[?ids=a,b]: the caller's contacts as one vCard 3.0 file."""
     owner, event_name = _owner(request)
-    text = vcard.export_vcf(
-        ctx(request).store, owner, event_name, partial(_selection, request, owner)
-    )
+    rows = _selection(request, owner)
+    text = vcard.export_vcf(ctx(request).store, owner, event_name, rows, contacts.contact_dict)
     return _download(text, VCARD_TYPE, f"{vcard.file_stem(event_name)} contacts.vcf")
 
 
@@ -94,16 +94,15 @@ def contact_vcf(request: Request) -> Response:
     """GET /api/contacts/{id}.vcf: one of the caller's contacts; 404 for anyone else's."""
     owner, event_name = _owner(request)
     store, contact_id = ctx(request).store, request.path_params["contact_id"]
-    [(contact, text)] = vcard.cached_vcards(
-        store, owner, event_name, lambda: [contacts.get_contact(store, owner, contact_id)]
-    )
+    contact = contacts.contact_dict(row := contacts.get_row(store, owner, contact_id))
+    [(_, text)] = vcard.cached_vcards(store, owner, event_name, [row], lambda _: contact)
     return _download(text, VCARD_TYPE, f"{vcard.file_stem(contact['card']['fn'])}.vcf")
 
 
 def contacts_csv(request: Request) -> Response:
     """GET /api/contacts.csv[?ids=a,b]: Google Contacts CSV."""
     owner, event_name = _owner(request)
-    items = _selection(request, owner)
+    items = map(contacts.contact_dict, _selection(request, owner))
     text = vcard.contacts_csv(items, event_name)
     return _download(text, CSV_TYPE, f"{vcard.file_stem(event_name)} contacts.csv")
 
@@ -111,9 +110,8 @@ def contacts_csv(request: Request) -> Response:
 def contacts_zip(request: Request) -> Response:
     """GET /api/contacts.zip[?ids=a,b]: one .vcf per contact, for Outlook desktop."""
     owner, event_name = _owner(request)
-    data = vcard.export_zip(
-        ctx(request).store, owner, event_name, partial(_selection, request, owner)
-    )
+    rows = _selection(request, owner)
+    data = vcard.export_zip(ctx(request).store, owner, event_name, rows, contacts.contact_dict)
     return _download(data, ZIP_TYPE, f"{vcard.file_stem(event_name)} contacts.zip")
 
 

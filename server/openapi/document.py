@@ -408,6 +408,43 @@ def _paths() -> dict[str, Schema]:
                 security=BEARER,
             )
         },
+        "/api/me/app-passwords": {
+            "post": _op(
+                "A new app password for the phone's own address book (CardDAV); shown once",
+                (201, _json(ref("AppPasswordCreated")), "the password and its set-up links"),
+                (400, 401, 403, 409, 413, 415, 422),
+                body=ref("AppPasswordRequest"),
+                security=BEARER,
+            ),
+            "get": _op(
+                "The attendee's app passwords (never the passwords)",
+                (200, _json(ref("AppPasswordList")), "app passwords, oldest first"),
+                (401,),
+                security=BEARER,
+            ),
+        },
+        "/api/me/app-passwords/{password_id}": {
+            "delete": _op(
+                "Revoke an app password, at once",
+                (204, None, "revoked"),
+                (401, 403, 404),
+                security=BEARER,
+                params=[_path("password_id", {"type": "string", "maxLength": 64})],
+            )
+        },
+        "/api/dav/profiles/{token}.mobileconfig": {
+            "get": _op(
+                "The Apple configuration profile that adds the address book (iPhone, Mac); "
+                "valid once, for 10 minutes after the password was made",
+                (
+                    200,
+                    {"application/x-apple-aspen-config": {"schema": {"type": "string"}}},
+                    "the profile",
+                ),
+                (404,),
+                params=[TOKEN],
+            )
+        },
         "/signin/{token}": {
             "get": {
                 "summary": "Sign a device in (once); sets the session cookie",

@@ -48,6 +48,17 @@ EVENT_FORM: Schema = {
 AT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
 
 
+MAX_LABEL = 60
+# One line with something in it: no control characters, not only spaces (the server strips).
+LINE_PATTERN = r"^[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\s][^\x00-\x1f\x7f]*$"
+APP_PASSWORD_LISTED: Schema = {
+    "id": {"type": "string"},
+    "label": {"type": "string"},
+    "username": {"type": "string", "pattern": "^[a-z0-9-]+$", "description": "plain ASCII, no @"},
+    "created_at": {"type": "string"},
+}
+
+
 def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -397,6 +408,57 @@ def schemas() -> dict[str, Schema]:
             "additionalProperties": False,
             "required": ["share_back"],
             "properties": {"share_back": {"type": "boolean"}},
+        },
+        "AppPasswordRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["label"],
+            "properties": {
+                "label": {
+                    "type": "string",
+                    "maxLength": MAX_LABEL,
+                    "pattern": LINE_PATTERN,
+                    "description": "a name for the phone or app, e.g. iPhone",
+                }
+            },
+        },
+        "AppPasswordCreated": {
+            "type": "object",
+            "description": "The password is in this answer only; the server keeps its hash.",
+            "required": [
+                *APP_PASSWORD_LISTED,
+                "password",
+                "carddav_url",
+                "mobileconfig_url",
+                "davx5_url",
+            ],
+            "properties": {
+                **APP_PASSWORD_LISTED,
+                "password": {"type": "string", "minLength": 20},
+                "carddav_url": {"type": "string", "description": "the CardDAV service root"},
+                "mobileconfig_url": {
+                    "type": "string",
+                    "description": "the Apple profile: valid once, for 10 minutes",
+                },
+                "davx5_url": {"type": "string", "description": "opens DAVx5's login, filled in"},
+            },
+        },
+        "AppPasswordList": {
+            "type": "object",
+            "required": ["app_passwords"],
+            "properties": {
+                "app_passwords": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": [*APP_PASSWORD_LISTED, "last_used_at"],
+                        "properties": {
+                            **APP_PASSWORD_LISTED,
+                            "last_used_at": {"type": ["string", "null"]},
+                        },
+                    },
+                }
+            },
         },
         "DeviceSignin": {
             "type": "object",

@@ -100,30 +100,41 @@ def import_attendees(
     event = get_event(ctx.store, slug)
     parsed = parse_attendee_csv(data, charset)
     expires_at = signin_expiry(event)
-    created = updated = unchanged = 0
-    rows: list[dict[str, Any]] = []
-    with ctx.store.write() as tx:
-        existing = _live_by_email(tx, slug, [r.email for r in parsed.rows])
-        for item in parsed.rows:
-            current = existing.get(item.email)
-            if current is None:
-                rows.append(create_attendee(tx, slug, item.card, email=item.email))
-                created += 1
-                continue
-            # What the attendee set themselves and a CSV has no column for stays theirs.
-            mine = current["card"]
-            card = {**item.card, "socials": mine.get("socials") or [], "photo": mine.get("photo")}
-            if mine.get("pronouns"):
-                card["pronouns"] = mine["pronouns"]
-            if current["card"] != card:
-                rows.append(set_card(tx, current["id"], card))
-                updated += 1
-            else:
-                rows.append(current)
-                unchanged += 1
+    # One transaction, run again whole if a concurrent import of the same email wins the
+    # (event, email) key on PostgreSQL: the second run finds that attendee and updates it.
+    rows, (created, updated, unchanged) = ctx.store.transact(
+        lambda tx: _import_rows(tx, slug, parsed.rows)
+    )
     attendees = [_entry(ctx, row, expires_at) for row in rows]
     emails = [item.email for item in parsed.rows]
     return ImportResult(created, updated, unchanged, attendees, parsed.errors, emails, expires_at)
+
+
+def _import_rows(
+    tx: Tx, slug: str, items: list[Any]
+) -> tuple[list[dict[str, Any]], tuple[int, int, int]]:
+    """Create or update each row's attendee; (rows, (created, updated, unchanged))."""
+    created = updated = unchanged = 0
+    rows: list[dict[str, Any]] = []
+    existing = _live_by_email(tx, slug, [item.email for item in items])
+    for item in items:
+        current = existing.get(item.email)
+        if current is None:
+            rows.append(create_attendee(tx, slug, item.card, email=item.email))
+            created += 1
+            continue
+        # What the attendee set themselves and a CSV has no column for stays theirs.
+        mine = current["card"]
+        card = {**item.card, "socials": mine.get("socials") or [], "photo": mine.get("photo")}
+        if mine.get("pronouns"):
+            card["pronouns"] = mine["pronouns"]
+        if mine != card:
+            rows.append(set_card(tx, current["id"], card))
+            updated += 1
+        else:
+            rows.append(current)
+            unchanged += 1
+    return rows, (created, updated, unchanged)
 
 
 def desk_signin(ctx: AppContext, slug: str, attendee_id: str) -> dict[str, Any]:

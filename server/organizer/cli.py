@@ -22,15 +22,15 @@ from server.events import get_event
 from server.organizer.attendees import import_attendees, import_result_csv
 from server.organizer.stats import event_stats
 from server.settings import Settings
-from server.storage import Store
+from server.storage import open_store
 from server.tokens import Tokens
 
-DB_HELP = "SQLite file (default $CARDSWAP_DB or data/cardswap.db)"
+DB_HELP = "SQLite file or postgresql:// URL (default $CARDSWAP_DB or data/cardswap.db)"
 
 
 def _context(args: argparse.Namespace) -> AppContext:
     settings = Settings.from_env(db_path=args.db, base_url=getattr(args, "base_url", None))
-    store = Store(settings.db_path)
+    store = open_store(settings.db)
     store.migrate()
     return AppContext(settings=settings, store=store, tokens=Tokens(settings.secret_keys))
 

@@ -32,7 +32,7 @@ _cache_lock = threading.Lock()
 def event_stats(store: Store, slug: str) -> dict[str, Any]:
     """`GET /api/admin/events/{slug}/stats`: attendees, active attendees, exchanges by hour."""
     get_event(store, slug)
-    key = (str(store.path), slug)
+    key = (store.name, slug)
     with _cache_lock:
         cached = _cache.get(key)
     if cached and cached[0] > time.monotonic():

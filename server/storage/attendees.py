@@ -68,6 +68,13 @@ def get(source: Store | Tx, attendee_id: str) -> AttendeeRow | None:
     return None if found is None else _row(found)
 
 
+def get_for_change(tx: Tx, attendee_id: str) -> AttendeeRow | None:
+    """`get`, the row locked until the write ends (PostgreSQL; SQLite's one writer is alone)."""
+    sql = f"SELECT {_COLUMNS} FROM attendees WHERE id = ?{tx.for_update}"
+    found = tx.execute(sql, [attendee_id]).fetchone()
+    return None if found is None else _row(found)
+
+
 def insert(tx: Tx, row: AttendeeRow) -> None:
     tx.execute(
         "INSERT INTO attendees (id, event_slug, card, card_version, email, share_back, "
@@ -100,6 +107,7 @@ def delete(tx: Tx, attendee_id: str, now: str, last_card: str | None = None) -> 
     devices go, others' contacts of them are unlinked (keeping the last card; `last_card`, when
     given, is pushed to them first as a change: the card without its photo), their ops keep ids
     but lose payloads. False (nothing changed) when unknown or already deleted."""
+    tx.lock_owners([attendee_id])  # no swap with them is half-way through
     cursor = tx.execute(
         "UPDATE attendees SET card = NULL, email = NULL, deleted_at = ? "
         "WHERE id = ? AND deleted_at IS NULL",

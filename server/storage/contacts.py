@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from server.jsontext import dumps_text
-from server.storage.engine import Store, Tx, chunks, maker, next_seq, reader, rows_as
+from server.storage.engine import Store, Tx, chunks, maker, reader, rows_as
 
 Version = tuple[Any, ...]  # (at, device id, op id) or, for notes, (at, device id, op id, text)
 
@@ -128,10 +128,7 @@ def _encode(row: ContactState, memo: dict[Any, str]) -> list[Any]:
             dumps_text(row.versions)]  # fmt: skip
 
 
-_INSERT = (
-    f"INSERT INTO contacts ({', '.join((*_COLUMNS, 'seq', 'updated_at'))})"
-    f" VALUES ({','.join('?' * (len(_COLUMNS) + 2))})"
-)
+_INSERTED = (*_COLUMNS, "seq", "updated_at")
 _UPDATE = (
     f"UPDATE contacts SET {', '.join(f'{c} = ?' for c in (*_COLUMNS[2:], 'seq', 'updated_at'))}"
     " WHERE owner_id = ? AND contact_id = ?"
@@ -148,24 +145,28 @@ def write_changed(
     ~20% more per row."""
     if not rows:
         return
-    first = next_seq(tx, len(rows))
+    seqs = tx.next_seqs([row.owner_id for row in rows])
     inserts, updates = [], []
     memo: dict[Any, str] = {}  # card texts by object id: valid while `rows` holds the cards
-    for offset, row in enumerate(rows):
-        values = [*_encode(row, memo), first + offset, updated_at]
+    for row, seq in zip(rows, seqs, strict=True):
+        values = [*_encode(row, memo), seq, updated_at]
         if (row.owner_id, row.contact_id) in stored:
             updates.append([*values[2:], row.owner_id, row.contact_id])
         else:
             inserts.append(values)
     if inserts:
-        tx.conn.executemany(_INSERT, inserts)
+        tx.insert_rows("contacts", _INSERTED, inserts)
     if updates:
-        tx.conn.executemany(_UPDATE, updates)
+        tx.executemany(_UPDATE, updates)
 
 
 def push_card(tx: Tx, attendee_id: str, card: str, now: str) -> None:
     """Put an attendee's new card text into every contact live-linked to them, each with a
-    fresh change seq, so the people who hold the card receive it on their next sync."""
+    fresh change seq, so the people who hold the card receive it on their next sync.
+
+    The attendee's own feed is locked first: a swap with them (which locks it too) then either
+    committed before, and its new contact is found here, or waits and copies the new card."""
+    tx.lock_owners([attendee_id])
     linked = [
         (r[0], r[1])
         for r in tx.execute(
@@ -175,11 +176,11 @@ def push_card(tx: Tx, attendee_id: str, card: str, now: str) -> None:
         ).fetchall()
     ]
     if linked:
-        first = next_seq(tx, len(linked))
-        tx.conn.executemany(
+        seqs = tx.next_seqs([owner for owner, _ in linked])
+        tx.executemany(
             "UPDATE contacts SET card = ?, seq = ?, updated_at = ? "
             "WHERE owner_id = ? AND contact_id = ?",
-            [(card, first + i, now, owner, cid) for i, (owner, cid) in enumerate(linked)],
+            [(card, seq, now, owner, cid) for seq, (owner, cid) in zip(seqs, linked, strict=True)],
         )
 
 
@@ -234,3 +235,13 @@ def get_live(store: Store, owner_id: str, contact_id: str) -> ContactRow | None:
         .fetchone()
     )
     return None if row is None else ContactRow._make(row)
+
+
+def last_seq(source: Store | Tx, owner_id: str) -> int:
+    """The owner's latest change seq (0 before any contact): where their feed stands now."""
+    row = (
+        reader(source)
+        .execute("SELECT MAX(seq) FROM contacts WHERE owner_id = ?", [owner_id])
+        .fetchone()
+    )
+    return int(row[0] or 0)

@@ -1,178 +1,128 @@
-"""The SQLite engine: connections, the one writer, the change seq, the checkpointer.
+"""What every engine provides, and the helpers the query modules share.
 
-Every query lives in a module of this package named for its table (attendees.py, contacts.py,
-...); they reach the file through a Store: `store.read()` for a thread's own connection,
-`store.write()` for the single writer's transaction (BEGIN IMMEDIATE ... COMMIT, rolled back
-whole on any error). Code outside server/storage holds a Store or a `Tx` only to hand it back to
-those query functions; it never runs a statement itself.
+Query modules (attendees.py, contacts.py, ...) hold the SQL, written once for both engines: `?`
+placeholders (or `:name` with a dict), standard SQL that SQLite and PostgreSQL read alike
+(`INSERT ... ON CONFLICT`, `RETURNING`), integers 0/1 for booleans, ISO text for times. Where the
+engines must differ (the change seq, row locks, `FOR UPDATE`) the `Tx` of the engine answers.
+
+- `Store` is one database: `read()` for a statement outside any write (it sees the last committed
+  state), `write()` for one transaction (all of it commits or none), `transact(fn)` for a
+  transaction that is run again when the engine reports a conflict with a concurrent one (only
+  PostgreSQL with several processes does), `writer()` for the sync's writes.
+- `Tx` is a write in progress: code outside server/storage only hands it back to the query
+  functions; it never runs a statement itself.
+
+`open_store(db)` picks the engine: a `postgresql://` URL (server.storage.postgres) or a file path
+(server.storage.sqlite, the embedded default).
 """
 
 from __future__ import annotations
 
-import logging
-import sqlite3
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlite_utils import Database
-
-from server.storage.migrations import migrations
-
-# The handle of one write transaction (a job of the group commit, or `Store.write`): callers
-# pass it back to the query functions of this package and never run statements on it.
-Tx = Database
-log = logging.getLogger("cardswap.db")
 T = TypeVar("T")
-# SQLite's own auto-checkpoint runs inside the COMMIT that crosses 1000 WAL pages and fsyncs the
-# database there: every ~10th sync request paid 8-30 ms (scripts/bench/README.md). A thread of
-# the Store checkpoints instead, off the request path, at most this often.
-CHECKPOINT_INTERVAL = 0.25
+Args = Sequence[Any] | dict[str, Any]
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
-    conn.execute("PRAGMA journal_mode=WAL")
-    # FULL: a COMMIT returns only once the WAL is on disk. The sync answers "acked" after its
-    # COMMIT and the phone then forgets those ops, so with NORMAL a power cut (a venue's mini PC
-    # unplugged) could lose swaps every phone believes are stored. Group commit
-    # (server.storage.group_commit) pays that fsync once for all the syncs waiting together.
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
-    conn.execute("PRAGMA wal_autocheckpoint=0")  # the Store's checkpointer thread does it
-    return conn
+class Cursor(Protocol):
+    """What a statement returns on either engine: rows as tuples, and the rows it changed."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
 
-class Store:
-    """One SQLite file: a connection per thread for reads and a lock that makes one writer."""
+class Reader(Protocol):
+    """Something a read runs on: a Store's reads, or an open write (which sees its own changes)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._checkpointer: threading.Thread | None = None
-        self._writer: Database | None = None
-
-    def migrate(self) -> None:
-        """Apply every pending named migration (at start-up)."""
-        with self._write_lock:
-            migrations.apply(self.read())
-
-    def read(self) -> Database:
-        """This thread's connection (autocommit; reads see the last committed state)."""
-        db: Database | None = getattr(self._local, "db", None)
-        if db is None:
-            conn = _connect(self.path)
-            with self._all_lock:
-                self._all.append(conn)
-            db = Database(conn)
-            self._local.db = db
-        return db
-
-    @contextmanager
-    def write(self) -> Iterator[Database]:
-        """The single writer's transaction: all of it commits, or none of it does.
-
-        Every write goes through one connection, whichever thread runs it, so its page cache
-        stays warm from one transaction to the next: SQLite drops a connection's cache when
-        another connection has written since its last transaction."""
-        with self._write_lock:
-            db = self._writer_db()
-            db.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.conn.execute("ROLLBACK")
-                raise
-            else:
-                try:
-                    db.conn.execute("COMMIT")
-                except BaseException:  # e.g. a deferred constraint: the transaction is still open
-                    if db.conn.in_transaction:
-                        db.conn.execute("ROLLBACK")
-                    raise
-                self._after_commit()
-
-    def _after_commit(self) -> None:
-        """Wake the checkpointer (started on the first write, again if it ever died)."""
-        if self._checkpointer is None or not self._checkpointer.is_alive():
-            self._stop.clear()
-            self._checkpointer = threading.Thread(
-                target=self._checkpoint_loop, name="cardswap-checkpoint", daemon=True
-            )
-            self._checkpointer.start()
-        self._wake.set()
-
-    def _checkpoint_loop(self) -> None:
-        """Copy committed WAL pages into the database (PASSIVE: never blocks a reader or the
-        writer), so the WAL is rewound and stays small; the fsyncs happen here, not in COMMIT."""
-        conn = _connect(self.path)
-        try:
-            while not self._stop.is_set():
-                self._wake.wait()
-                self._wake.clear()
-                if self._stop.is_set():
-                    break
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except sqlite3.Error:
-                    log.exception("WAL checkpoint failed; retrying on the next commit")
-                self._stop.wait(CHECKPOINT_INTERVAL)
-        finally:
-            conn.close()
-
-    def _writer_db(self) -> Database:
-        """The writer's own connection (used only under the write lock)."""
-        if self._writer is None:
-            conn = _connect(self.path)
-            with self._all_lock:
-                self._all.append(conn)
-            self._writer = Database(conn)
-        return self._writer
-
-    def next_seq(self, db: Tx, count: int = 1) -> int:
-        """Reserve `count` change sequence numbers inside the current write; returns the first."""
-        return next_seq(db, count)
-
-    def close(self) -> None:
-        """Stop the checkpointer and close every connection this store opened (at shutdown)."""
-        if self._checkpointer is not None:
-            self._stop.set()
-            self._wake.set()
-            self._checkpointer.join(timeout=10)
-            self._checkpointer = None
-        with self._all_lock:
-            for conn in self._all:
-                try:
-                    conn.close()
-                except sqlite3.ProgrammingError:
-                    pass
-            self._all.clear()
-        self._local = threading.local()
-        self._writer = None
+    def execute(self, sql: str, args: Args = (), /) -> Cursor: ...
 
 
-def next_seq(tx: Tx, count: int = 1) -> int:
-    """Reserve `count` change sequence numbers inside the write `tx`; returns the first."""
-    row = tx.execute(
-        "UPDATE counters SET value = value + ? WHERE name = 'change_seq' RETURNING value",
-        [count],
-    ).fetchone()
-    return int(row[0]) - count + 1
+class Tx(Reader, Protocol):
+    """One write transaction of an engine."""
+
+    engine: str  # "sqlite" or "postgresql"
+    for_update: str  # appended to a SELECT whose rows the write will change ("" on SQLite)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> None: ...
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """New rows, values in `columns` order (a duplicate key fails the write): the sync's
+        bulk path, each engine's fastest (executemany on SQLite, COPY on PostgreSQL)."""
+
+    def lock_owners(self, owner_ids: Iterable[str]) -> None:
+        """Serialise this write with every other write of these owners' contacts (their change
+        feeds), locks taken in one fixed order; SQLite's single writer already does."""
+
+    def next_seqs(self, owner_ids: Sequence[str]) -> list[int]:
+        """A fresh change seq for each entry of `owner_ids` (a row of that owner to write), in
+        list order; numbers of one owner rise in the order their writes commit."""
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested part of the write that an exception rolls back alone."""
 
 
-def reader(source: Store | Tx) -> Database:
-    """The connection a read runs on: the store's for this thread, or the open write's own (a
-    read inside a write transaction must see that transaction's changes)."""
-    return source.read() if isinstance(source, Store) else source
+class Writer(Protocol):
+    """Runs the sync's writes: `submit(job)` -> a future of `job(tx)`'s result once committed."""
+
+    def submit(self, run: Callable[[Tx], T], weight: int = 1) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class Store(Protocol):
+    """One database of either engine."""
+
+    engine: str
+    name: str  # the file path or the URL (a cache key; never printed with a password)
+
+    def migrate(self) -> None: ...
+
+    def read(self) -> Reader: ...
+
+    def write(self) -> AbstractContextManager[Tx]: ...
+
+    def transact(self, run: Callable[[Tx], T]) -> T: ...
+
+    def writer(self) -> Writer: ...
+
+    def close(self) -> None: ...
+
+
+def is_postgres_url(db: str | Path) -> bool:
+    return str(db).startswith(("postgresql://", "postgres://"))
+
+
+def open_store(db: str | Path) -> Store:
+    """The store for CARDSWAP_DB: a PostgreSQL URL, or else a SQLite file path."""
+    if is_postgres_url(db):
+        from server.storage.postgres import PgStore
+
+        return PgStore(str(db))
+    from server.storage.sqlite import SqliteStore
+
+    return SqliteStore(Path(db))
+
+
+def reader(source: Store | Tx) -> Reader:
+    """Where a read runs: the store's reads, or the open write's own (a read inside a write
+    transaction must see that transaction's changes)."""
+    return cast(Reader, source) if _is_tx(source) else cast(Store, source).read()
+
+
+def _is_tx(source: object) -> bool:
+    return hasattr(source, "next_seqs")
 
 
 def chunks(items: list[T], size: int = 400) -> list[list[T]]:

@@ -23,16 +23,16 @@ _COLUMNS = "slug, name, starts_on, ends_on, join_code, created_at"
 
 
 def insert(store: Store, row: EventRow) -> bool:
-    """Add the event in a write of its own; False (nothing written) when the slug is taken."""
+    """Add the event in a write of its own; False (nothing written) when the slug is taken (the
+    primary key decides, so two processes creating one slug at once make it once)."""
     with store.write() as db:
-        if db.execute("SELECT 1 FROM events WHERE slug = ?", [row.slug]).fetchone():
-            return False
-        db.execute(
+        cursor = db.execute(
             "INSERT INTO events (slug, name, starts_on, ends_on, join_code, created_at) "
-            "VALUES (:slug, :name, :starts_on, :ends_on, :join_code, :created_at)",
+            "VALUES (:slug, :name, :starts_on, :ends_on, :join_code, :created_at) "
+            "ON CONFLICT (slug) DO NOTHING",
             row._asdict(),
         )
-    return True
+        return cursor.rowcount == 1
 
 
 def update(store: Store, slug: str, change: Callable[[EventRow], EventRow]) -> EventRow | None:
@@ -40,9 +40,11 @@ def update(store: Store, slug: str, change: Callable[[EventRow], EventRow]) -> E
     read-modify-write no other edit can interleave); None when there is no such event. An
     exception from `change` writes nothing."""
     with store.write() as db:
-        current = get(store, slug)
-        if current is None:
+        found = db.execute(f"SELECT {_COLUMNS} FROM events WHERE slug = ?{db.for_update}", [slug])
+        values = found.fetchone()
+        if values is None:
             return None
+        current = EventRow._make(values)
         merged = change(current)
         db.execute(
             "UPDATE events SET name = ?, starts_on = ?, ends_on = ? WHERE slug = ?",

@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from server.storage.engine import Store, Tx
+from server.storage.sqlite import SqliteStore, SqliteTx
 
 T = TypeVar("T")
 MAX_JOBS = 64
@@ -29,15 +29,15 @@ log = logging.getLogger("cardswap.group_commit")
 
 @dataclass
 class _Job:
-    run: Callable[[Tx], Any]
+    run: Callable[[SqliteTx], Any]
     weight: int
     future: Future[Any] = field(default_factory=Future)
 
 
 class GroupCommit:
-    """A writer thread over one Store; `submit` queues a job and returns its future."""
+    """A writer thread over one SQLite store; `submit` queues a job and returns its future."""
 
-    def __init__(self, store: Store, max_jobs: int = MAX_JOBS, max_weight: int = MAX_WEIGHT):
+    def __init__(self, store: SqliteStore, max_jobs: int = MAX_JOBS, max_weight: int = MAX_WEIGHT):
         self.store = store
         self.max_jobs = max_jobs
         self.max_weight = max_weight
@@ -46,7 +46,7 @@ class GroupCommit:
         self._start_lock = threading.Lock()
         self.groups = 0  # transactions committed (tests and logs)
 
-    def submit(self, run: Callable[[Tx], T], weight: int = 1) -> Future[T]:
+    def submit(self, run: Callable[[SqliteTx], T], weight: int = 1) -> Future[T]:
         """Queue `run(db)` to be done inside a shared write transaction."""
         job = _Job(run, max(1, weight))
         self._ensure_thread()
@@ -119,14 +119,11 @@ class GroupCommit:
                 job.future.set_exception(error)
 
 
-def _run_in_savepoint(db: Tx, job: _Job) -> tuple[_Job, Any, BaseException | None]:
+def _run_in_savepoint(db: SqliteTx, job: _Job) -> tuple[_Job, Any, BaseException | None]:
     """One job in a savepoint: its writes stay only if it returns."""
-    db.conn.execute("SAVEPOINT job")
     try:
-        value = job.run(db)
+        with db.savepoint():
+            value = job.run(db)
     except Exception as exc:  # the job's own refusal (or bug): roll back only its writes
-        db.conn.execute("ROLLBACK TO job")
-        db.conn.execute("RELEASE job")
         return job, None, exc
-    db.conn.execute("RELEASE job")
     return job, value, None

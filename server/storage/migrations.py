@@ -7,6 +7,8 @@ schema implied by a first insert.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -126,6 +128,35 @@ def m002_vcard_cache(db: Database) -> None:
 
 
 @migrations()
+def m003_app_passwords(db: Database) -> None:
+    """App passwords for the read-only CardDAV address book (DESIGN.md section 10).
+
+    One DAV user name per attendee (its own table, so two concurrent first passwords cannot give
+    an attendee two names: the primary key decides, and the unique index keeps names apart), and
+    any number of passwords, each stored only as a salted scrypt hash. Revoking deletes the row.
+    """
+    db.executescript(
+        """
+        CREATE TABLE app_password_users (
+            attendee_id TEXT PRIMARY KEY,
+            username TEXT NOT NULL,         -- plain ASCII, no '@' (iOS percent-encodes it)
+            created_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX app_password_users_username ON app_password_users(username);
+        CREATE TABLE app_passwords (
+            id TEXT PRIMARY KEY,
+            attendee_id TEXT NOT NULL,
+            label TEXT NOT NULL,
+            hash TEXT NOT NULL,             -- scrypt$n$r$p$salt$key (server.app_passwords)
+            created_at TEXT NOT NULL,
+            last_used_at TEXT
+        );
+        CREATE INDEX app_passwords_attendee ON app_passwords(attendee_id, created_at);
+        """
+    )
+
+
+@migrations()
 def m004_card_photos(db: Database) -> None:
     """Card photos (DESIGN.md section 11), and every stored card given the new card fields.
 
@@ -138,7 +169,7 @@ def m004_card_photos(db: Database) -> None:
     (the unique index), replaced by an upsert that gives it a new id, so its URLs are versioned.
 
     Cards stored before this migration get `"socials": []` and `"photo": null`, so every card the
-    API returns has the same shape. Independent of m003 (app passwords), whichever runs first.
+    API returns has the same shape. Independent of m003 (app passwords).
     """
     db.executescript(
         """
@@ -153,29 +184,31 @@ def m004_card_photos(db: Database) -> None:
         CREATE UNIQUE INDEX photos_card ON photos(owner_id, card_of);
         """
     )
-    _add_card_fields(db, "attendees", ("id",))
-    _add_card_fields(db, "contacts", ("owner_id", "contact_id"))
+    add_card_fields(db.execute, "attendees", ("id",))
+    add_card_fields(db.execute, "contacts", ("owner_id", "contact_id"))
 
 
-def _add_card_fields(db: Database, table: str, keys: tuple[str, ...]) -> None:
+def add_card_fields(
+    execute: Callable[[str, list[Any]], Any], table: str, keys: tuple[str, ...]
+) -> None:
     """`socials` and `photo` added to each stored card of `table`, a page at a time in key order
-    (keyset pages: no OFFSET rescans, no rowid, the same SQL on both engines)."""
+    (keyset pages: no OFFSET rescans, no rowid). `execute(sql, args)` runs a statement written
+    with `?` placeholders on the migrating connection (either engine's)."""
     columns = ", ".join(keys)
     after = " OR ".join(
         "(" + " AND ".join([*(f"{k} = ?" for k in keys[:i]), f"{keys[i]} > ?"]) + ")"
         for i in range(len(keys))
     )
-    last: list[str] | None = None
+    update = f"UPDATE {table} SET card = ? WHERE " + " AND ".join(f"{k} = ?" for k in keys)
+    last: list[Any] | None = None
     while True:
         where = "card IS NOT NULL" + (f" AND ({after})" if last else "")
-        args: list[str] = []
+        args: list[Any] = []
         if last:
             for i in range(len(keys)):
                 args += [*last[:i], last[i]]
-        rows = db.execute(
-            f"SELECT {columns}, card FROM {table} WHERE {where} ORDER BY {columns} LIMIT 1000",
-            args,
-        ).fetchall()
+        sql = f"SELECT {columns}, card FROM {table} WHERE {where} ORDER BY {columns} LIMIT 1000"
+        rows = execute(sql, args).fetchall()
         if not rows:
             return
         for *key, text in rows:
@@ -183,8 +216,6 @@ def _add_card_fields(db: Database, table: str, keys: tuple[str, ...]) -> None:
             if isinstance(card, dict) and "photo" not in card:
                 card.setdefault("socials", [])
                 card["photo"] = None
-                db.execute(
-                    f"UPDATE {table} SET card = ? WHERE " + " AND ".join(f"{k} = ?" for k in keys),
-                    [json.dumps(card, ensure_ascii=False, separators=(",", ":")), *key],
-                )
+                new = json.dumps(card, ensure_ascii=False, separators=(",", ":"))
+                execute(update, [new, *key])
         last = list(rows[-1][: len(keys)])

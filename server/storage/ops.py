@@ -53,8 +53,4 @@ def results(tx: Tx, ids: list[str]) -> dict[str, OpResult]:
 
 
 def append(tx: Tx, rows: list[OpLogRow]) -> None:
-    tx.conn.executemany(
-        "INSERT INTO ops (id, attendee_id, event_slug, device_id, type, payload, client_at, at,"
-        " received_at, result, code, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        rows,
-    )
+    tx.insert_rows("ops", OpLogRow._fields, rows)

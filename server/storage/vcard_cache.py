@@ -11,13 +11,6 @@ from typing import NamedTuple
 from server.storage.engine import Store
 
 
-class Cached(NamedTuple):
-    """The owner's live contacts: each one's seq, and the texts still valid for them."""
-
-    seqs: dict[str, int]  # contact id -> its current seq
-    texts: dict[str, str]  # contact id -> text written from that seq (this event name, format)
-
-
 class CacheEntry(NamedTuple):
     """A text to keep (fields in the order the statement binds them)."""
 
@@ -29,29 +22,25 @@ class CacheEntry(NamedTuple):
     seq: int  # the contact's seq the text was written from
 
 
-def cached(store: Store, owner_id: str, event_name: str, fmt: int) -> Cached:
-    """Every live contact of the owner with the text cached for this event name and format,
-    when it was written from the contact's current seq."""
+def texts(store: Store, owner_id: str, event_name: str, fmt: int) -> dict[str, tuple[int, str]]:
+    """contact id -> (the seq it was written from, text) of the owner's texts for this event
+    name and format; the caller uses one only while its contact still has that seq."""
     rows = store.read().execute(
-        "SELECT c.contact_id, c.seq, v.seq, v.text FROM contacts c LEFT JOIN vcard_cache v"
-        " ON v.owner_id = c.owner_id AND v.contact_id = c.contact_id AND v.event_name = ?"
-        " AND v.fmt = ? WHERE c.owner_id = ? AND c.deleted = 0",
-        [event_name, fmt, owner_id],
+        "SELECT contact_id, seq, text FROM vcard_cache"
+        " WHERE owner_id = ? AND event_name = ? AND fmt = ?",
+        [owner_id, event_name, fmt],
     )
-    found = Cached({}, {})
-    for contact_id, seq, cached_seq, text in rows:
-        found.seqs[contact_id] = seq
-        if cached_seq == seq:
-            found.texts[contact_id] = text
-    return found
+    return {contact_id: (seq, text) for contact_id, seq, text in rows}
 
 
 def keep(store: Store, entries: list[CacheEntry]) -> None:
     """Store the texts in one write, each only while its contact still has that seq."""
     with store.write() as db:
-        db.conn.executemany(
-            "INSERT OR REPLACE INTO vcard_cache (owner_id, contact_id, seq, event_name, fmt,"
-            " text) SELECT c.owner_id, c.contact_id, c.seq, ?, ?, ? FROM contacts c"
-            " WHERE c.owner_id = ? AND c.contact_id = ? AND c.seq = ?",
+        db.executemany(
+            "INSERT INTO vcard_cache (owner_id, contact_id, seq, event_name, fmt, text)"
+            " SELECT c.owner_id, c.contact_id, c.seq, ?, ?, ? FROM contacts c"
+            " WHERE c.owner_id = ? AND c.contact_id = ? AND c.seq = ?"
+            " ON CONFLICT (owner_id, contact_id) DO UPDATE SET seq = excluded.seq,"
+            " event_name = excluded.event_name, fmt = excluded.fmt, text = excluded.text",
             entries,
         )

@@ -221,6 +221,10 @@ def prepare_sync(context: AppContext, attendee_id: str, request: SyncRequest) ->
 def write_sync(store: Store, prepared: PreparedSync, tx: Tx) -> WrittenSync:
     """Phase 2, inside a write transaction: ops applied, rows written, the feed page read."""
     attendee_id, device_id = prepared.attendee_id, prepared.request.device_id
+    # Every feed this sync may write (mine, and the other side of each swap) is locked before
+    # any row is read: on PostgreSQL no other process then changes them until this commits.
+    others = {op.other_id for op in prepared.ops if op.other_id and op.error is None}
+    tx.lock_owners({attendee_id, *others})
     batch = Batch(tx, _owner(tx, attendee_id), device_id)
     devices.touch(tx, attendee_id, device_id, prepared.now_iso)
     outcome = apply_ops(batch, prepared.ops, prepared.now_iso)
@@ -248,6 +252,5 @@ def run_sync(context: AppContext, attendee_id: str, request: SyncRequest) -> dic
     """The whole `POST /api/sync` in one transaction of its own (the endpoint shares one with
     the other syncs waiting: server.storage.group_commit)."""
     prepared = prepare_sync(context, attendee_id, request)
-    with context.store.write() as tx:
-        written = write_sync(context.store, prepared, tx)
+    written = context.store.transact(lambda tx: write_sync(context.store, prepared, tx))
     return answer(context.tokens, prepared, written)

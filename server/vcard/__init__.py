@@ -26,6 +26,7 @@ from server.cards import (
 from server.errors import InvalidField
 from server.storage import Store
 from server.storage import photos as stored_photos
+from server.storage.contacts import ContactRow
 from server.vcard import csv_export, writer
 from server.vcard.mecard import parse_mecard
 from server.vcard.reader import ParsedCard, VCardError, read_vcards
@@ -108,17 +109,30 @@ def contacts_zip(
 
 
 def export_vcf(
-    store: Store, owner_id: str, event_name: str, load: Callable[[], list[dict[str, Any]]]
+    store: Store,
+    owner_id: str,
+    event_name: str,
+    rows: Iterable[ContactRow],
+    contact_of: Callable[[ContactRow], dict[str, Any]],
 ) -> str:
-    """contacts_vcf of the owner's contacts `load` returns, unchanged ones from the cache."""
-    return "".join(text for _, text in writer.cached_vcards(store, owner_id, event_name, load))
+    """contacts_vcf of the owner's contact `rows`, unchanged ones from the cache."""
+    return "".join(
+        text for _, text in writer.cached_vcards(store, owner_id, event_name, rows, contact_of)
+    )
 
 
 def export_zip(
-    store: Store, owner_id: str, event_name: str, load: Callable[[], list[dict[str, Any]]]
+    store: Store,
+    owner_id: str,
+    event_name: str,
+    rows: Iterable[ContactRow],
+    contact_of: Callable[[ContactRow], dict[str, Any]],
 ) -> bytes:
-    """contacts_zip of the owner's contacts `load` returns, unchanged ones from the cache."""
-    return _zip(writer.cached_vcards(store, owner_id, event_name, load))
+    """contacts_zip of the owner's contact `rows`, unchanged ones from the cache."""
+    return _zip(
+        (contact_of(row), text)
+        for row, text in writer.cached_vcards(store, owner_id, event_name, rows, contact_of)
+    )
 
 
 def _zip(items: Iterable[tuple[dict[str, Any], str]]) -> bytes:

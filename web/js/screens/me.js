@@ -2,6 +2,7 @@
 import { field, fmtTime, h, qrCanvas, toast } from '../dom.js';
 import { api } from '../api.js';
 import { allProblems, getMeta, setMeta } from '../db.js';
+import { addressBookSection } from '../addressbook.js';
 import { installSlot } from '../install.js';
 import { parseVcard } from '../parse.js';
 import * as session from '../session.js';
@@ -376,6 +377,7 @@ export async function settings(ctx) {
       'Show a sign-in code',
     ),
     signinBox,
+    addressBookSection(),
     h('h2', {}, 'Export'),
     h(
       'p',
