@@ -28,6 +28,7 @@ from server.errors import InvalidField
 from server.storage import open_store
 from tests import images
 from tests.conftest import ADMIN, Attendee
+from tests.server_state import read_rows
 from tests.test_photos import put_photo, swap, sync
 from tests.test_vcard_export import ical_js
 
@@ -191,7 +192,7 @@ def test_an_imported_cards_photo_is_kept_through_sync_and_export(
 
 
 def test_a_foreign_card_without_a_photo_replaces_one_with_a_photo(
-    client: TestClient, register: Callable[..., Attendee], db_path: Path
+    client: TestClient, register: Callable[..., Attendee], database: str
 ) -> None:
     ada = register("Ada Lovelace")
     cid = f"ext:{uuid.uuid4()}"
@@ -206,13 +207,11 @@ def test_a_foreign_card_without_a_photo_replaces_one_with_a_photo(
         for text, at in ((with_photo, "2026-05-01T10:00:00Z"), (without, "2026-05-01T11:00:00Z"))
     ]  # fmt: skip
     first = sync(client, ada, ops[:1])["changes"][0]["card"]["photo"]
-    with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT card_of FROM photos").fetchall() == [(cid,)]
+    assert read_rows(database, "SELECT card_of FROM photos") == [(cid,)]
     last = sync(client, ada, ops[1:])["changes"][0]["card"]
     assert last["fn"] == "Jo Again" and last["photo"] is None
     assert client.get(first["small"]).status_code == 404
-    with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT count(*) FROM photos").fetchone() == (0,)
+    assert read_rows(database, "SELECT count(*) FROM photos") == [(0,)]
 
 
 def test_a_broken_photo_costs_the_photo_not_the_card(
@@ -388,3 +387,42 @@ def test_every_photo_in_the_vcard_corpus_is_kept_when_pillow_reads_it_whole() ->
             small = Image.open(io.BytesIO(encoded.small))
             assert small.format == "JPEG" and small.width == small.height <= 128, path.name
     assert kept >= 12 and refused <= 2, (kept, refused)  # Apple, Android, Outlook, Lotus, ...
+
+
+def test_postgresql_migration_gives_old_cards_the_new_fields(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import psycopg
+
+    from server.storage import pg_migrations
+    from tests import pg
+
+    schema, url = pg.create_schema()
+    old = {"fn": "Ada", "emails": [], "phones": [], "urls": []}
+    try:
+        with psycopg.connect(url) as conn:
+            every = pg_migrations.MIGRATIONS
+            monkeypatch.setattr(pg_migrations, "MIGRATIONS", every[:3])  # as m003 left it
+            assert pg_migrations.apply_migrations(conn)[-1] == "m003_app_passwords"
+            with conn.transaction():
+                conn.execute("INSERT INTO events VALUES ('e', 'E', NULL, NULL, 'CODE', 'now')")
+                for n in range(1500):
+                    conn.execute(
+                        "INSERT INTO attendees (id, event_slug, card, created_at)"
+                        " VALUES (%s, 'e', %s, 'now')",
+                        [f"a{n:05}", json.dumps(old)],
+                    )
+                conn.execute(
+                    "INSERT INTO contacts (owner_id, contact_id, card, seq, updated_at)"
+                    " VALUES ('a00000', 'att:a00001', %s, 1, 'now')",
+                    [json.dumps(old)],
+                )
+            monkeypatch.setattr(pg_migrations, "MIGRATIONS", every)
+            assert pg_migrations.apply_migrations(conn) == ["m004_card_photos"]
+            cards = [json.loads(c) for (c,) in conn.execute("SELECT card FROM attendees")]
+            cards += [json.loads(c) for (c,) in conn.execute("SELECT card FROM contacts")]
+            assert conn.execute("SELECT count(*) FROM photos").fetchone() == (0,)
+    finally:
+        pg.drop_schema(schema)
+    assert len(cards) == 1501
+    assert all(c == {**old, "socials": [], "photo": None} for c in cards)

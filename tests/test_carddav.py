@@ -8,12 +8,15 @@ tests/test_carddav_clients.py replays real clients' requests against a live serv
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import vobject
+from PIL import Image
 from starlette.testclient import TestClient
 
 from server.app import create_app
@@ -38,6 +41,8 @@ from tests.carddav_helpers import (
     update,
 )
 from tests.conftest import ADMIN, make_settings
+
+JPEG = {"Content-Type": "image/jpeg"}
 
 BASE = "https://cards.example"
 XML = {"Content-Type": "text/xml; charset=utf-8"}
@@ -264,6 +269,24 @@ def test_members_are_the_very_bytes_of_the_vcf_export(book: Book) -> None:
         assert got.content == text.encode("utf-8")
         assert got.headers["etag"] == hrefs[href]
     assert any("Jane Doe & <Co>" in t for t in texts.values())
+
+
+def test_a_new_photo_reaches_the_address_book_with_its_bytes(book: Book) -> None:
+    """The photo Bob sets (DESIGN.md section 11) arrives as any card change does: a changed
+    member, PHOTO;ENCODING=b;TYPE=JPEG of the stored 128 px JPEG."""
+    before = book.members()
+    _, token = book.sync()
+    out = io.BytesIO()
+    Image.effect_noise((400, 300), 30).convert("RGB").save(out, "JPEG")
+    put = book.http.put(
+        "/api/me/photo", content=out.getvalue(), headers={**book.bob.headers, **JPEG}
+    )
+    small = book.http.get(put.json()["attendee"]["card"]["photo"]["small"]).content
+    changed, _ = book.sync(token)
+    (href,) = [r.href for r in changed]
+    assert book.members()[href] != before[href]  # a new ETag: clients fetch it again
+    (card,) = vobject.readComponents(book.http.get(href, headers=book.auth).text)
+    assert card.fn.value == "Bob Byte" and card.photo.value == small
 
 
 def test_multiget_answers_an_unknown_href_with_404(book: Book) -> None:

@@ -19,7 +19,7 @@ from server.app import create_app
 from server.cli import main
 from server.storage import open_store
 from server.storage.copy import digest
-from tests import pg
+from tests import images, pg
 from tests.conftest import ADMIN, BASE_URL, make_settings
 
 
@@ -74,6 +74,12 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row_and_every_cursor(
             "/api/admin/events", json={"slug": "ev", "name": "Ev"}, headers=ADMIN
         ).json()
         ada, bob, cy, gone = (_join(client, event, n) for n in ("Ada", "Bob", "Cy", "Gone"))
+        photo = client.put(
+            "/api/me/photo",
+            content=images.small_jpeg(),
+            headers={**ada["headers"], "Content-Type": "image/jpeg"},
+        ).json()["attendee"]["card"]["photo"]
+        photo_bytes = {size: client.get(url).content for size, url in photo.items()}
         _sync(client, ada, [_swap(bob["token"], "robots"), _swap(gone["token"])])
         _sync(client, ada, [{"id": str(uuid.uuid4()), "type": "exchange", "card_token": "forged"}])
         cursor = _sync(client, bob, [_swap(cy["token"], "tea")])["cursor"]
@@ -83,6 +89,7 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row_and_every_cursor(
     original = _digest(str(source))
     # gone's own contact went with their data; their tombstone and ada's contact of them stay
     assert original.counts["contacts"] == 5 and original.counts["used_nonces"] == 1
+    assert original.counts["photos"] == 1
 
     assert main(["db", "copy", str(source), pg_url]) == 0
     back = tmp_path / "back.db"
@@ -93,6 +100,7 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row_and_every_cursor(
 
     for copy in (pg_url, str(back)):  # bob's phone, moved to the copy, picks up where it was
         with TestClient(create_app(make_settings(copy)), base_url=BASE_URL) as client:
+            assert {size: client.get(url).content for size, url in photo.items()} == photo_bytes
             assert _sync(client, bob, [], cursor)["changes"] == []
             edit = {
                 "id": str(uuid.uuid4()),

@@ -6,7 +6,6 @@ my data deleting my photo."""
 from __future__ import annotations
 
 import io
-import sqlite3
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ from server.app import create_app
 from server.photos import MAX_PIXELS
 from tests import images
 from tests.conftest import ADMIN, BASE_URL, Attendee, make_settings
+from tests.server_state import read_rows
 
 JPEG = {"Content-Type": "image/jpeg"}
 
@@ -34,12 +34,12 @@ def me(client: TestClient, who: Attendee) -> dict[str, Any]:
     return dict(response.json())
 
 
-def photo_rows(db_path: Path) -> list[tuple[Any, ...]]:
-    """Every stored photo row (read from the SQLite file, not through the API)."""
-    with sqlite3.connect(db_path) as db:
-        return db.execute(
-            "SELECT id, owner_id, card_of, length(small), length(large) FROM photos ORDER BY id"
-        ).fetchall()
+def photo_rows(database: str) -> list[tuple[Any, ...]]:
+    """Every stored photo row (read from the database, not through the API)."""
+    return read_rows(
+        database,
+        "SELECT id, owner_id, card_of, length(small), length(large) FROM photos ORDER BY id",
+    )
 
 
 def fetch_image(client: TestClient, url: str) -> tuple[bytes, Image.Image]:
@@ -142,7 +142,7 @@ def test_a_small_picture_is_not_enlarged(
 
 # -- versioned, immutable URLs ------------------------------------------------------------------
 def test_photo_urls_are_versioned_and_cacheable_for_ever(
-    client: TestClient, register: Callable[..., Attendee], db_path: Path
+    client: TestClient, register: Callable[..., Attendee], database: str
 ) -> None:
     ada = register("Ada Lovelace")
     first = put_photo(client, ada, images.webp(), "image/webp").json()
@@ -157,14 +157,14 @@ def test_photo_urls_are_versioned_and_cacheable_for_ever(
     for url in old.values():
         gone = client.get(url)
         assert gone.status_code == 404 and gone.json()["error"]["code"] == "photo_not_found"
-    assert len(photo_rows(db_path)) == 1  # the card's one photo, replaced
+    assert len(photo_rows(database)) == 1  # the card's one photo, replaced
     assert second["card_url"] != first["card_url"]  # a new card version, like any card change
     assert client.get("/photos/nosuchphoto1/small.jpg").status_code == 404
     assert client.get(new["small"].replace("small", "medium")).status_code == 404
 
 
 def test_deleting_the_photo(
-    client: TestClient, register: Callable[..., Attendee], db_path: Path
+    client: TestClient, register: Callable[..., Attendee], database: str
 ) -> None:
     ada = register("Ada Lovelace")
     before = me(client, ada)
@@ -175,7 +175,7 @@ def test_deleting_the_photo(
     assert response.status_code == 200
     assert response.json()["attendee"]["card"]["photo"] is None
     assert client.get(photo["large"]).status_code == 404
-    assert photo_rows(db_path) == []
+    assert photo_rows(database) == []
 
 
 def test_a_card_edit_keeps_the_photo_it_does_not_mention(
@@ -214,7 +214,7 @@ BAD_UPLOADS = [
 def test_bad_uploads_are_refused_with_the_error_shape_and_change_nothing(
     client: TestClient,
     register: Callable[..., Attendee],
-    db_path: Path,
+    database: str,
     name: str,
     data: bytes,
     media: str,
@@ -223,13 +223,13 @@ def test_bad_uploads_are_refused_with_the_error_shape_and_change_nothing(
 ) -> None:
     ada = register("Ada Lovelace")
     put_photo(client, ada, images.small_jpeg())
-    before, rows = me(client, ada), photo_rows(db_path)
+    before, rows = me(client, ada), photo_rows(database)
     response = put_photo(client, ada, data, media)
     assert response.status_code == status, (name, response.text)
     assert response.headers["content-type"] == "application/json; charset=utf-8"
     error = response.json()["error"]
     assert error["code"] == code and error["message"], name
-    assert me(client, ada) == before and photo_rows(db_path) == rows, name
+    assert me(client, ada) == before and photo_rows(database) == rows, name
 
 
 def test_the_pixel_cap_is_pillows_guard_at_our_limit() -> None:
@@ -238,7 +238,7 @@ def test_the_pixel_cap_is_pillows_guard_at_our_limit() -> None:
 
 
 def test_a_photo_needs_a_session_and_a_same_origin_cookie(
-    client: TestClient, register: Callable[..., Attendee], db_path: Path
+    client: TestClient, register: Callable[..., Attendee], database: str
 ) -> None:
     ada = register("Ada Lovelace")
     response = client.put("/api/me/photo", content=images.small_jpeg(), headers=JPEG)
@@ -259,13 +259,13 @@ def test_a_photo_needs_a_session_and_a_same_origin_cookie(
         assert own.status_code == 200
     finally:
         client.cookies.clear()
-    assert len(photo_rows(db_path)) == 1
+    assert len(photo_rows(database)) == 1
 
 
 def test_no_one_can_show_someone_elses_photo(
     client: TestClient,
     register: Callable[..., Attendee],
-    db_path: Path,
+    database: str,
     event: dict[str, Any],
 ) -> None:
     ada, bob = register("Ada Lovelace"), register("Bob Byte")
@@ -293,7 +293,7 @@ def test_no_one_can_show_someone_elses_photo(
                "device_id": str(uuid.uuid4())}  # fmt: skip
     refused = client.post(f"/api/events/{event['slug']}/attendees", json=joining)
     assert refused.status_code == 422 and refused.json()["error"]["field"] == "card.photo"
-    assert [r[1:3] for r in photo_rows(db_path)] == [(bob.id, "")]  # Bob's own, nothing else
+    assert [r[1:3] for r in photo_rows(database)] == [(bob.id, "")]  # Bob's own, nothing else
 
 
 # -- a photo change reaches every holder; deleting my data deletes my photo -----------------------
@@ -312,14 +312,14 @@ def test_a_new_photo_reaches_the_cards_holders_and_so_does_its_removal(
 
 
 def test_deleting_my_data_deletes_my_photo_and_holders_learn_it_is_gone(
-    client: TestClient, register: Callable[..., Attendee], db_path: Path
+    client: TestClient, register: Callable[..., Attendee], database: str
 ) -> None:
     ada, bob = register("Ada Lovelace"), register("Bob Byte")
     swap(client, ada, bob)
     photo = put_photo(client, bob, images.webp(), "image/webp").json()["attendee"]["card"]["photo"]
     assert held_card(client, ada, bob)["photo"] == photo
     assert client.delete("/api/me", headers=bob.headers).status_code == 204
-    assert photo_rows(db_path) == []
+    assert photo_rows(database) == []
     assert client.get(photo["small"]).status_code == 404
     kept = held_card(client, ada, bob)  # the last card, as captured, without the photo
     assert kept["fn"] == "Bob Byte" and kept["photo"] is None
