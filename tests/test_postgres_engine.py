@@ -219,3 +219,33 @@ def test_backup_points_to_pg_dump_on_postgresql(capsys: pytest.CaptureFixture[st
     assert main(["backup", "/tmp/never-written.db", "--db", pg.server_url()]) == 2
     assert "pg_dump" in capsys.readouterr().err
     assert not Path("/tmp/never-written.db").exists()
+
+
+def test_no_free_connection_is_a_503_busy_and_the_pool_recovers() -> None:
+    schema, url = pg.create_schema()
+    store = PgStore(url, size=2)
+    store.pool.timeout = 0.3
+    release = threading.Event()
+    held = threading.Barrier(3)
+
+    def hold() -> None:
+        with store.write():
+            held.wait(10)
+            release.wait(10)
+
+    try:
+        store.migrate()
+        threads = [threading.Thread(target=hold) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        held.wait(10)  # both connections are taken
+        with pytest.raises(Busy):
+            store.read().execute("SELECT 1")
+        release.set()
+        for thread in threads:
+            thread.join()
+        assert store.read().execute("SELECT 1").fetchone() == (1,)
+    finally:
+        release.set()
+        store.close()
+        pg.drop_schema(schema)

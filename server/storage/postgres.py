@@ -39,7 +39,7 @@ from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from server.errors import Busy
 from server.storage.engine import Args, Tx, Writer
@@ -100,6 +100,23 @@ def _run(conn: psycopg.Connection[Any], sql: str, args: Args) -> PgResult:
     return PgResult(rows, cursor.rowcount)
 
 
+@contextmanager
+def _connection(pool: ConnectionPool[Any]) -> Iterator[psycopg.Connection[Any]]:
+    """A pooled connection; 503 (nothing done) when none frees up within the pool's timeout."""
+    try:
+        conn_context = pool.connection()
+        conn = conn_context.__enter__()
+    except PoolTimeout as exc:
+        raise Busy("The server is busy: no database connection is free. Try again.") from exc
+    try:
+        yield conn
+    except BaseException as exc:
+        if not conn_context.__exit__(type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        conn_context.__exit__(None, None, None)
+
+
 class PgReader:
     """Reads outside any write: each statement on a pooled connection of its own."""
 
@@ -107,7 +124,7 @@ class PgReader:
         self.pool = pool
 
     def execute(self, sql: str, args: Args = ()) -> PgResult:
-        with self.pool.connection() as conn:
+        with _connection(self.pool) as conn:
             return _run(conn, sql, args)
 
 
@@ -248,7 +265,7 @@ class PgStore:
     @contextmanager
     def write(self) -> Iterator[PgTx]:
         """One transaction: all of it commits, or none of it does."""
-        with self.pool.connection() as conn:
+        with _connection(self.pool) as conn:
             with conn.transaction():
                 yield PgTx(conn)
 
