@@ -287,4 +287,5 @@ def test_the_help_desk_qr_signs_a_phone_in(
     phone = browser_context().new_page()
     phone.goto(code.text)
     phone.wait_for_url("**/card")
+    phone.wait_for_selector("section.my-card")  # the URL changes before the screen is drawn
     assert person["fn"] in phone.inner_text("main")
