@@ -11,327 +11,57 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.openapi.schemas import (
-    EVENT_FORM,
-    MAX_TAG,
-    SLUG_PATTERN,
-    Schema,
-    ref,
-    schemas,
+from server.openapi.admin_paths import admin_pages
+from server.openapi.builders import (
+    ADMIN,
+    BEARER,
+    CONTACT_FILE,
+    FILTERS,
+    HTML,
+    IDS,
+    NOT_FOUND_HTML,
+    SLUG,
+    TOKEN,
+    VCARD,
+    json_body,
+    op,
+    path_param,
 )
-
-_ERROR_TEXT = {
-    "400": "malformed request",
-    "401": "no, bad or expired credentials",
-    "403": "not allowed",
-    "404": "not found",
-    "409": "conflict",
-    "413": "too large",
-    "415": "wrong content type",
-    "422": "invalid field",
-    "429": "rate limited",
-}
-HTML = {"text/html": {"schema": {"type": "string"}}}
-BEARER: list[dict[str, list[str]]] = [{"bearer": []}, {"session_cookie": []}]
-ADMIN: list[dict[str, list[str]]] = [{"admin_bearer": []}, {"admin_cookie": []}]
-
-
-def _json(schema: Schema) -> Schema:
-    return {"application/json": {"schema": schema}}
-
-
-RETRY_AFTER: Schema = {
-    "Retry-After": {
-        "description": "seconds to wait before trying again",
-        "required": True,
-        "schema": {"type": "string", "pattern": "^[0-9]+$"},
-    }
-}
-
-
-def _error(code: int, html: bool = False, json: bool = True) -> Schema:
-    """One error response: the contract's JSON error shape, and/or an HTML page for browsers."""
-    content: Schema = {}
-    if json:
-        content.update(_json(ref("Error")))
-    if html:
-        content.update(HTML)
-    out: Schema = {"description": _ERROR_TEXT[str(code)], "content": content}
-    if code == 429:
-        out["headers"] = RETRY_AFTER
-    return out
-
-
-def _errors(*codes: int) -> dict[str, Schema]:
-    return {str(c): _error(c) for c in codes}
-
-
-def _op(
-    summary: str,
-    ok: tuple[int, Schema | None, str],
-    errors: tuple[int, ...],
-    *,
-    body: Schema | None = None,
-    security: list[dict[str, list[str]]] | None = None,
-    params: list[Schema] | None = None,
-    body_type: str = "application/json",
-) -> Schema:
-    status, content, description = ok
-    response: Schema = {"description": description}
-    if content is not None:
-        response["content"] = content
-    # 429: the per-IP flood guard (server.middleware) answers any /api/ path past its budget.
-    codes = sorted({*errors, 429})
-    out: Schema = {"summary": summary, "responses": {str(status): response, **_errors(*codes)}}
-    if body is not None:
-        out["requestBody"] = {"required": True, "content": {body_type: {"schema": body}}}
-    out["security"] = security if security is not None else []
-    if params:
-        out["parameters"] = params
-    return out
-
-
-def _path(name: str, schema: Schema | None = None) -> Schema:
-    return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "string"}}
-
-
-def _query(name: str, schema: Schema) -> Schema:
-    return {"name": name, "in": "query", "required": False, "schema": schema}
-
-
-VCARD = {"text/vcard": {"schema": {"type": "string"}}}
-SLUG = _path("slug", {"type": "string", "pattern": SLUG_PATTERN})
-TOKEN = _path("token", {"type": "string", "maxLength": 2000})
-NOT_FOUND_HTML = {"404": {"description": "not found", "content": HTML}}
-
-
-FORM = "application/x-www-form-urlencoded"
-# Any value is taken: `letter` (any case) prints on US Letter, anything else on A4.
-# A contact file the card form can start from, in the plain form every exporter can write: a
-# vCard (BEGIN:VCARD, a property a line with simple parameters, END:VCARD; whatever follows is
-# read as more cards) or one MECARD, in printable text. The reader also takes real-world files
-# beyond it (folded lines, quoted parameters, the vobject traps of DESIGN.md section 4); text
-# that is no card at all is 422 `invalid_vcard`.
-CONTACT_FILE = (
-    r"^[ \t\r\n]*(?:BEGIN:VCARD[ \t]*\r?\n"
-    r"(?:[A-Za-z][A-Za-z0-9-]*(?:;[A-Za-z0-9-]+(?:=[A-Za-z0-9,.-]*)?)*:[^\x00-\x1f\x7f]*\r?\n)*"
-    r"END:VCARD[ \t]*(?:[\r\n][\s\S]*)?|MECARD:[^\x00-\x1f\x7f]*)$"
-)
-# The contact list's filters (server.contacts.parse_filters), for the list and its exports; an
-# empty value is no filter.
-FILTERS = [
-    _query("follow_up", {"enum": ["todo", "done", "none", ""]}),
-    _query("tag", {"type": "string", "maxLength": MAX_TAG}),
-    _query("starred", {"enum": ["true", "false", ""]}),
-    _query("q", {"type": "string", "maxLength": 200}),
-]
-IDS = _query("ids", {"type": "string", "description": "comma-separated ids (at most 1000)"})
-PAPER = _query("paper", {"type": "string", "examples": ["a4", "letter"]})
-
-
-def _page(
-    summary: str,
-    responses: dict[str, str],
-    *,
-    params: list[Schema] | None = None,
-    form: Schema | None = None,
-    security: list[dict[str, list[str]]] | None = None,
-    html_only: tuple[str, ...] = (),
-    json_only: tuple[str, ...] = (),
-) -> Schema:
-    """An organizer HTML page or form post: HTML (or a 303) out. An error is an HTML page for a
-    browser (`Accept: text/html`) and the contract's JSON error for anyone else, except the
-    codes a form answers with its own page (`html_only`) or that come before any page
-    (`json_only`)."""
-    out_responses: dict[str, Schema] = {}
-    for code, text in responses.items():
-        if code in ("204", "303"):
-            out_responses[code] = {"description": text}
-        elif code == "200":
-            out_responses[code] = {"description": text, "content": HTML}
-        else:
-            error = _error(int(code), html=code not in json_only, json=code not in html_only)
-            out_responses[code] = {**error, "description": text}
-    out: Schema = {
-        "summary": summary,
-        "security": ADMIN if security is None else security,
-        "responses": out_responses,
-    }
-    if params:
-        out["parameters"] = params
-    if form is not None:
-        out["requestBody"] = {"required": True, "content": {FORM: {"schema": form}}}
-    return out
-
-
-def _form(*names: str) -> Schema:
-    return {
-        "type": "object",
-        "properties": {n: {"type": "string", "maxLength": 300} for n in names},
-    }
-
-
-def _admin_pages() -> dict[str, Schema]:
-    """The organizer's HTML pages (signed in with the admin cookie set by /admin/signin)."""
-    seen = {"200": "the page", "401": "the sign-in form", "404": "no such event"}
-    # What reading a posted form can refuse (server.http.read_form_or_json), and the same-origin
-    # check on a cookie-authenticated write.
-    posted = {
-        "400": "malformed form or JSON",
-        "403": "not from the admin pages' origin",
-        "413": "form too large",
-        "415": "not a form or JSON",
-    }
-    chart = {
-        "description": "SVG chart",
-        "content": {"image/svg+xml": {"schema": {"type": "string"}}},
-    }
-    charts: dict[str, Schema] = {}
-    for path, summary in (
-        ("/admin/events/{slug}/swaps.svg", "Swaps per hour as an SVG bar chart"),
-        ("/admin/events/{slug}/registrations.svg", "Registrations over time as SVG"),
-    ):
-        get = _page(summary, {"401": "not signed in", "404": "no such event"}, params=[SLUG])
-        get["responses"]["200"] = chart
-        charts[path] = {"get": get}
-    return {
-        "/admin": {"get": _page("Sign-in form, or the events list", {"200": "page"}, security=[])},
-        "/admin/signin": {
-            "post": _page(
-                "Sign in with the admin token (sets the admin cookie); a few tries per address",
-                {
-                    "303": "signed in (form)",
-                    "204": "signed in (JSON)",
-                    "401": "wrong token (the form again, or JSON for a JSON body)",
-                    **posted,
-                    "403": "posted from another origin",
-                    "429": "too many tries from this address",
-                },
-                form=_form("token", "next"),
-                security=[],
-                json_only=("400", "403", "413", "415", "429"),
-            )
-        },
-        "/admin/signout": {
-            "post": _page("Forget the admin cookie", {"303": "to /admin"}, security=[])
-        },
-        "/admin/events": {
-            "post": _page(
-                "Create an event from the form",
-                {
-                    "303": "to the event page",
-                    "401": "sign-in form",
-                    **posted,
-                    "409": "form: the slug is taken",
-                    "422": "form with errors",
-                },
-                form={"type": "object", "required": ["slug", "name"], "properties": EVENT_FORM},
-                html_only=("409", "422"),
-            )
-        },
-        "/admin/events/{slug}": {
-            "get": _page("The event's dashboard", seen, params=[SLUG]),
-            "post": _page(
-                "Change the event's name or dates from the form",
-                {**seen, "303": "to the event page", **posted, "422": "form with errors"},
-                params=[SLUG],
-                form={
-                    "type": "object",
-                    "properties": {k: EVENT_FORM[k] for k in ("name", "starts_on", "ends_on")},
-                },
-                html_only=("422",),
-            ),
-        },
-        "/admin/events/{slug}/import": {
-            "post": {
-                **_page(
-                    "Import attendees from an uploaded CSV (multipart form)",
-                    {
-                        **seen,
-                        **posted,
-                        "400": "no file chosen, or a malformed form",
-                        "413": "file too large",
-                        "415": "not a form upload",
-                        "422": "the file is not a readable CSV",
-                    },
-                    params=[SLUG],
-                ),
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "multipart/form-data": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {"file": {"type": "string", "format": "binary"}},
-                            }
-                        }
-                    },
-                },
-            }
-        },
-        "/admin/events/{slug}/badges": {
-            "get": _page(
-                "Printable badges with each card's QR",
-                {**seen, "422": "`from` is not a number"},
-                params=[
-                    SLUG,
-                    PAPER,
-                    _query("q", {"type": "string", "description": "names, orgs, emails"}),
-                    _query("ids", {"type": "string"}),
-                    _query("from", {"type": "integer", "description": "the first badge (0)"}),
-                ],
-            )
-        },
-        "/admin/events/{slug}/attendees/{attendee_id}/signin": {
-            "get": _page(
-                "A fresh single-use sign-in QR for one attendee (the help desk)",
-                {**seen, "404": "no such event or attendee"},
-                params=[SLUG, _path("attendee_id", {"type": "string", "maxLength": 64})],
-            )
-        },
-        "/admin/events/{slug}/poster": {
-            "get": _page(
-                "The printable join poster",
-                seen,
-                params=[SLUG, PAPER],
-            )
-        },
-        **charts,
-    }
+from server.openapi.schemas import Schema, ref, schemas
 
 
 def _paths() -> dict[str, Schema]:
-    me_ok = (200, _json(ref("Me")), "the attendee, card URL, event and settings")
+    me_ok = (200, json_body(ref("Me")), "the attendee, card URL, event and settings")
     paths: dict[str, Schema] = {
         "/api/admin/events": {
-            "post": _op(
+            "post": op(
                 "Create an event",
-                (201, _json(ref("EventCreated")), "the event with its join code and URL"),
+                (201, json_body(ref("EventCreated")), "the event with its join code and URL"),
                 (400, 401, 403, 409, 413, 415, 422),
                 body=ref("EventCreate"),
                 security=ADMIN,
             )
         },
         "/api/events/{slug}": {
-            "get": _op(
+            "get": op(
                 "An event's public face",
-                (200, _json(ref("Event")), "the event"),
+                (200, json_body(ref("Event")), "the event"),
                 (404,),
                 params=[SLUG],
             )
         },
         "/api/events/{slug}/attendees": {
-            "post": _op(
+            "post": op(
                 "Register with the join code (sets the session cookie)",
-                (201, _json(ref("Registration")), "the attendee, session token and card URL"),
+                (201, json_body(ref("Registration")), "the attendee, session token and card URL"),
                 (400, 403, 404, 413, 415, 422, 429),
                 body=ref("RegistrationRequest"),
                 params=[SLUG],
             )
         },
         "/api/me": {
-            "get": _op("The signed-in attendee", me_ok, (401,), security=BEARER),
-            "delete": _op(
+            "get": op("The signed-in attendee", me_ok, (401,), security=BEARER),
+            "delete": op(
                 "Delete the attendee, their card and their contacts",
                 (204, None, "deleted"),
                 (401, 403),
@@ -339,7 +69,7 @@ def _paths() -> dict[str, Schema]:
             ),
         },
         "/api/me/card": {
-            "put": _op(
+            "put": op(
                 "Replace the own card (old card URLs resolve to the new card)",
                 me_ok,
                 (400, 401, 403, 413, 415, 422),
@@ -348,7 +78,7 @@ def _paths() -> dict[str, Schema]:
             )
         },
         "/api/me/settings": {
-            "put": _op(
+            "put": op(
                 "Change settings",
                 me_ok,
                 (400, 401, 403, 413, 415, 422),
@@ -358,7 +88,7 @@ def _paths() -> dict[str, Schema]:
         },
         "/api/me/photo": {
             "put": {
-                **_op(
+                **op(
                     "Set the card's photo: decoded, re-encoded (EXIF and GPS dropped), stored "
                     "small and large under new URLs; the card's holders get it at their next sync",
                     me_ok,
@@ -377,7 +107,7 @@ def _paths() -> dict[str, Schema]:
                     },
                 },
             },
-            "delete": _op(
+            "delete": op(
                 "Remove the card's photo (its URLs then answer 404)",
                 me_ok,
                 (401, 403),
@@ -385,15 +115,15 @@ def _paths() -> dict[str, Schema]:
             ),
         },
         "/photos/{photo_id}/{size}.jpg": {
-            "get": _op(
+            "get": op(
                 "A card's photo, at the versioned URL a card's `photo` names (cacheable for ever)",
                 (200, {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}, "JPEG"),
                 (404,),
-                params=[_path("photo_id"), _path("size", {"enum": ["small", "large"]})],
+                params=[path_param("photo_id"), path_param("size", {"enum": ["small", "large"]})],
             )
         },
         "/api/me/qr.svg": {
-            "get": _op(
+            "get": op(
                 "The card URL as an SVG QR code",
                 (200, {"image/svg+xml": {"schema": {"type": "string"}}}, "SVG"),
                 (401,),
@@ -401,39 +131,39 @@ def _paths() -> dict[str, Schema]:
             )
         },
         "/api/me/devices": {
-            "post": _op(
+            "post": op(
                 "A short-lived sign-in link for another device (bodiless)",
-                (201, _json(ref("DeviceSignin")), "the link and when it expires"),
+                (201, json_body(ref("DeviceSignin")), "the link and when it expires"),
                 (401, 403),
                 security=BEARER,
             )
         },
         "/api/me/app-passwords": {
-            "post": _op(
+            "post": op(
                 "A new app password for the phone's own address book (CardDAV); shown once",
-                (201, _json(ref("AppPasswordCreated")), "the password and its set-up links"),
+                (201, json_body(ref("AppPasswordCreated")), "the password and its set-up links"),
                 (400, 401, 403, 409, 413, 415, 422),
                 body=ref("AppPasswordRequest"),
                 security=BEARER,
             ),
-            "get": _op(
+            "get": op(
                 "The attendee's app passwords (never the passwords)",
-                (200, _json(ref("AppPasswordList")), "app passwords, oldest first"),
+                (200, json_body(ref("AppPasswordList")), "app passwords, oldest first"),
                 (401,),
                 security=BEARER,
             ),
         },
         "/api/me/app-passwords/{password_id}": {
-            "delete": _op(
+            "delete": op(
                 "Revoke an app password, at once",
                 (204, None, "revoked"),
                 (401, 403, 404),
                 security=BEARER,
-                params=[_path("password_id", {"type": "string", "maxLength": 64})],
+                params=[path_param("password_id", {"type": "string", "maxLength": 64})],
             )
         },
         "/api/dav/profiles/{token}.mobileconfig": {
-            "get": _op(
+            "get": op(
                 "The Apple configuration profile that adds the address book (iPhone, Mac); "
                 "valid once, for 10 minutes after the password was made",
                 (
@@ -457,25 +187,25 @@ def _paths() -> dict[str, Schema]:
             }
         },
         "/api/sync": {
-            "post": _op(
+            "post": op(
                 "Send queued ops, receive changes since the cursor",
-                (200, _json(ref("SyncResponse")), "acks, rejections, changes, cursor"),
+                (200, json_body(ref("SyncResponse")), "acks, rejections, changes, cursor"),
                 (400, 401, 403, 413, 415, 422, 429),
                 body=ref("SyncRequest"),
                 security=BEARER,
             )
         },
         "/api/contacts": {
-            "get": _op(
+            "get": op(
                 "The attendee's contacts (not deleted), filtered",
-                (200, _json(ref("ContactList")), "contacts"),
+                (200, json_body(ref("ContactList")), "contacts"),
                 (400, 401, 422),
                 security=BEARER,
                 params=FILTERS,
             )
         },
         "/api/contacts.vcf": {
-            "get": _op(
+            "get": op(
                 "All (or the listed) contacts as one vCard 3.0 file",
                 (200, VCARD, "vCard file"),
                 (400, 401, 404, 422),
@@ -484,16 +214,16 @@ def _paths() -> dict[str, Schema]:
             )
         },
         "/api/contacts/{contact_id}.vcf": {
-            "get": _op(
+            "get": op(
                 "One contact as a vCard",
                 (200, VCARD, "vCard file"),
                 (401, 404),
                 security=BEARER,
-                params=[_path("contact_id")],
+                params=[path_param("contact_id")],
             )
         },
         "/api/contacts.csv": {
-            "get": _op(
+            "get": op(
                 "Contacts as Google Contacts CSV",
                 (200, {"text/csv": {"schema": {"type": "string"}}}, "CSV file"),
                 (401, 422),
@@ -502,7 +232,7 @@ def _paths() -> dict[str, Schema]:
             )
         },
         "/api/contacts.zip": {
-            "get": _op(
+            "get": op(
                 "One .vcf per contact in a zip (Outlook desktop)",
                 (200, {"application/zip": {"schema": {"type": "string"}}}, "zip file"),
                 (400, 401, 404, 422),
@@ -511,9 +241,9 @@ def _paths() -> dict[str, Schema]:
             )
         },
         "/api/cards/from-vcard": {
-            "post": _op(
+            "post": op(
                 "An own card made from a contact file (to fill the card form)",
-                (200, _json(ref("CardFromVCard")), "the card and any warnings"),
+                (200, json_body(ref("CardFromVCard")), "the card and any warnings"),
                 (400, 413, 415, 422),
                 body={
                     "type": "string",
@@ -544,16 +274,16 @@ def _paths() -> dict[str, Schema]:
             }
         },
         "/api/admin/events/{slug}/attendees.csv": {
-            "post": _op(
+            "post": op(
                 "Import attendees from CSV (idempotent by email)",
-                (200, _json(ref("ImportResult")), "created count, attendees, row errors"),
+                (200, json_body(ref("ImportResult")), "created count, attendees, row errors"),
                 (400, 401, 403, 404, 413, 415, 422),
                 body={"type": "string"},
                 body_type="text/csv",
                 security=ADMIN,
                 params=[SLUG],
             ),
-            "get": _op(
+            "get": op(
                 "Fresh sign-in links for every attendee, as CSV for a mail merge",
                 (200, {"text/csv": {"schema": {"type": "string"}}}, "CSV file"),
                 (401, 403, 404),
@@ -562,9 +292,9 @@ def _paths() -> dict[str, Schema]:
             ),
         },
         "/api/admin/events/{slug}": {
-            method: _op(
+            method: op(
                 "Change an event's name or dates (the slug never changes)",
-                (200, _json(ref("EventCreated")), "the event with its join code and URL"),
+                (200, json_body(ref("EventCreated")), "the event with its join code and URL"),
                 (400, 401, 403, 404, 413, 415, 422),
                 body=ref("EventUpdate"),
                 security=ADMIN,
@@ -573,9 +303,9 @@ def _paths() -> dict[str, Schema]:
             for method in ("patch", "put")
         },
         "/api/admin/events/{slug}/stats": {
-            "get": _op(
+            "get": op(
                 "Aggregate stats (never who met whom)",
-                (200, _json(ref("Stats")), "stats"),
+                (200, json_body(ref("Stats")), "stats"),
                 (401, 404),
                 security=ADMIN,
                 params=[SLUG],
@@ -588,7 +318,7 @@ def _paths() -> dict[str, Schema]:
                 "responses": {
                     "200": {
                         "description": "signed in or not; never a 401",
-                        "content": _json(
+                        "content": json_body(
                             {
                                 "type": "object",
                                 "required": ["signed_in"],
@@ -600,18 +330,18 @@ def _paths() -> dict[str, Schema]:
             }
         },
         "/api/openapi.json": {
-            "get": _op(
+            "get": op(
                 "This document",
                 (200, {"application/json": {"schema": {"type": "object"}}}, "OpenAPI 3.1"),
                 (),
             )
         },
         "/api/health": {
-            "get": _op(
+            "get": op(
                 'Liveness: always {"ok": true} while the server answers',
                 (
                     200,
-                    _json(
+                    json_body(
                         {
                             "type": "object",
                             "required": ["ok"],
@@ -625,7 +355,7 @@ def _paths() -> dict[str, Schema]:
             )
         },
     }
-    return {**paths, **_admin_pages()}
+    return {**paths, **admin_pages()}
 
 
 def spec(base_url: str = "") -> dict[str, Any]:

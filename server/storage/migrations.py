@@ -13,6 +13,8 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from server.storage import schema
+
 migrations = Migrations("cardswap")
 
 
@@ -20,80 +22,13 @@ migrations = Migrations("cardswap")
 def m001_initial(db: Database) -> None:
     """Events, attendees, devices, the op log, contacts with per-field versions, the change seq."""
     db.executescript(
-        """
-        CREATE TABLE events (
-            slug TEXT PRIMARY KEY,
-            name TEXT NOT NULL,
-            starts_on TEXT,
-            ends_on TEXT,
-            join_code TEXT NOT NULL,
-            created_at TEXT NOT NULL
-        );
-        CREATE TABLE attendees (
-            id TEXT PRIMARY KEY,
-            event_slug TEXT NOT NULL REFERENCES events(slug),
-            card TEXT,                      -- JSON card; NULL once deleted
-            card_version INTEGER NOT NULL DEFAULT 1,
-            email TEXT,                     -- lower-cased, the CSV import's idempotency key
-            share_back INTEGER NOT NULL DEFAULT 1,
-            created_at TEXT NOT NULL,
-            deleted_at TEXT                 -- a tombstone: card tokens then resolve to 404
-        );
-        CREATE INDEX attendees_event_email ON attendees(event_slug, email);
-        CREATE TABLE devices (
-            attendee_id TEXT NOT NULL,
-            id TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            last_seen TEXT NOT NULL,
-            revoked INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (attendee_id, id)
-        );
-        CREATE TABLE ops (
-            id TEXT PRIMARY KEY,            -- client UUID, global
-            attendee_id TEXT NOT NULL,
-            event_slug TEXT NOT NULL,
-            device_id TEXT NOT NULL,
-            type TEXT NOT NULL,
-            payload TEXT NOT NULL,
-            client_at TEXT,
-            at TEXT,                        -- effective UTC instant after the clock rule
-            received_at TEXT NOT NULL,
-            result TEXT NOT NULL,           -- 'applied' or 'rejected'
-            code TEXT,
-            message TEXT
-        );
-        CREATE INDEX ops_event_stats ON ops(event_slug, type, result, received_at);
-        CREATE TABLE contacts (
-            owner_id TEXT NOT NULL,
-            contact_id TEXT NOT NULL,       -- 'att:<attendee id>' or 'ext:<uuid>'
-            card TEXT NOT NULL,             -- JSON card snapshot
-            verified INTEGER NOT NULL DEFAULT 0,
-            linked_attendee_id TEXT,        -- live link to that attendee's current card
-            met_at TEXT,
-            methods TEXT NOT NULL DEFAULT '[]',
-            notes TEXT NOT NULL DEFAULT '',
-            tags TEXT NOT NULL DEFAULT '[]',
-            follow_up TEXT NOT NULL DEFAULT 'none',
-            follow_up_on TEXT,
-            starred INTEGER NOT NULL DEFAULT 0,
-            deleted INTEGER NOT NULL DEFAULT 0,
-            vcard TEXT,                     -- original text of a foreign card
-            versions TEXT NOT NULL DEFAULT '{}',  -- field -> [at, device_id, op_id]
-            seq INTEGER NOT NULL,
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (owner_id, contact_id)
-        );
-        CREATE INDEX contacts_feed ON contacts(owner_id, seq);
-        CREATE INDEX contacts_linked ON contacts(linked_attendee_id);
+        schema.INITIAL
+        + """
         CREATE TABLE counters (
             name TEXT PRIMARY KEY,
             value INTEGER NOT NULL
         );
         INSERT INTO counters(name, value) VALUES ('change_seq', 0);
-        CREATE TABLE used_nonces (
-            nonce TEXT PRIMARY KEY,
-            used_at TEXT NOT NULL
-        );
         """
     )
 
@@ -107,16 +42,8 @@ def m002_vcard_cache(db: Database) -> None:
     no note outlives its contact.
     """
     db.executescript(
-        """
-        CREATE TABLE vcard_cache (
-            owner_id TEXT NOT NULL,
-            contact_id TEXT NOT NULL,
-            seq INTEGER NOT NULL,           -- contacts.seq the text was written from
-            event_name TEXT NOT NULL,       -- the NOTE says where we met
-            fmt INTEGER NOT NULL,           -- server.vcard.writer.FORMAT
-            text TEXT NOT NULL,
-            PRIMARY KEY (owner_id, contact_id)
-        );
+        schema.VCARD_CACHE
+        + """
         CREATE TRIGGER vcard_cache_contact_changed AFTER UPDATE OF seq ON contacts BEGIN
             DELETE FROM vcard_cache WHERE owner_id = old.owner_id AND contact_id = old.contact_id;
         END;
@@ -135,25 +62,7 @@ def m003_app_passwords(db: Database) -> None:
     an attendee two names: the primary key decides, and the unique index keeps names apart), and
     any number of passwords, each stored only as a salted scrypt hash. Revoking deletes the row.
     """
-    db.executescript(
-        """
-        CREATE TABLE app_password_users (
-            attendee_id TEXT PRIMARY KEY,
-            username TEXT NOT NULL,         -- plain ASCII, no '@' (iOS percent-encodes it)
-            created_at TEXT NOT NULL
-        );
-        CREATE UNIQUE INDEX app_password_users_username ON app_password_users(username);
-        CREATE TABLE app_passwords (
-            id TEXT PRIMARY KEY,
-            attendee_id TEXT NOT NULL,
-            label TEXT NOT NULL,
-            hash TEXT NOT NULL,             -- scrypt$n$r$p$salt$key (server.app_passwords)
-            created_at TEXT NOT NULL,
-            last_used_at TEXT
-        );
-        CREATE INDEX app_passwords_attendee ON app_passwords(attendee_id, created_at);
-        """
-    )
+    db.executescript(schema.APP_PASSWORDS)
 
 
 @migrations()
@@ -171,19 +80,7 @@ def m004_card_photos(db: Database) -> None:
     Cards stored before this migration get `"socials": []` and `"photo": null`, so every card the
     API returns has the same shape. Independent of m003 (app passwords).
     """
-    db.executescript(
-        """
-        CREATE TABLE photos (
-            id TEXT PRIMARY KEY,            -- random, URL-safe; the photo's URLs carry it
-            owner_id TEXT NOT NULL,         -- the attendee whose card, or whose contact, shows it
-            card_of TEXT NOT NULL,          -- '' for the owner's own card, else the contact id
-            small BLOB NOT NULL,            -- JPEG, 128 px square at most
-            large BLOB NOT NULL,            -- JPEG, 512 px square at most
-            created_at TEXT NOT NULL
-        );
-        CREATE UNIQUE INDEX photos_card ON photos(owner_id, card_of);
-        """
-    )
+    db.executescript(schema.PHOTOS)
     add_card_fields(db.execute, "attendees", ("id",))
     add_card_fields(db.execute, "contacts", ("owner_id", "contact_id"))
 
