@@ -26,7 +26,14 @@ from server import clock, passwords
 from server.attendees import require_attendee
 from server.carddav import setup
 from server.context import AppContext
-from server.errors import BasicAuthRequired, Conflict, Forbidden, InvalidField, NotFound
+from server.errors import (
+    BasicAuthRequired,
+    Conflict,
+    Forbidden,
+    InvalidField,
+    NotFound,
+    Unauthorized,
+)
 from server.events import get_event
 from server.storage import Tx
 from server.storage import app_passwords as stored
@@ -103,6 +110,11 @@ def create(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict[str,
     candidate = new_username(str(attendee["card"]["fn"]))
 
     def write(tx: Tx) -> str:
+        # The attendee's row locked first: two creates at once count one after the other (the
+        # cap holds across processes), and none slips in after a delete of the attendee.
+        row = stored_attendees.get_for_change(tx, attendee_id)
+        if row is None or row.deleted_at is not None:
+            raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
         if stored.count(tx, attendee_id) >= MAX_PER_ATTENDEE:
             raise Conflict(
                 f"You have {MAX_PER_ATTENDEE} app passwords; revoke one you no longer use.",

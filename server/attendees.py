@@ -278,7 +278,9 @@ def delete_attendee(store: Store, attendee_id: str) -> None:
     """
 
     def delete(tx: Tx) -> bool:
-        current = stored.get(tx, attendee_id)
+        # The row locked first, as a card or photo change does (one lock order: the attendee's
+        # row, then feeds): the last card pushed to holders is the one in force at the delete.
+        current = stored.get_for_change(tx, attendee_id)
         last_card = None
         if current is not None and current.card is not None:
             card = json.loads(current.card)

@@ -120,6 +120,12 @@ def delete(tx: Tx, attendee_id: str, now: str, last_card: str | None = None) -> 
     photos.remove_all_of(tx, attendee_id)
     tx.execute("DELETE FROM contacts WHERE owner_id = ?", [attendee_id])
     tx.execute("DELETE FROM devices WHERE attendee_id = ?", [attendee_id])
+    # Others' contacts of them are unlinked under those owners' feed locks: a sync of theirs
+    # writes its whole row back and must not link it again to a deleted attendee.
+    holders = tx.execute(
+        "SELECT DISTINCT owner_id FROM contacts WHERE linked_attendee_id = ?", [attendee_id]
+    ).fetchall()
+    tx.lock_owners(str(row[0]) for row in holders)
     tx.execute(
         "UPDATE contacts SET linked_attendee_id = NULL WHERE linked_attendee_id = ?",
         [attendee_id],

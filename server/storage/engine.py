@@ -4,6 +4,8 @@ Query modules (attendees.py, contacts.py, ...) hold the SQL, written once for bo
 placeholders (or `:name` with a dict), standard SQL that SQLite and PostgreSQL read alike
 (`INSERT ... ON CONFLICT`, `RETURNING`), integers 0/1 for booleans, ISO text for times. Where the
 engines must differ (the change seq, row locks, `FOR UPDATE`) the `Tx` of the engine answers.
+Never put `?` or `:name` inside a string literal of a statement: PostgreSQL's engine rewrites
+placeholders as text (pass such values as parameters instead).
 
 - `Store` is one database: `read()` for a statement outside any write (it sees the last committed
   state), `write()` for one transaction (all of it commits or none), `transact(fn)` for a

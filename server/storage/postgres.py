@@ -60,7 +60,10 @@ _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 @lru_cache(maxsize=1024)
 def _translate(sql: str, named: bool) -> str:
-    """The query modules' SQL (`?` or `:name` placeholders) in psycopg's `%s` / `%(name)s`."""
+    """The query modules' SQL (`?` or `:name` placeholders) in psycopg's `%s` / `%(name)s`.
+
+    A plain text rewrite: the query modules never put `?` or `:name` inside a string literal
+    (server/storage/engine.py says so); a `%` anywhere is kept as one."""
     sql = sql.replace("%", "%%")
     if named:
         return _NAMED.sub(r"%(\1)s", sql)
@@ -95,7 +98,8 @@ class PgResult:
 
 
 def _run(conn: psycopg.Connection[Any], sql: str, args: Args) -> PgResult:
-    cursor = conn.execute(_sql(sql, args), args or None)
+    # `args` as given, even empty: psycopg then always formats, so the doubled `%` is one again.
+    cursor = conn.execute(_sql(sql, args), args)
     rows = cursor.fetchall() if cursor.description is not None else []
     return PgResult(rows, cursor.rowcount)
 
@@ -200,11 +204,13 @@ class PgTx:
     def savepoint(self) -> Iterator[None]:
         self._savepoints += 1
         name = f"job{self._savepoints}"
+        locked = set(self._locked)
         self.conn.execute(f"SAVEPOINT {name}")
         try:
             yield
         except BaseException:
             self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            self._locked = locked  # PostgreSQL released the row locks taken since the savepoint
             self.conn.execute(f"RELEASE SAVEPOINT {name}")
             raise
         self.conn.execute(f"RELEASE SAVEPOINT {name}")
@@ -247,6 +253,9 @@ class PgStore:
             min_size=1,
             max_size=self.size,
             kwargs={"autocommit": True},
+            # A connection the server dropped (a restart, a failover) is replaced on checkout
+            # instead of failing a user's request: one round trip per checkout.
+            check=ConnectionPool.check_connection,
             open=True,
             timeout=30,
             name="cardswap",

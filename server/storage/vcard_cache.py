@@ -6,9 +6,13 @@ contact; a text is stored only while the contact still has the seq it was writte
 
 from __future__ import annotations
 
+import logging
 from typing import NamedTuple
 
-from server.storage.engine import Store
+from server.errors import Busy
+from server.storage.engine import Store, Tx
+
+log = logging.getLogger("cardswap.vcard_cache")
 
 
 class CacheEntry(NamedTuple):
@@ -34,8 +38,12 @@ def texts(store: Store, owner_id: str, event_name: str, fmt: int) -> dict[str, t
 
 
 def keep(store: Store, entries: list[CacheEntry]) -> None:
-    """Store the texts in one write, each only while its contact still has that seq."""
-    with store.write() as db:
+    """Store the texts in one write, each only while its contact still has that seq.
+
+    Run again when it meets a concurrent sync of the same owner (PostgreSQL), and given up
+    when that keeps happening: the cache only saves work, and the export is already written."""
+
+    def write(db: Tx) -> None:
         db.executemany(
             "INSERT INTO vcard_cache (owner_id, contact_id, seq, event_name, fmt, text)"
             " SELECT c.owner_id, c.contact_id, c.seq, ?, ?, ? FROM contacts c"
@@ -44,3 +52,8 @@ def keep(store: Store, entries: list[CacheEntry]) -> None:
             " event_name = excluded.event_name, fmt = excluded.fmt, text = excluded.text",
             entries,
         )
+
+    try:
+        store.transact(write)
+    except Busy:
+        log.warning("vCard cache not kept for %d contacts: busy", len(entries))
