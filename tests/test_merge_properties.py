@@ -164,6 +164,14 @@ class World:
         return out
 
 
+# `engine` is a parameter (the same for every example), not state a fixture resets.
+SUPPRESSED = [
+    HealthCheck.too_slow,
+    HealthCheck.filter_too_much,
+    HealthCheck.function_scoped_fixture,
+]
+
+
 @contextmanager
 def world(engine: str = "sqlite") -> Iterator[World]:
     with temporary_database(engine) as db:
@@ -214,12 +222,7 @@ def _run(
 @settings(
     max_examples=300 if SOAK else 25,
     deadline=None,
-    # `engine` is a parameter (the same for every example), not state a fixture resets
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-        HealthCheck.function_scoped_fixture,
-    ],
+    suppress_health_check=SUPPRESSED,
 )
 @given(
     ops=st.lists(abstract_op(), min_size=1, max_size=12, unique_by=lambda o: o["id"]),
@@ -328,12 +331,7 @@ def _every_rule(test: Any) -> Any:
 @settings(
     max_examples=150 if SOAK else 15,
     deadline=None,
-    # `engine` is a parameter (the same for every example), not state a fixture resets
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-        HealthCheck.function_scoped_fixture,
-    ],
+    suppress_health_check=SUPPRESSED,
 )
 @given(
     ops=st.lists(abstract_op(), min_size=1, max_size=12, unique_by=lambda o: o["id"]),

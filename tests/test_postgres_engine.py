@@ -58,28 +58,14 @@ def _impatient(tx: Any) -> None:
 
 
 def test_a_write_of_an_owners_feed_waits_for_the_one_holding_it(store: PgStore) -> None:
-    holding, release = threading.Event(), threading.Event()
-
-    def first() -> None:
-        with store.write() as tx:
-            tx.lock_owners(["bob", "ada"])
-            holding.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=first)
-    thread.start()
-    assert holding.wait(30)
-    try:
-        with pytest.raises(psycopg.errors.LockNotAvailable):
-            with store.write() as tx:
-                _impatient(tx)
-                tx.lock_owners(["ada"])
+    with store.write() as first:  # held open while the others run on other pooled connections
+        first.lock_owners(["bob", "ada"])
+        with pytest.raises(psycopg.errors.LockNotAvailable), store.write() as tx:
+            _impatient(tx)
+            tx.lock_owners(["ada"])
         with store.write() as tx:  # another owner's feed is free
             _impatient(tx)
             tx.lock_owners(["cy"])
-    finally:
-        release.set()
-        thread.join()
     with store.write() as tx:  # and once the first commits, so is ada's
         _impatient(tx)
         tx.lock_owners(["ada"])
@@ -88,29 +74,14 @@ def test_a_write_of_an_owners_feed_waits_for_the_one_holding_it(store: PgStore) 
 def test_change_seqs_of_one_owner_rise_in_commit_order(store: PgStore) -> None:
     """The holder of ada's next seq keeps it until it commits; a later write of ada's feed
     cannot take a number meanwhile, so no reader ever sees seq 2 while 1 is uncommitted."""
-    holding, release = threading.Event(), threading.Event()
-    taken: list[list[int]] = []
-
-    def first() -> None:
-        with store.write() as tx:
-            taken.append(tx.next_seqs(["ada", "bob", "ada"]))
-            holding.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=first)
-    thread.start()
-    assert holding.wait(30)
-    try:
-        with pytest.raises(psycopg.errors.LockNotAvailable):
-            with store.write() as tx:
-                _impatient(tx)
-                tx.next_seqs(["ada"])
-    finally:
-        release.set()
-        thread.join()
+    with store.write() as first:
+        taken = first.next_seqs(["ada", "bob", "ada"])
+        with pytest.raises(psycopg.errors.LockNotAvailable), store.write() as tx:
+            _impatient(tx)
+            tx.next_seqs(["ada"])
     with store.write() as tx:
         after = tx.next_seqs(["ada", "cy"])
-    assert taken == [[1, 1, 2]]  # per owner, in list order
+    assert taken == [1, 1, 2]  # per owner, in list order
     assert after == [3, 1]
 
 
