@@ -315,3 +315,20 @@ def report(title: str, rows: list[tuple[str, str]]) -> None:
     for name, value in rows:
         print(f"  {name.ljust(width)}  {value}")
     sys.stdout.flush()
+
+
+# -- the web app in a browser ------------------------------------------------------------------
+CACHED_BYTES_JS = """async () => { let n = 0; for (const name of await caches.keys()) {
+     const c = await caches.open(name);
+     for (const r of await c.keys()) {
+       n += (await (await c.match(r)).arrayBuffer()).byteLength;
+     }
+   } return n; }"""
+
+
+def wait_for_worker(page: Any, seconds: float) -> None:
+    """Until the service worker controls `page` (a first load is over when it does)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate("() => Boolean(navigator.serviceWorker.controller)"):
+        assert time.monotonic() < deadline, "the service worker did not take control"
+        time.sleep(0.1)

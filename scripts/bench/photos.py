@@ -34,6 +34,7 @@ from typing import Any
 
 from _common import (
     ADMIN_TOKEN,
+    CACHED_BYTES_JS,
     ROOT,
     SECRET,
     LiveServer,
@@ -43,6 +44,7 @@ from _common import (
     run,
     serving,
     temp_dir,
+    wait_for_worker,
 )
 from export import build, download
 
@@ -256,19 +258,9 @@ def first_load(code_root: Path, db: Path) -> dict[str, int]:
                 lambda e: received.__setitem__("bytes", received["bytes"] + e["encodedDataLength"]),
             )
             page.goto(event["join_url"])
-            deadline = time.monotonic() + 30
-            while not page.evaluate("() => Boolean(navigator.serviceWorker.controller)"):
-                assert time.monotonic() < deadline, "the service worker did not take control"
-                time.sleep(0.1)
+            wait_for_worker(page, 30)
             page_bytes = received["bytes"]
-            cached = page.evaluate(
-                """async () => { let n = 0; for (const name of await caches.keys()) {
-                     const c = await caches.open(name);
-                     for (const r of await c.keys()) {
-                       n += (await (await c.match(r)).arrayBuffer()).byteLength;
-                     }
-                   } return n; }"""
-            )
+            cached = page.evaluate(CACHED_BYTES_JS)
             browser.close()
     finally:
         server.stop()

@@ -17,7 +17,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -29,6 +28,8 @@ CHROMIUM = "/usr/bin/chromium"
 ADMIN = "bench-admin-token"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from _common import CACHED_BYTES_JS, wait_for_worker  # noqa: E402
 
 from tests.live_server import LiveServer  # noqa: E402 (ROOT is on the path now)
 
@@ -103,19 +104,9 @@ def browser_figures(base: str, event: dict[str, Any]) -> dict[str, float]:
             lambda e: received.__setitem__("bytes", received["bytes"] + e["encodedDataLength"]),
         )
         page.goto(f"{base}/join/{event['slug']}?code={event['join_code']}")
-        deadline = time.monotonic() + 20
-        while not page.evaluate("() => Boolean(navigator.serviceWorker.controller)"):
-            assert time.monotonic() < deadline, "service worker did not take control"
-            time.sleep(0.1)
+        wait_for_worker(page, 20)
         page_bytes = received["bytes"]
-        cache_bytes = page.evaluate(
-            """async () => { let n = 0; for (const name of await caches.keys()) {
-                 const c = await caches.open(name);
-                 for (const r of await c.keys()) {
-                   n += (await (await c.match(r)).arrayBuffer()).byteLength;
-                 }
-               } return n; }"""
-        )
+        cache_bytes = page.evaluate(CACHED_BYTES_JS)
         page.fill("input[name=fn]", "Bench Runner")
         page.click("button[type=submit]")
         page.wait_for_url("**/card")
