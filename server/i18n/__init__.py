@@ -1,5 +1,5 @@
-"""The language of the server's pages: one catalogue per language (server/i18n/catalogues/<tag>.json,
-the same format as the web app's web/i18n/), the choice from Accept-Language, and dates and numbers
+"""The language of the server's pages: one catalogue per language
+(server/i18n/catalogues/<tag>.json, the same format as the web app's web/i18n/), the choice from Accept-Language, and dates and numbers
 through Babel in that locale and the event's time zone.
 
 A catalogue maps a key to a string with {placeholders}, or to an object of plural forms (CLDR
@@ -125,7 +125,8 @@ class Messages:
 
     def date(self, day: str, form: str = "medium") -> str:
         """An ISO date (`2026-05-12`) in this locale."""
-        return dates.format_date(datetime.fromisoformat(day).date(), form, locale=_locale(self.lang))
+        day_only = datetime.fromisoformat(day).date()
+        return dates.format_date(day_only, form, locale=_locale(self.lang))
 
     def list(self, items: Sequence[str]) -> str:
         return lists.format_list(list(items), locale=_locale(self.lang))
