@@ -1,6 +1,6 @@
 """The language of the server's pages: one catalogue per language
-(server/i18n/catalogues/<tag>.json, the same format as the web app's web/i18n/), the choice from Accept-Language, and dates and numbers
-through Babel in that locale and the event's time zone.
+(server/i18n/catalogues/<tag>.json, the same format as the web app's web/i18n/), the choice
+from Accept-Language, and dates and numbers through Babel in that locale and the event's time zone.
 
 A catalogue maps a key to a string with {placeholders}, or to an object of plural forms (CLDR
 categories: zero, one, two, few, many, other) chosen by the `count` parameter. A translator edits
@@ -135,4 +135,3 @@ class Messages:
 def messages(lang: str | None, time_zone: str | None = None) -> Messages:
     """The Messages for a supported language (anything else: English)."""
     return Messages(lang if lang in LANGUAGES else DEFAULT, time_zone)
-
