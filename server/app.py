@@ -17,6 +17,7 @@ from server.endpoints import (
     admin,
     app_passwords,
     attendee,
+    booths,
     contacts,
     dav,
     events,
@@ -108,6 +109,7 @@ def create_app(settings: Settings) -> Starlette:
         *events.routes,
         *attendee.routes,
         *app_passwords.routes,
+        *booths.routes,
         *photos.routes,
         *sync.routes,
         *exports.routes,  # before contacts: /api/contacts.vcf is not a contact id

@@ -20,6 +20,7 @@ from server.tokens import ADMIN_SESSION_MAX_AGE, SESSION_MAX_AGE, InvalidToken
 MAX_BODY = 1024 * 1024
 SESSION_COOKIE = "cardswap_session"
 ADMIN_COOKIE = "cardswap_admin"
+STAFF_COOKIE = "cardswap_staff"  # a booth staff phone (its own cookie: a phone may be both)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -150,6 +151,46 @@ def session(request: Request) -> Session:
     return Session(attendee_id, device_id, via_cookie)
 
 
+@dataclass(frozen=True)
+class StaffSession:
+    """A booth's staff phone (DESIGN.md section 13): the booth and the phone's install id."""
+
+    booth_id: str
+    device_id: str
+    via_cookie: bool
+
+
+def staff_session(request: Request) -> StaffSession:
+    """The signed-in staff phone, from `Authorization: Bearer` or the staff cookie; else 401."""
+    context = ctx(request)
+    token = bearer(request)
+    via_cookie = token is None
+    if token is None:
+        token = request.cookies.get(STAFF_COOKIE)
+    if not token:
+        raise Unauthorized("Join the booth first: no staff token was sent.")
+    try:
+        booth_id, device_id = context.tokens.read_staff_session(token)
+    except InvalidToken as exc:
+        raise Unauthorized("The staff token is invalid or expired.") from exc
+    if via_cookie:
+        _check_origin(request, context)
+    return StaffSession(booth_id, device_id, via_cookie)
+
+
+def sync_session(request: Request) -> Session | StaffSession:
+    """Whose sync this is: the bearer token says (an attendee's session or a staff phone's);
+    without one, the attendee's session cookie. 401 when neither is valid."""
+    token = bearer(request)
+    if token is not None:
+        try:
+            ctx(request).tokens.read_staff_session(token)
+        except InvalidToken:
+            return session(request)
+        return staff_session(request)
+    return session(request)
+
+
 def _cookie_flags(context: AppContext) -> dict[str, Any]:
     """Every cookie we set: whole site, HttpOnly, SameSite=Lax, Secure over HTTPS."""
     return {
@@ -166,6 +207,10 @@ def set_session_cookie(response: Response, context: AppContext, token: str) -> N
 
 def clear_session_cookie(response: Response, context: AppContext) -> None:
     response.delete_cookie(SESSION_COOKIE, **_cookie_flags(context))
+
+
+def set_staff_cookie(response: Response, context: AppContext, token: str) -> None:
+    response.set_cookie(STAFF_COOKIE, token, max_age=SESSION_MAX_AGE, **_cookie_flags(context))
 
 
 def set_admin_cookie(response: Response, context: AppContext, token: str) -> None:

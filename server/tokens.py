@@ -26,6 +26,9 @@ DEVICE_SIGNIN_MAX_AGE = 10 * 60
 ADMIN_SESSION_MAX_AGE = 12 * 3600
 CURSOR_MAX_AGE = 5 * 365 * 24 * 3600
 SETUP_PROFILE_MAX_AGE = 10 * 60  # a CardDAV set-up profile link (it carries a password)
+# Booth staff links carry their own expiry (the event's end + 30 days); this is the outer bound.
+BOOTH_JOIN_MAX_AGE = 3 * 365 * 24 * 3600
+STAFF_SESSION_MAX_AGE = SESSION_MAX_AGE
 # Personal sign-in links carry their own expiry; this is only the outer bound.
 ATTENDEE_SIGNIN_MAX_AGE = 3 * 365 * 24 * 3600
 CARD_SIG_BYTES = 10  # 80-bit truncated HMAC-SHA256: short enough for the QR, too long to guess
@@ -125,6 +128,8 @@ class Tokens:
         self._cursor = URLSafeTimedSerializer(keys, salt="cardswap.cursor")
         self._admin = URLSafeTimedSerializer(keys, salt="cardswap.admin-session")
         self._setup_profile = URLSafeTimedSerializer(keys, salt="cardswap.setup-profile")
+        self._booth_join = URLSafeTimedSerializer(keys, salt="cardswap.booth-join")
+        self._staff_session = URLSafeTimedSerializer(keys, salt="cardswap.staff-session")
         # Keys that seal the password a set-up profile link carries, by a short fingerprint (so
         # a link sealed before a key rotation still opens); the newest key seals.
         seal_keys = [_seal_key(k) for k in secret_keys]
@@ -251,6 +256,41 @@ class Tokens:
         except (ValueError, UnicodeDecodeError) as exc:
             raise InvalidToken("unreadable set-up profile token") from exc
         return password_id, nonce, password
+
+    # -- booth staff (DESIGN.md section 13) ------------------------------------------------------
+    def booth_join(self, booth_id: str, event_slug: str, expires_at: int) -> str:
+        """A booth's staff link token: any number of phones may join with it until it expires."""
+        return self._booth_join.dumps([booth_id, event_slug, expires_at])
+
+    def read_booth_join(self, token: str) -> tuple[str, str]:
+        """(booth id, event slug) of a staff link token that has not expired."""
+        data = _loads(self._booth_join, token, BOOTH_JOIN_MAX_AGE)
+        if not (
+            isinstance(data, list)
+            and len(data) == 3
+            and all(isinstance(x, str) for x in data[:2])
+            and isinstance(data[2], int)
+        ):
+            raise InvalidToken("malformed staff link")
+        if data[2] < time.time():
+            raise InvalidToken("staff link expired")
+        return data[0], data[1]
+
+    def staff_session(self, booth_id: str, device_id: str) -> str:
+        """A staff phone's bearer token: this booth, this phone."""
+        return self._staff_session.dumps(["staff", booth_id, device_id])
+
+    def read_staff_session(self, token: str) -> tuple[str, str]:
+        """(booth id, device id) of a staff session token no older than 180 days."""
+        data = _loads(self._staff_session, token, STAFF_SESSION_MAX_AGE)
+        if not (
+            isinstance(data, list)
+            and len(data) == 3
+            and data[0] == "staff"
+            and all(isinstance(x, str) for x in data[1:])
+        ):
+            raise InvalidToken("malformed staff session")
+        return data[1], data[2]
 
     # -- admin sessions ------------------------------------------------------------------------
     def admin_session(self) -> str:

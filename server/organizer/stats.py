@@ -15,6 +15,7 @@ from typing import Any
 
 from server.events import get_event
 from server.storage import Store
+from server.storage import booths as stored_booths
 from server.storage import stats as stored_stats
 
 # A dashboard polls every few seconds. On a small event the counts take milliseconds and are
@@ -57,6 +58,15 @@ def _count(store: Store, slug: str) -> dict[str, Any]:
         "active_attendees": counts.active_attendees,
         "exchanges": sum(int(h["count"]) for h in by_hour),
         "exchanges_by_hour": by_hour,
+        # Booths (DESIGN.md section 13): how many leads each booth holds, and per hour, never
+        # whose cards.
+        "leads_by_booth": [
+            {"booth_id": c.booth.id, "name": c.booth.name, "leads": c.leads}
+            for c in stored_booths.of_event(store, slug)
+        ],
+        "leads_by_hour": [
+            {"hour": h.hour, "count": h.total} for h in stored_stats.leads_by_hour(store, slug)
+        ],
     }
 
 

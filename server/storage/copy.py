@@ -88,6 +88,47 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     # Card photos: their bytes travel as they are (BLOB on SQLite, bytea on PostgreSQL).
     "photos": (("id", "owner_id", "card_of", "small", "large", "created_at"), ("id",)),
+    # Booths (DESIGN.md section 13): each booth's staff phones, leads (change seqs kept, so
+    # staff phones carry on with their cursors) and op log.
+    "booths": (("id", "event_slug", "name", "name_key", "questions", "created_at"), ("id",)),
+    "staff_devices": (
+        ("booth_id", "id", "created_at", "last_seen", "revoked"),
+        ("booth_id", "id"),
+    ),
+    "leads": (
+        (
+            "booth_id",
+            "attendee_id",
+            "card",
+            "answers",
+            "notes",
+            "captured_at",
+            "captured_by",
+            "deleted",
+            "withdrawn_at",
+            "versions",
+            "seq",
+            "created_at",
+            "updated_at",
+        ),
+        ("booth_id", "attendee_id"),
+    ),  # fmt: skip
+    "lead_ops": (
+        (
+            "id",
+            "booth_id",
+            "device_id",
+            "type",
+            "payload",
+            "client_at",
+            "at",
+            "received_at",
+            "result",
+            "code",
+            "message",
+        ),
+        ("id",),
+    ),  # fmt: skip
 }
 BATCH = 1000
 
@@ -142,15 +183,22 @@ def _require_empty(tx: Tx) -> None:
 
 def _restore_feed_counters(tx: Tx) -> None:
     """New change seqs on the target continue above the copied ones, per engine."""
-    if tx.engine == "sqlite":
+    if tx.engine == "sqlite":  # one counter for every feed, contacts' and booths'
         tx.execute(
-            "UPDATE counters SET value = (SELECT coalesce(max(seq), 0) FROM contacts)"
+            "UPDATE counters SET value = (SELECT max(top) FROM ("
+            " SELECT coalesce(max(seq), 0) AS top FROM contacts"
+            " UNION ALL SELECT coalesce(max(seq), 0) FROM leads) AS m)"
             " WHERE name = 'change_seq'"
         )
-    else:  # per-owner counters, one row per attendee (made by the attendee insert trigger)
+    else:  # per-owner counters, one row per attendee and per booth (made by insert triggers)
         tx.execute(
             "UPDATE feed_seqs SET value = m.top FROM (SELECT owner_id, max(seq) AS top"
             " FROM contacts GROUP BY owner_id) AS m WHERE feed_seqs.owner_id = m.owner_id"
+        )
+        tx.execute(
+            "UPDATE feed_seqs SET value = m.top FROM (SELECT 'booth:' || booth_id AS owner_id,"
+            " max(seq) AS top FROM leads GROUP BY booth_id) AS m"
+            " WHERE feed_seqs.owner_id = m.owner_id"
         )
 
 

@@ -85,6 +85,18 @@ def m004_card_photos(db: Database) -> None:
     add_card_fields(db.execute, "contacts", ("owner_id", "contact_id"))
 
 
+@migrations()
+def m005_booths(db: Database) -> None:
+    """Exhibitor booths and their leads (DESIGN.md section 13): booths with their questions, the
+    staff phones of each booth, the leads (one per booth and attendee, by the primary key), and
+    the staff's op log (a staff op is applied once, like an attendee's).
+
+    Lead changes take seqs from the one change counter (`counters.change_seq`), as contacts do:
+    the single writer keeps commit order and number order the same for every feed.
+    """
+    db.executescript(schema.BOOTHS)
+
+
 def add_card_fields(
     execute: Callable[[str, list[Any]], Any], table: str, keys: tuple[str, ...]
 ) -> None:

@@ -88,11 +88,33 @@ def m004_card_photos(conn: psycopg.Connection[Any]) -> None:
     add_card_fields(execute, "contacts", ("owner_id", "contact_id"))
 
 
+def m005_booths(conn: psycopg.Connection[Any]) -> None:
+    """Booths, staff phones, leads and the staff's op log (see migrations.m005_booths).
+
+    Each booth has a change feed of its own, a row of `feed_seqs` keyed `booth:<id>` (no
+    attendee id holds a colon), made with the booth by a trigger: every write to a booth's leads
+    locks that row first, so the booth's seqs rise in commit order (DESIGN.md section 9)."""
+    conn.execute(postgres(schema.BOOTHS))
+    conn.execute(
+        """
+        CREATE FUNCTION cardswap_new_booth_feed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO feed_seqs (owner_id, value) VALUES ('booth:' || NEW.id, 0)
+                ON CONFLICT (owner_id) DO NOTHING;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER booths_feed AFTER INSERT ON booths
+            FOR EACH ROW EXECUTE FUNCTION cardswap_new_booth_feed();
+        """
+    )
+
+
 MIGRATIONS: list[PgMigration] = [
     ("m001_initial", m001_initial),
     ("m002_vcard_cache", m002_vcard_cache),
     ("m003_app_passwords", m003_app_passwords),
     ("m004_card_photos", m004_card_photos),
+    ("m005_booths", m005_booths),
 ]
 
 

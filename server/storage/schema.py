@@ -121,6 +121,57 @@ CREATE TABLE photos (
 CREATE UNIQUE INDEX photos_card ON photos(owner_id, card_of);
 """
 
+BOOTHS = """
+CREATE TABLE booths (
+    id TEXT PRIMARY KEY,            -- random, URL-safe
+    event_slug TEXT NOT NULL REFERENCES events(slug),
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,         -- the name case-folded: one booth of a name per event
+    questions TEXT NOT NULL DEFAULT '[]',  -- JSON list of {id, kind, label, options?}
+    created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX booths_event_name ON booths(event_slug, name_key);
+CREATE TABLE staff_devices (
+    booth_id TEXT NOT NULL,
+    id TEXT NOT NULL,               -- the phone's install UUID
+    created_at TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (booth_id, id)
+);
+CREATE TABLE leads (
+    booth_id TEXT NOT NULL,
+    attendee_id TEXT NOT NULL,      -- one lead per attendee a booth: the key decides
+    card TEXT NOT NULL,             -- JSON card as shared at the last capture ('{}' withdrawn)
+    answers TEXT NOT NULL DEFAULT '{}',   -- JSON question id -> answer
+    notes TEXT NOT NULL DEFAULT '',
+    captured_at TEXT,               -- the earliest capture's `at`
+    captured_by TEXT,               -- the staff device of that capture
+    deleted INTEGER NOT NULL DEFAULT 0,
+    withdrawn_at TEXT,              -- the attendee withdrew: no capture is taken again
+    versions TEXT NOT NULL DEFAULT '{}',  -- field -> [at, device_id, op_id] (the contact rules)
+    seq INTEGER NOT NULL,           -- the booth's change feed
+    created_at TEXT NOT NULL,       -- server time of the first capture (counts per hour)
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (booth_id, attendee_id)
+);
+CREATE INDEX leads_feed ON leads(booth_id, seq);
+CREATE INDEX leads_attendee ON leads(attendee_id);
+CREATE TABLE lead_ops (
+    id TEXT PRIMARY KEY,            -- client UUID: a staff op is applied once
+    booth_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    client_at TEXT,
+    at TEXT,
+    received_at TEXT NOT NULL,
+    result TEXT NOT NULL,           -- 'applied' or 'rejected'
+    code TEXT,
+    message TEXT
+);
+"""
+
 
 def postgres(ddl: str) -> str:
     """`ddl` in PostgreSQL's dialect: text compared byte by byte as SQLite does (`COLLATE "C"`,

@@ -1,4 +1,5 @@
-"""The organizer's aggregate counts: attendees, active attendees, exchanges and sign-ups by hour.
+"""The organizer's aggregate counts: attendees, active attendees, exchanges, sign-ups and booth
+leads by hour.
 
 Every query is a COUNT grouped by event and hour; none returns an attendee id, a contact or an
 op payload (organizers see aggregates only, DESIGN.md section 7).
@@ -64,3 +65,15 @@ def attendees_per_event(store: Store) -> dict[str, int]:
         "SELECT event_slug, count(*) FROM attendees WHERE deleted_at IS NULL GROUP BY event_slug"
     )
     return {slug: int(count) for slug, count in rows.fetchall()}
+
+
+def leads_by_hour(store: Store, slug: str) -> list[HourCount]:
+    """The event's live booth leads per hour of their first capture (server time), all booths
+    together, oldest first: how busy the floor was, never whose card."""
+    rows = store.read().execute(
+        f"SELECT {_HOUR.format(col='l.created_at')} AS hour, count(*) FROM leads l"
+        " JOIN booths b ON b.id = l.booth_id WHERE b.event_slug = ? AND l.deleted = 0"
+        " GROUP BY hour ORDER BY hour",
+        [slug],
+    )
+    return [HourCount(hour, int(count)) for hour, count in rows.fetchall()]

@@ -41,10 +41,16 @@ def _version(row: Row, name: str) -> Version:
     return (str(value[0]), str(value[1]), str(value[2])) if value else _ZERO
 
 
+def newer(row: Row, name: str, ver: Version) -> bool:
+    """Whether a write of version `ver` wins over the field `name` of the row (last writer
+    wins: booth leads use the contacts' rule, server/booths/merge.py)."""
+    return ver > _version(row, name)
+
+
 def _lww(row: Row, name: str, value: Any, ver: Version) -> None:
     """Set a field when this write's version is greater than the field's."""
     if name == "notes":
-        _edit_notes(row, value, ver)
+        edit_notes(row, value, ver)
     elif ver > _version(row, name):
         row[name] = value
         row["versions"][name] = ver
@@ -56,22 +62,33 @@ def _lww(row: Row, name: str, value: Any, ver: Version) -> None:
 # versions["swap_notes"] = every swap note as (at, device, op id, text). Notes are then a
 # function of that set: a non-empty edit wins; otherwise the earliest swap note made after the
 # edit (a cleared note can be filled again by a later swap); otherwise the edit's text or "".
-def _edit_notes(row: Row, text: str, ver: Version) -> None:
+#
+# A booth lead (`gather=True`) is captured by several staff phones, and each capture's note
+# matters: its notes are the edit's text followed by every capture note made after the edit,
+# oldest first, one paragraph each. Still a function of the same set, so order-independent.
+def edit_notes(row: Row, text: str, ver: Version, *, gather: bool = False) -> None:
+    """An explicit notes edit (last writer wins against other edits)."""
     if ver > _version(row, "notes"):
         row["versions"]["notes"] = (*ver, text)
-        _settle_notes(row)
+        _settle_notes(row, gather)
 
 
-def _swap_note(row: Row, text: str, ver: Version) -> None:
+def add_note(row: Row, text: str, ver: Version, *, gather: bool = False) -> None:
+    """The note typed with a swap (or a booth capture): kept in the set, notes settled again."""
     notes = list(row["versions"].get("swap_notes", ()))
     if all(tuple(n[:3]) != ver for n in notes):
         notes.append((*ver, text))
     row["versions"]["swap_notes"] = sorted(tuple(n) for n in notes)
-    _settle_notes(row)
+    _settle_notes(row, gather)
 
 
-def _settle_notes(row: Row) -> None:
-    edit = row["versions"].get("notes")  # always (at, device, op id, text): see _edit_notes
+def _settle_notes(row: Row, gather: bool = False) -> None:
+    edit = row["versions"].get("notes")  # always (at, device, op id, text): see edit_notes
+    if gather:
+        after = _version(row, "notes")
+        later = [n[3] for n in row["versions"].get("swap_notes", ()) if tuple(n[:3]) > after]
+        row["notes"] = "\n\n".join([*([edit[3]] if edit and edit[3] else []), *later])
+        return
     if edit and edit[3]:
         row["notes"] = edit[3]
         return
@@ -107,7 +124,7 @@ def _meet(
     if method not in row["methods"]:
         row["methods"] = sorted([*row["methods"], method])
     if op.note and not reciprocal:
-        _swap_note(row, op.note, ver)
+        add_note(row, op.note, ver)
 
 
 def apply_op(batch: Batch, op: Op) -> None:

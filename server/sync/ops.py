@@ -111,7 +111,7 @@ def _contact_id(raw: dict[str, Any]) -> str:
     return cid
 
 
-def _token_of(text: str) -> str:
+def token_of(text: str) -> str:
     """The token itself, also when a client sends the whole card URL (any letter case)."""
     if "/" not in text:  # a bare token (the usual case): no URL to take it from
         return text
@@ -134,7 +134,7 @@ def _prep_exchange(op: Op, raw: dict[str, Any], tokens: Tokens, owner_id: str) -
         try:
             if not isinstance(token, str):
                 raise InvalidToken("not a string")
-            payload = tokens.read_card_token(_token_of(token))
+            payload = tokens.read_card_token(token_of(token))
         except InvalidToken as exc:
             raise Rejected(
                 "invalid_token", "This card token is not valid (forged or altered)."
@@ -183,6 +183,10 @@ def _prep_delete(op: Op, raw: dict[str, Any], tokens: Tokens, owner_id: str) -> 
 
 _PREPARE = {"exchange": _prep_exchange, "contact.update": _prep_update,
             "contact.delete": _prep_delete}  # fmt: skip
+ATTENDEE_TYPES = frozenset(_PREPARE)
+# A booth's staff phones send these through the same endpoint (server/booths/ops.py); an
+# attendee's session may not, and a staff session may send nothing else (`wrong_session`).
+LEAD_TYPES = frozenset({"lead.capture", "lead.update", "lead.delete"})
 
 
 def prepare(raw: Any, tokens: Tokens, owner_id: str, now: datetime) -> Op:
@@ -202,6 +206,8 @@ def prepare(raw: Any, tokens: Tokens, owner_id: str, now: datetime) -> Op:
         client_at=at[:64] if isinstance(at, str) else None,
     )
     try:
+        if isinstance(kind, str) and kind in LEAD_TYPES:
+            raise Rejected("wrong_session", "Lead ops come from a booth's staff phones.")
         if not isinstance(kind, str) or kind not in _PREPARE:
             raise Rejected("invalid_op", f"Unknown op type {str(kind)[:64]!r}.")
         op.at = effective_at(at, now)
