@@ -17,6 +17,7 @@ from server.endpoints import (
     admin,
     app_passwords,
     attendee,
+    booth_admin,
     booths,
     contacts,
     dav,
@@ -116,6 +117,7 @@ def create_app(settings: Settings) -> Starlette:
         *contacts.routes,
         *public.routes,
         *admin.routes,
+        *booth_admin.routes,
         *meta.routes,
         *health.routes,
         *dav.routes,  # the CardDAV tree, and PROPFIND/OPTIONS on `/` (GET there is the shell)

@@ -95,7 +95,9 @@ async def read_json_object(request: Request, limit: int = MAX_BODY) -> dict[str,
     return data
 
 
-async def read_form_or_json(request: Request, limit: int = 64 * 1024) -> dict[str, Any]:
+async def read_form_or_json(
+    request: Request, limit: int = 64 * 1024, max_fields: int = 20
+) -> dict[str, Any]:
     """A small form (urlencoded or multipart) or a JSON object, as a dict of strings."""
     content_type = media_type(request)
     if content_type == "application/json":
@@ -104,7 +106,7 @@ async def read_form_or_json(request: Request, limit: int = 64 * 1024) -> dict[st
         raise UnsupportedMediaType("Send a form or a JSON object.")
     if declared_length(request) > limit:
         raise TooLarge("The form is too large.")
-    form = await request.form(max_files=0, max_fields=20)
+    form = await request.form(max_files=0, max_fields=max_fields)
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 

@@ -24,7 +24,7 @@ from server.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthori
 from server.events import get_event
 from server.organizer.attendee_import import decode, header_key, sniff_delimiter
 from server.organizer.attendees import signin_expiry
-from server.storage import Tx, staff_devices
+from server.storage import Store, Tx, staff_devices
 from server.storage import booths as stored
 from server.storage.booths import BoothRow
 from server.sync.ops import is_uuid
@@ -315,3 +315,9 @@ def import_booths(
         )
     result.errors.sort(key=lambda e: int(e["line"]))
     return result
+
+
+def event_summary(store: Store, slug: str) -> tuple[int, int]:
+    """(booths, live leads) of the event: the line on the organizer's dashboard."""
+    counts = stored.of_event(store, slug)
+    return len(counts), sum(c.leads for c in counts)

@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from server.booths.booths import event_summary
 from server.errors import (
     CardswapError,
     Forbidden,
@@ -54,7 +55,8 @@ from server.http import (
     require_admin,
     set_admin_cookie,
 )
-from server.organizer import admin_pages, badges, charts
+from server.i18n import from_accept_language, messages
+from server.organizer import admin_pages, badges, booth_pages, charts
 from server.organizer.attendee_import import charset_of
 from server.organizer.attendees import (
     desk_signin,
@@ -190,6 +192,8 @@ def _event_page(request: Request, slug: str, message: str | None = None) -> str:
     context = ctx(request)
     event = get_event(context.store, slug)
     attendees, total = list_attendees(context, slug, limit=EVENT_PAGE_ROWS)
+    language = messages(from_accept_language(request.headers.get("accept-language")))
+    booths = booth_pages.event_section(event, *event_summary(context.store, slug), language)
     return admin_pages.event_page(
         event,
         join_url(context.settings.base_url, event),
@@ -197,6 +201,7 @@ def _event_page(request: Request, slug: str, message: str | None = None) -> str:
         attendees,
         message,
         total=total,
+        booths=booths,
     )
 
 

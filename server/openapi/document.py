@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.openapi.admin_paths import admin_pages
+from server.openapi.booth_paths import booth_paths, booth_schemas
 from server.openapi.builders import (
     ADMIN,
     BEARER,
@@ -188,11 +189,12 @@ def _paths() -> dict[str, Schema]:
         },
         "/api/sync": {
             "post": op(
-                "Send queued ops, receive changes since the cursor",
+                "Send queued ops, receive changes since the cursor (an attendee's contacts, "
+                "or with a booth's staff token its lead ops and leads)",
                 (200, json_body(ref("SyncResponse")), "acks, rejections, changes, cursor"),
                 (400, 401, 403, 413, 415, 422, 429),
                 body=ref("SyncRequest"),
-                security=BEARER,
+                security=[*BEARER, {"staff_bearer": []}],
             )
         },
         "/api/contacts": {
@@ -355,7 +357,7 @@ def _paths() -> dict[str, Schema]:
             )
         },
     }
-    return {**paths, **admin_pages()}
+    return {**paths, **booth_paths(), **admin_pages()}
 
 
 def spec(base_url: str = "") -> dict[str, Any]:
@@ -370,12 +372,18 @@ def spec(base_url: str = "") -> dict[str, Any]:
         },
         "paths": _paths(),
         "components": {
-            "schemas": schemas(),
+            "schemas": {**schemas(), **booth_schemas()},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "session token"},
                 "session_cookie": {"type": "apiKey", "in": "cookie", "name": "cardswap_session"},
                 "admin_bearer": {"type": "http", "scheme": "bearer", "description": "admin token"},
                 "admin_cookie": {"type": "apiKey", "in": "cookie", "name": "cardswap_admin"},
+                "staff_bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "a booth staff phone's token (POST /api/booth/staff)",
+                },
+                "staff_cookie": {"type": "apiKey", "in": "cookie", "name": "cardswap_staff"},
             },
         },
     }

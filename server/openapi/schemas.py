@@ -300,6 +300,55 @@ OPS: dict[str, Schema] = {
         },
     },
 }
+# A booth's staff phone sends these (DESIGN.md section 13); an attendee's are refused
+# (`wrong_session`), as an attendee's ops are from a staff phone.
+_ANSWERS: Schema = {
+    "type": "object",
+    "maxProperties": 50,
+    "propertyNames": {"pattern": "^[A-Za-z0-9_-]{1,40}$"},
+    "description": "question id -> answer, checked against the booth's questions",
+}
+_LEAD_ID: Schema = {"type": "string", "pattern": "^lead:.{1,64}$"}
+OPS.update(
+    {
+        "LeadCaptureOp": {
+            "type": "object",
+            "description": "A staff phone scanned an attendee's card: one lead per attendee.",
+            "required": ["id", "type", "at", "card_token"],
+            "properties": {
+                **_OP_BASE,
+                "type": {"const": "lead.capture"},
+                "card_token": {"type": "string", "maxLength": 2000},
+                "answers": _ANSWERS,
+                "note": {"type": "string", "maxLength": MAX_NOTES},
+            },
+        },
+        "LeadUpdateOp": {
+            "type": "object",
+            "description": "Answers (each last-writer-wins) and notes of a lead.",
+            "required": ["id", "type", "at", "lead_id", "set"],
+            "properties": {
+                **_OP_BASE,
+                "type": {"const": "lead.update"},
+                "lead_id": _LEAD_ID,
+                "set": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "answers": _ANSWERS,
+                        "notes": {"type": ["string", "null"], "maxLength": MAX_NOTES},
+                    },
+                },
+            },
+        },
+        "LeadDeleteOp": {
+            "type": "object",
+            "description": "A lead's tombstone; a later capture brings it back.",
+            "required": ["id", "type", "at", "lead_id"],
+            "properties": {**_OP_BASE, "type": {"const": "lead.delete"}, "lead_id": _LEAD_ID},
+        },
+    }
+)
 SYNC_REQUEST: Schema = {
     "type": "object",
     "required": ["device_id", "ops"],
@@ -332,8 +381,13 @@ SYNC_RESPONSE: Schema = {
             },
         },
         "cursor": {"type": "string"},
-        "changes": {"type": "array", "items": ref("Contact")},
+        "changes": {
+            "type": "array",
+            "items": {"anyOf": [ref("Contact"), ref("Lead")]},
+            "description": "an attendee's contacts, or a staff phone's booth leads",
+        },
         "more": {"type": "boolean"},
+        "booth": {**ref("StaffBooth"), "description": "a staff phone's booth (staff only)"},
     },
 }
 
@@ -504,8 +558,40 @@ def schemas() -> dict[str, Schema]:
         },
         "Stats": {
             "type": "object",
-            "required": ["attendees", "active_attendees", "exchanges", "exchanges_by_hour"],
+            "required": [
+                "attendees",
+                "active_attendees",
+                "exchanges",
+                "exchanges_by_hour",
+                "leads_by_booth",
+                "leads_by_hour",
+            ],
             "properties": {
+                "leads_by_booth": {
+                    "type": "array",
+                    "description": "live leads per booth: counts, never who",
+                    "items": {
+                        "type": "object",
+                        "required": ["booth_id", "name", "leads"],
+                        "properties": {
+                            "booth_id": {"type": "string"},
+                            "name": {"type": "string"},
+                            "leads": {"type": "integer", "minimum": 0},
+                        },
+                    },
+                },
+                "leads_by_hour": {
+                    "type": "array",
+                    "description": "live leads by the hour of their first capture (UTC)",
+                    "items": {
+                        "type": "object",
+                        "required": ["hour", "count"],
+                        "properties": {
+                            "hour": {"type": "string"},
+                            "count": {"type": "integer", "minimum": 0},
+                        },
+                    },
+                },
                 "attendees": {"type": "integer", "minimum": 0},
                 "active_attendees": {"type": "integer", "minimum": 0},
                 "exchanges": {"type": "integer", "minimum": 0},

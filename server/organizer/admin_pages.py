@@ -226,8 +226,10 @@ def event_page(
     message: str | None = None,
     *,
     total: int | None = None,
+    booths: str = "",
 ) -> str:
-    """One event: edit form, join link and poster, live stats with charts, attendees and badges."""
+    """One event: edit form, join link and poster, live stats with charts, attendees and badges
+    (and `booths`, the booths' section, server.organizer.booth_pages)."""
     total = len(attendees) if total is None else total
     dates = " – ".join(d for d in (event.get("starts_on"), event.get("ends_on")) if d)
     body = (
@@ -236,6 +238,7 @@ def event_page(
         + (f'<p class="dates">{escape(dates)}</p>' if dates else "")
         + _error(message)
         + _stats_section(event["slug"], stats)
+        + booths
         + _join_section(event, join_url)
         + _attendee_section(event["slug"], attendees, total)
         + '<section class="card"><details'
