@@ -33,7 +33,7 @@ BOTH_ENGINES = frozenset({
     "test_attendee_api", "test_contacts_api", "test_events_api", "test_organizer_api",
     "test_exports_api", "test_sync", "test_sync_live", "test_contract", "test_security",
     "test_merge_properties", "test_carddav", "test_carddav_clients", "test_carddav_vdirsyncer",
-    "test_app_passwords", "test_photos", "test_card_profiles",
+    "test_app_passwords", "test_photos", "test_card_profiles", "test_booths_api",
 })  # fmt: skip
 # test_sync_state_machine runs on both through a machine per engine (a hypothesis TestCase).
 ENGINES = ("sqlite", "postgresql")
