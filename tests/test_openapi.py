@@ -25,6 +25,11 @@ NOT_API = {
     "/settings",
     "/export",
     "/problems",
+    "/booth",  # a booth's staff mode (DESIGN.md section 13)
+    "/booth/join/{}",
+    "/booth/questions",
+    "/booth/leads/{}",
+    "/i18n",  # the message catalogues
     "/join/{}",
     "/contacts/{}",
     "/sw.js",

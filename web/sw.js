@@ -2,6 +2,7 @@
 // the server), delete old caches on activate, serve the cached shell for every app navigation
 // (so /c/<token> and /join/... open offline), and run Background Sync.
 import { requestSync } from '/js/sync.js'; // module-only
+import { requestBoothSync } from '/js/booth-sync.js'; // module-only
 
 const VERSION = '__SHELL_VERSION__';
 const FILES = [/*__SHELL_FILES__*/];
@@ -92,4 +93,5 @@ self.addEventListener('fetch', (event) => {
 // prettier-ignore
 self.addEventListener('sync', (event) => { // module-only
   if (event.tag === 'cardswap-sync') event.waitUntil(requestSync()); // module-only
+  if (event.tag === 'cardswap-booth-sync') event.waitUntil(requestBoothSync()); // module-only
 }); // module-only

@@ -11,6 +11,10 @@ import * as me from './screens/me.js';
 import { scan } from './screens/scan.js';
 import { cardLink, detail, list } from './screens/contacts.js';
 import { PAGES, isServerPath } from './routes.js';
+import { chosen, match, use } from './i18n.js';
+import { staff } from './booth-sync.js';
+import { boothStatusParts, drawBoothTab, onBoothSync, syncBooth } from './booth-app.js';
+import { booth, boothJoin, boothLead, boothQuestions } from './screens/booth.js';
 
 // The screen for each page name of routes.json.
 const SCREENS = {
@@ -23,6 +27,10 @@ const SCREENS = {
   settings: me.settings,
   problems: me.problems,
   cardLink,
+  booth,
+  boothJoin,
+  boothLead,
+  boothQuestions,
 };
 
 let leaveHooks = [];
@@ -46,6 +54,7 @@ const ctx = {
 };
 
 async function build(path) {
+  if (path === '/' && !ctx.session && (await staff())) return ctx.go('/booth', true); // staff only
   for (const [re, screen] of PAGES) {
     const m = re.exec(path);
     if (m) return SCREENS[screen](ctx, ...m.slice(1));
@@ -71,6 +80,7 @@ async function render() {
     else a.removeAttribute('aria-current');
   }
   document.querySelector('nav.tabs').hidden = !ctx.session;
+  if (ctx.session) drawBoothTab(document.querySelector('nav.tabs'));
   const heading = main.querySelector('h1');
   document.title = heading ? `${heading.textContent} · cardswap` : 'cardswap';
   updateStatus();
@@ -85,12 +95,14 @@ const NETWORK_WORDS = { offline: 'Offline', unreachable: 'Server unreachable', o
 
 async function updateStatus() {
   const el = document.getElementById('status');
-  const pending = (await allOutbox()).length;
+  const booth = await boothStatusParts(); // a booth staff phone's leads count as well
+  const pending = (await allOutbox()).length + booth.pending;
   const problems = (await allProblems()).length;
-  const last = await getMeta('last_sync');
+  const last = [await getMeta('last_sync'), booth.last].filter(Boolean).sort().pop();
   const net = network();
   const parts = [NETWORK_WORDS[net]];
-  if (syncState.syncing) parts.push('syncing…');
+  if (syncState.syncing || booth.syncing) parts.push('syncing…');
+  parts.push(...booth.words);
   parts.push(pending ? `${pending} saved on this phone, not yet synced` : 'all synced');
   if (last) parts.push(`last sync ${fmtTime(last)}`);
   if (syncState.signedOut) parts.push('signed out: open your join link or sign in again');
@@ -162,6 +174,7 @@ function keepCropper() {
 function watchSyncTriggers() {
   const sync = () => {
     if (ctx.session) requestSync();
+    syncBooth();
   };
   window.addEventListener('online', () => {
     updateStatus();
@@ -178,10 +191,12 @@ function watchSyncTriggers() {
   // New swaps from others arrive while the app stays open on a conference floor.
   setInterval(() => {
     if (ctx.session && navigator.onLine && document.visibilityState === 'visible') requestSync();
+    if (navigator.onLine && document.visibilityState === 'visible') syncBooth();
   }, 30000);
 }
 
 async function start() {
+  await use(chosen() || match(navigator.languages)).catch(() => {}); // the catalogue t() reads
   registerWorker();
   watchInstallPrompt();
   askPersistence();
@@ -206,8 +221,13 @@ async function start() {
     for (const fn of syncHooks) fn();
     if (!syncState.syncing && !syncState.error) keepCropper();
   });
+  onBoothSync(() => {
+    updateStatus();
+    for (const fn of syncHooks) fn();
+  });
   watchSyncTriggers();
   if (ctx.session) requestSync(); // as early as possible: before drawing the first screen
+  syncBooth();
   await render();
   document.documentElement.dataset.ready = 'true';
 }

@@ -2,7 +2,7 @@
 // Works in pages and in the service worker (no DOM). Never await the network inside tx().
 
 const DB_NAME = 'cardswap';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 let opening = null;
 
 export function open() {
@@ -16,6 +16,11 @@ export function open() {
           db.createObjectStore('contacts', { keyPath: 'id' });
           db.createObjectStore('outbox', { keyPath: 'id' });
           db.createObjectStore('problems', { keyPath: 'id' });
+        }
+        if (event.oldVersion < 2) {
+          // A booth's staff phone (js/booth-sync.js): its leads and its own outbox of lead ops.
+          db.createObjectStore('leads', { keyPath: 'id' });
+          db.createObjectStore('lead_outbox', { keyPath: 'id' });
         }
       };
       request.onsuccess = () => {
@@ -74,6 +79,8 @@ export const allContacts = () => tx(['contacts'], 'readonly', (s) => req(s.conta
 export const getContact = (id) => tx(['contacts'], 'readonly', (s) => req(s.contacts.get(id)));
 export const allOutbox = () => tx(['outbox'], 'readonly', (s) => req(s.outbox.getAll()));
 export const allProblems = () => tx(['problems'], 'readonly', (s) => req(s.problems.getAll()));
+export const allLeads = () => tx(['leads'], 'readonly', (s) => req(s.leads.getAll()));
+export const allLeadOutbox = () => tx(['lead_outbox'], 'readonly', (s) => req(s.lead_outbox.getAll()));
 
 // A stable id for this install of the app (the server records unseen ids as new devices).
 export async function deviceId() {
@@ -87,14 +94,21 @@ export async function deviceId() {
   });
 }
 
-// Forget everything but the device id (after "delete my data" or another account signs in).
+// Meta keys of the phone's booth staff session (js/booth-sync.js): an attendee's sign-out or
+// deletion leaves the booth's leads and their unsent ops alone.
+const KEPT = ['device_id', 'staff', 'staff_cursor', 'staff_last_sync'];
+
+// Forget everything the attendee had but the device id (after "delete my data" or another
+// account signs in).
 export async function wipe() {
   return tx(['meta', 'contacts', 'outbox', 'problems'], 'readwrite', async (s) => {
-    const device = await req(s.meta.get('device_id'));
+    const kept = await Promise.all(KEPT.map((key) => req(s.meta.get(key))));
     s.meta.clear();
     s.contacts.clear();
     s.outbox.clear();
     s.problems.clear();
-    if (device) s.meta.put(device, 'device_id');
+    KEPT.forEach((key, i) => {
+      if (kept[i] !== undefined) s.meta.put(kept[i], key);
+    });
   });
 }

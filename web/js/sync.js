@@ -15,7 +15,7 @@ let retryTimer = null;
 // dead uplink, a venue's Wi-Fi sign-in page, a proxy whose server is down).
 export const state = { syncing: false, error: '', signedOut: false, unreachable: false };
 
-class Unreachable extends Error {}
+export class Unreachable extends Error {}
 
 export function onSyncChange(fn) {
   listeners.add(fn);
@@ -66,13 +66,14 @@ async function applyResponse(data) {
   });
 }
 
-async function post(body) {
+// One POST /api/sync; `auth` carries a booth staff phone's bearer token (js/booth-sync.js).
+export async function post(body, auth = {}) {
   let response;
   try {
     response = await fetch('/api/sync', {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...auth },
       body: JSON.stringify(body),
     });
   } catch {

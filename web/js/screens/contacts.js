@@ -5,6 +5,7 @@ import { allContacts, allOutbox, getContact } from '../db.js';
 import { decodeCardToken } from '../cardtoken.js';
 import { deleteContact, swapFromToken, updateContact } from '../actions.js';
 import { avatar, profileLines, savedPanel } from '../widgets.js';
+import { sharesSection } from '../shares.js';
 
 async function pendingIds() {
   return new Set((await allOutbox()).map((r) => r.contact_id));
@@ -180,6 +181,7 @@ export async function list(ctx) {
     'section',
     {},
     h('h1', {}, 'Contacts'),
+    sharesSection(),
     h('div', { class: 'filters' }, field('Search', q), field('Show', filter), field('Sort by', sort)),
     count,
     ul,

@@ -1,42 +1,10 @@
-// Scan: rear camera, continuous. BarcodeDetector where present, else jsQR on canvas frames.
-// Our card URLs become verified swaps; vCard/MECARD QR codes external contacts; other links are
-// shown, never followed. Repeats of the same code are ignored for a few seconds.
-import { field, h, loadScript, toast } from '../dom.js';
+// Scan: the camera (js/scanner.js) reads QR codes continuously. Our card URLs become verified
+// swaps; vCard/MECARD QR codes external contacts; other links are shown, never followed.
+import { field, h, toast } from '../dom.js';
 import { classify } from '../parse.js';
 import { addExternal, swapFromToken } from '../actions.js';
+import { watchCamera } from '../scanner.js';
 import { savedPanel } from '../widgets.js';
-
-const REPEAT_MS = 4000;
-
-async function makeDecoder() {
-  if ('BarcodeDetector' in window) {
-    try {
-      const formats = await window.BarcodeDetector.getSupportedFormats();
-      if (formats.includes('qr_code')) {
-        const detector = new window.BarcodeDetector({ formats: ['qr_code'] });
-        return async (video) => {
-          const codes = await detector.detect(video);
-          return codes.length ? codes[0].rawValue : null;
-        };
-      }
-    } catch {
-      /* fall back to jsQR */
-    }
-  }
-  await loadScript('/vendor/jsqr/jsQR.js');
-  const canvas = document.createElement('canvas');
-  const g = canvas.getContext('2d', { willReadFrequently: true });
-  return async (video) => {
-    const w = video.videoWidth;
-    const hgt = video.videoHeight;
-    if (!w || !hgt) return null;
-    canvas.width = w;
-    canvas.height = hgt;
-    g.drawImage(video, 0, 0, w, hgt);
-    const code = window.jsQR(g.getImageData(0, 0, w, hgt).data, w, hgt, { inversionAttempts: 'attemptBoth' });
-    return code ? code.data : null;
-  };
-}
 
 export async function handleScanText(text, method, result) {
   const started = performance.now();
@@ -76,43 +44,16 @@ export async function scan(ctx) {
   const video = h('video', { playsinline: true, muted: true, autoplay: true, 'aria-label': 'Camera view' });
   const result = h('div', { class: 'scan-result', 'aria-live': 'polite' });
   const status = h('p', { class: 'small' }, 'Starting the camera…');
-  let stream = null;
-  let stopped = false;
-  let last = { text: '', at: 0 };
-  ctx.onLeave(() => {
-    stopped = true;
-    if (stream) for (const t of stream.getTracks()) t.stop();
-  });
-  (async () => {
-    try {
-      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: 'environment' } }, audio: false });
-      if (stopped) {
-        for (const t of stream.getTracks()) t.stop();
-        return;
-      }
-      video.srcObject = stream;
-      await video.play().catch(() => {});
-      const decode = await makeDecoder();
+  const stop = watchCamera(video, {
+    onReady: () => {
       status.textContent = 'Point the camera at a card QR code.';
-      const tick = async () => {
-        if (stopped) return;
-        try {
-          const text = await decode(video);
-          const now = Date.now();
-          if (text && !(text === last.text && now - last.at < REPEAT_MS)) {
-            last = { text, at: now };
-            await handleScanText(text, 'qr', result);
-          } else if (text) last.at = now;
-        } catch {
-          /* a frame that could not be read */
-        }
-        setTimeout(tick, 120);
-      };
-      tick();
-    } catch (err) {
+    },
+    onError: (err) => {
       status.textContent = `No camera: ${err.message}. You can still show your card.`;
-    }
-  })();
+    },
+    onText: (text) => handleScanText(text, 'qr', result),
+  });
+  ctx.onLeave(stop);
   const nfc =
     'NDEFReader' in window
       ? h(
