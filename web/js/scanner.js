@@ -50,12 +50,16 @@ export function watchCamera(video, { onText, onReady = () => {}, onError = () =>
         for (const t of stream.getTracks()) t.stop();
         return;
       }
+      video.muted = true; // what lets a browser play it without a tap
       video.srcObject = stream;
       await video.play().catch(() => {});
       const decode = await makeDecoder();
       onReady();
       const tick = async () => {
         if (stopped) return;
+        // A camera that answers at once can be started before the screen is on the page, and a
+        // video not yet on the page may stay paused: start it again once it is there.
+        if (video.paused && video.isConnected) video.play().catch(() => {});
         try {
           const text = await decode(video);
           const now = Date.now();
