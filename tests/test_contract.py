@@ -1498,7 +1498,14 @@ def test_stats(api: Api, event: dict[str, Any]) -> None:
     response = api.get(f"/api/admin/events/{event['slug']}/stats", headers=api.admin)
     assert response.status_code == 200
     data = response.json()
-    assert set(data) == {"attendees", "active_attendees", "exchanges", "exchanges_by_hour"}
+    assert set(data) == {
+        "attendees",
+        "active_attendees",
+        "exchanges",
+        "exchanges_by_hour",
+        "leads_by_booth",  # DESIGN.md section 13
+        "leads_by_hour",
+    }
     assert data["attendees"] == 3
     assert data["active_attendees"] == 2
     assert data["exchanges"] == 2
@@ -1965,3 +1972,220 @@ def test_a_photo_reaches_the_holders_and_the_vcard_export(
     assert api.get(urljoin(server.url + "/", photo["small"])).status_code == 404
     changes, _ = api.all_changes(bob)
     assert {c["id"]: c for c in changes}[f"att:{ada.id}"]["card"]["photo"] is None
+
+
+# === Booths (DESIGN.md section 13) ==============================================================
+LEAD_KEYS = {"id", "card", "answers", "notes", "captured_at", "deleted", "updated_at"}
+BOOTH_QUESTIONS = [
+    {"kind": "rating", "label": "Interest"},
+    {"kind": "multi", "label": "Products", "options": ["Kiln", "Glaze"]},
+]
+
+
+def create_booth(api: Api, event: dict[str, Any], name: str = "Acme") -> dict[str, Any]:
+    body = {"name": name, "questions": BOOTH_QUESTIONS}
+    response = api.post(f"/api/admin/events/{event['slug']}/booths", json=body, headers=api.admin)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def join_booth(api: Api, booth: dict[str, Any]) -> tuple[dict[str, str], str, dict[str, Any]]:
+    """(staff bearer headers, device id, booth) of a phone that joined with the staff link."""
+    device = str(uuid.uuid4())
+    token = booth["staff_join_url"].rsplit("/booth/join/", 1)[1]
+    response = api.post("/api/booth/staff", json={"token": token, "device_id": device})
+    assert response.status_code == 201, response.text
+    assert response.headers["content-type"] == JSON_TYPE
+    data = response.json()
+    assert set(data) == {"token", "booth"} and {"id", "name", "questions"} <= set(data["booth"])
+    return {"Authorization": f"Bearer {data['token']}"}, device, data["booth"]
+
+
+def staff_sync(
+    api: Api, staff: dict[str, str], device: str, ops: list[Any], cursor: str | None = None
+) -> dict[str, Any]:
+    body = {"device_id": device, "cursor": cursor, "ops": ops}
+    response = api.post("/api/sync", json=body, headers=staff)
+    assert response.status_code == 200, response.text
+    data = dict(response.json())
+    assert set(data) == SYNC_KEYS_SECTION_5
+    return data
+
+
+SYNC_KEYS_SECTION_5 = {"acked", "rejected", "cursor", "changes", "more"}
+
+
+def capture(card_token: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": op_id(),
+        "type": "lead.capture",
+        "at": iso(now()),
+        "card_token": card_token,
+        **extra,
+    }
+
+
+def test_organizer_creates_lists_and_edits_booths(
+    api: Api, server: LiveServer, event: dict[str, Any]
+) -> None:
+    booth = create_booth(api, event)
+    assert set(booth) == {"id", "name", "questions", "staff_join_url"}
+    assert booth["staff_join_url"].startswith(f"{server.url}/booth/join/")
+    assert [(q["kind"], q["label"]) for q in booth["questions"]] == [
+        ("rating", "Interest"),
+        ("multi", "Products"),
+    ]
+    assert all(set(q) <= {"id", "kind", "label", "options"} for q in booth["questions"])
+    path = f"/api/admin/events/{event['slug']}/booths"
+    listed = api.get(path, headers=api.admin).json()
+    assert set(listed) == {"booths"} and listed["booths"][0]["leads"] == 0
+    assert "staff_join_url" in listed["booths"][0]
+    edited = api.request(
+        "PATCH", f"{path}/{booth['id']}", json={"name": "Acme Kilns"}, headers=api.admin
+    )
+    assert edited.status_code == 200 and edited.json()["name"] == "Acme Kilns"
+    page = api.get(booth["staff_join_url"])  # a page that signs the phone in as staff
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert_error(api.post(path, json={"name": "X"}), 401)
+    assert_error(api.get(path), 401)
+    other = api.create_event()
+    assert_error(
+        api.request(
+            "PATCH",
+            f"/api/admin/events/{other['slug']}/booths/{booth['id']}",
+            json={"name": "Mine"},
+            headers=api.admin,
+        ),
+        404,
+    )
+
+
+def test_staff_phones_capture_one_lead_per_attendee(api: Api, event: dict[str, Any]) -> None:
+    ada = api.register(event, "Ada Lovelace")
+    booth = create_booth(api, event)
+    one, one_device, seen = join_booth(api, booth)
+    two, two_device, _ = join_booth(api, booth)
+    interest = seen["questions"][0]["id"]
+    first = staff_sync(api, one, one_device, [capture(ada.card_token, answers={interest: "warm"})])
+    assert first["rejected"] == []
+    [lead] = first["changes"]
+    assert set(lead) == LEAD_KEYS and lead["id"] == f"lead:{ada.id}"
+    assert lead["card"]["fn"] == "Ada Lovelace" and lead["answers"] == {interest: "warm"}
+    second = staff_sync(
+        api, two, two_device, [capture(ada.card_token, answers={interest: "hot"}, note="Demo")]
+    )
+    leads = {c["id"]: c for c in second["changes"]}
+    assert list(leads) == [f"lead:{ada.id}"]  # the same attendee twice is one lead
+    assert leads[f"lead:{ada.id}"]["answers"] == {interest: "hot"}
+    assert leads[f"lead:{ada.id}"]["notes"] == "Demo"
+    update_op = {
+        "id": op_id(),
+        "type": "lead.update",
+        "at": iso(now()),
+        "lead_id": f"lead:{ada.id}",
+        "set": {"notes": "Call back"},
+    }
+    delete_op = {
+        "id": op_id(),
+        "type": "lead.delete",
+        "at": iso(now()),
+        "lead_id": f"lead:{ada.id}",
+    }
+    later = staff_sync(api, one, one_device, [update_op, delete_op], first["cursor"])
+    assert later["acked"] == [update_op["id"], delete_op["id"]]
+    assert later["changes"][-1]["deleted"] is True
+    replay = staff_sync(api, one, one_device, [update_op])
+    assert replay["acked"] == [update_op["id"]]  # applied once, acked again
+
+
+def test_sessions_are_refused_each_others_ops(api: Api, event: dict[str, Any]) -> None:
+    ada, bob = api.register(event, "Ada"), api.register(event, "Bob")
+    staff, device, _ = join_booth(api, create_booth(api, event))
+    refused = staff_sync(
+        api,
+        staff,
+        device,
+        [exchange(bob.card_token), update(f"att:{bob.id}", starred=True), delete(f"att:{bob.id}")],
+    )
+    assert [r["code"] for r in refused["rejected"]] == ["wrong_session"] * 3
+    data = api.sync(ada, [capture(bob.card_token), exchange(bob.card_token)])
+    assert [r["code"] for r in data["rejected"]] == ["wrong_session"]
+    assert len(data["acked"]) == 1
+
+
+def test_bad_answers_are_rejected_and_the_batch_goes_on(api: Api, event: dict[str, Any]) -> None:
+    ada, bob = api.register(event, "Ada"), api.register(event, "Bob")
+    staff, device, booth = join_booth(api, create_booth(api, event))
+    interest = booth["questions"][0]["id"]
+    ops = [
+        capture(ada.card_token, answers={interest: "boiling"}),
+        capture(ada.card_token, answers={"gone": "x"}),
+        capture(bob.card_token, answers={interest: "cold"}),
+    ]
+    data = staff_sync(api, staff, device, ops)
+    assert [r["id"] for r in data["rejected"]] == [ops[0]["id"], ops[1]["id"]]
+    assert data["acked"] == [ops[2]["id"]]
+    assert [c["id"] for c in data["changes"]] == [f"lead:{bob.id}"]
+
+
+def test_attendee_sees_and_withdraws_shares(api: Api, event: dict[str, Any]) -> None:
+    ada = api.register(event, "Ada")
+    booth = create_booth(api, event, "Glaze Works")
+    staff, device, _ = join_booth(api, booth)
+    first = staff_sync(api, staff, device, [capture(ada.card_token)])
+    shares = api.get("/api/me/shares", headers=ada.auth)
+    assert shares.status_code == 200 and shares.headers["content-type"] == JSON_TYPE
+    [share] = shares.json()["shares"]
+    assert set(share) == {"booth_id", "booth_name", "shared_at"}
+    assert (share["booth_id"], share["booth_name"]) == (booth["id"], "Glaze Works")
+    assert api.delete(f"/api/me/shares/{booth['id']}", headers=ada.auth).status_code == 204
+    after = staff_sync(api, staff, device, [], first["cursor"])
+    assert [(c["id"], c["deleted"]) for c in after["changes"]] == [(f"lead:{ada.id}", True)]
+    again = staff_sync(api, staff, device, [capture(ada.card_token)])
+    assert again["rejected"][0]["code"] == "withdrawn"
+    assert api.get("/api/me/shares", headers=ada.auth).json() == {"shares": []}
+    assert_error(api.get("/api/me/shares"), 401)
+    assert_error(api.delete(f"/api/me/shares/{booth['id']}", headers=staff), 401)
+
+
+@pytest.mark.parametrize("fmt", ["plain", "hubspot", "salesforce"])
+def test_lead_csv_exports(api: Api, event: dict[str, Any], fmt: str) -> None:
+    ada = api.register(event, "Ada Lovelace", org="Analytical", emails=["ada@example.org"])
+    staff, device, booth = join_booth(api, create_booth(api, event))
+    staff_sync(api, staff, device, [capture(ada.card_token)])
+    response = api.get(f"/api/booth/leads.csv?format={fmt}", headers=staff)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    header, row = list(csv.reader(io.StringIO(response.text, newline="")))
+    assert header[-2:] == ["Interest", "Products"]  # one column per question, by its label
+    names = {
+        "plain": ("Name", "Email", "Company"),
+        "hubspot": ("First Name", "Email", "Company Name"),
+        "salesforce": ("Last Name", "Email", "Company"),
+    }[fmt]
+    assert set(names) <= set(header)
+    assert "ada@example.org" in row and "Analytical" in row
+    assert_error(api.get(f"/api/booth/leads.csv?format={fmt}", headers=ada.auth), 401)
+    assert_error(api.get(f"/api/booth/leads.csv?format={fmt}", headers=api.admin), 401)
+
+
+def test_lead_vcf_export(api: Api, event: dict[str, Any]) -> None:
+    ada = api.register(event, "Ada Lovelace")
+    staff, device, _ = join_booth(api, create_booth(api, event))
+    staff_sync(api, staff, device, [capture(ada.card_token)])
+    response = api.get("/api/booth/leads.vcf", headers=staff)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/vcard; charset=utf-8"
+    [card] = list(vobject.readComponents(response.text))
+    assert card.fn.value == "Ada Lovelace"
+    assert_error(api.get("/api/booth/leads.vcf"), 401)
+
+
+def test_stats_count_leads_by_booth(api: Api, event: dict[str, Any]) -> None:
+    ada = api.register(event, "Ada")
+    booth = create_booth(api, event)
+    staff, device, _ = join_booth(api, booth)
+    staff_sync(api, staff, device, [capture(ada.card_token)])
+    data = api.get(f"/api/admin/events/{event['slug']}/stats", headers=api.admin).json()
+    assert data["leads_by_booth"] == [{"booth_id": booth["id"], "name": "Acme", "leads": 1}]
+    assert ada.id not in str(data)

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from server import clock
-from server.booths.booths import questions_of, staff_view
+from server.booths.booths import questions_of
 from server.booths.merge import apply_lead_op
 from server.booths.ops import LeadOp, lead_id, prepare
 from server.context import AppContext
@@ -151,7 +151,6 @@ class PreparedStaffSync:
 
 @dataclass(frozen=True)
 class WrittenStaffSync:
-    booth: BoothRow
     outcome: Outcome
     rows: list[LeadRow]  # one page of the booth's feed
     more: bool
@@ -177,7 +176,7 @@ def write_staff_sync(prepared: PreparedStaffSync, tx: Tx) -> WrittenStaffSync:
     changed = [LeadState(**batch.rows[key]) for key in batch.changed]  # type: ignore[arg-type]
     stored_leads.write_changed(tx, changed, batch.stored, prepared.now_iso)
     rows, more = stored_leads.feed_page(tx, booth_id, prepared.request.after_seq, PAGE_SIZE)
-    return WrittenStaffSync(booth, outcome, rows, more)
+    return WrittenStaffSync(outcome, rows, more)
 
 
 def lead_dict(row: LeadRow) -> dict[str, Any]:
@@ -197,8 +196,8 @@ def lead_dict(row: LeadRow) -> dict[str, Any]:
 def answer(
     tokens: Tokens, prepared: PreparedStaffSync, written: WrittenStaffSync
 ) -> dict[str, Any]:
-    """The response body, once the transaction has committed: the sync's fields, and the booth
-    (its questions may have changed since the phone last looked)."""
+    """The response body, once the transaction has committed: the contract's sync fields, the
+    changes being the booth's leads (a phone reads its booth's questions at `GET /api/booth`)."""
     rows = written.rows
     last = rows[-1].seq if rows else prepared.request.after_seq
     return {
@@ -207,7 +206,6 @@ def answer(
         "cursor": tokens.cursor(feed_owner(prepared.booth_id), int(last)),
         "changes": [lead_dict(row) for row in rows],
         "more": written.more,
-        "booth": staff_view(written.booth),
     }
 
 

@@ -116,7 +116,7 @@ async def edit(request: Request) -> Response:
 
 @page
 async def import_form(request: Request) -> Response:
-    """`POST /admin/events/{slug}/booths/import` (upload form): the import result page."""
+    """`POST /admin/events/{slug}/booths-import` (upload form): the import result page."""
     context, slug = ctx(request), _slug(request)
     event = await run_in_threadpool(get_event, context.store, slug)
     if request.headers.get("content-type", "").split(";")[0].strip() != "multipart/form-data":
@@ -137,7 +137,7 @@ async def import_form(request: Request) -> Response:
 routes: list[BaseRoute] = [
     Route("/admin/events/{slug}/booths", booths_page, methods=["GET"]),
     Route("/admin/events/{slug}/booths", create, methods=["POST"]),
-    Route("/admin/events/{slug}/booths/import", import_form, methods=["POST"]),
+    Route("/admin/events/{slug}/booths-import", import_form, methods=["POST"]),
     Route("/admin/events/{slug}/booths/{booth_id}", booth_page, methods=["GET"]),
     Route("/admin/events/{slug}/booths/{booth_id}", edit, methods=["POST"]),
 ]

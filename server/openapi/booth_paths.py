@@ -336,7 +336,7 @@ def _booth_pages() -> dict[str, Schema]:
                 html_only=("409", "422"),
             ),
         },
-        "/admin/events/{slug}/booths/import": {
+        "/admin/events/{slug}/booths-import": {
             "post": {
                 **page(
                     "Import the exhibitor list (upload form): the result page",

@@ -387,7 +387,6 @@ SYNC_RESPONSE: Schema = {
             "description": "an attendee's contacts, or a staff phone's booth leads",
         },
         "more": {"type": "boolean"},
-        "booth": {**ref("StaffBooth"), "description": "a staff phone's booth (staff only)"},
     },
 }
 

@@ -82,7 +82,7 @@ def booths_page(
         f'<button type="submit">{escape(m.t("admin.booth.create_button"))}</button></form>'
         "</section>"
         f'<section class="card" id="import"><h2>{escape(m.t("admin.booth.import"))}</h2>'
-        f'<form method="post" action="/admin/events/{slug}/booths/import" '
+        f'<form method="post" action="/admin/events/{slug}/booths-import" '
         'enctype="multipart/form-data" class="stack">'
         f'<label for="booth-file">{escape(m.t("admin.booth.import_hint"))}</label>'
         '<input id="booth-file" name="file" type="file" accept=".csv,text/csv" required>'

@@ -143,8 +143,6 @@ async function applyResponse(data) {
       if (lead && !lead.deleted) s.leads.put({ ...lead, id, server, pending: pending.length > 0 });
       else s.leads.delete(id);
     }
-    const kept = await req(s.meta.get('staff'));
-    if (kept && data.booth) s.meta.put({ ...kept, booth: { ...kept.booth, ...data.booth } }, 'staff');
     s.meta.put(data.cursor, 'staff_cursor');
     s.meta.put(nowIso(), 'staff_last_sync');
   });
@@ -171,8 +169,26 @@ async function runOnce() {
     boothState.signedOut = false;
     await applyResponse(data);
     notify();
-    if (!data.more && (await allLeadOutbox()).length === 0) return;
+    if (!data.more && (await allLeadOutbox()).length === 0) break;
   }
+  await refreshBooth(session);
+}
+
+// The booth's name and questions as they are now (the organizer or the booth's lead may have
+// changed the questions since this phone last looked).
+async function refreshBooth(session) {
+  const response = await fetch('/api/booth', {
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json', Authorization: `Bearer ${session.token}` },
+  }).catch(() => null);
+  if (!response || !response.ok) return;
+  const booth = await response.json().catch(() => null);
+  if (!booth) return;
+  await tx(['meta'], 'readwrite', async (s) => {
+    const kept = await req(s.meta.get('staff'));
+    if (kept && kept.token === session.token) s.meta.put({ ...kept, booth }, 'staff');
+  });
+  notify();
 }
 
 function scheduleRetry() {
