@@ -795,3 +795,14 @@ def test_the_booth_lead_edits_questions_from_a_phone(client: TestClient, registe
     assert client.get("/api/booth", headers=staff.headers).json()["questions"] == [question]
     bad = client.patch("/api/booth", json={"name": "Renamed"}, headers=staff.headers)
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("bad_id", [{}, [], 7, None, True, "x" * 41, "a b"])
+def test_a_question_id_that_is_no_id_is_422(client: TestClient, event: Any, bad_id: Any) -> None:
+    body = {"name": "A", "questions": [{"id": bad_id, "kind": "text", "label": "Q"}]}
+    response = client.post("/api/admin/events/devconf/booths", json=body, headers=ADMIN)
+    if bad_id is None:  # no id: a new question
+        assert response.status_code == 201, response.text
+    else:
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["field"] == "questions[0].id"

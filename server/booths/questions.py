@@ -79,7 +79,9 @@ def check_questions(
     if len(value) > MAX_QUESTIONS:
         raise InvalidField(f"A booth has at most {MAX_QUESTIONS} questions.", field="questions")
     existing = {q["id"]: q for q in current or []}
-    taken = set(existing) | {q["id"] for q in value if isinstance(q, dict) and "id" in q}
+    taken = set(existing) | {
+        q["id"] for q in value if isinstance(q, dict) and isinstance(q.get("id"), str)
+    }
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, raw in enumerate(value):
