@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from server.booths import cli as booth_cli
 from server.errors import CardswapError
 from server.events import (
     DEMO_SLUG,
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_backup_parser(sub)  # `cardswap backup PATH` (server/storage/backup.py)
     _add_db_parser(sub)  # `cardswap db copy SOURCE TARGET` (server/storage/copy.py)
     organizer_cli.add_parsers(sub, event)  # attendees import, event stats
+    booth_cli.add_parsers(sub)  # `cardswap booth create|list|import` (server/booths/cli.py)
     return parser
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -292,3 +294,42 @@ def test_serve_prints_the_demo_join_url_at_every_start_not_only_the_first(tmp_pa
     with TestClient(create_app(make_settings(db)), base_url="http://testserver") as client:
         body = {"join_code": joins[1][0], "card": {"fn": "Late"}, "device_id": str(uuid.uuid4())}
         assert client.post("/api/events/demo/attendees", json=body).status_code == 201
+
+
+def test_booth_commands_create_list_and_import_with_staff_links(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "b.db"
+    assert main(["event", "create", "--slug", "expo", "--name", "Expo", "--db", str(db)]) == 0
+    questions = tmp_path / "q.json"
+    questions.write_text(json.dumps([{"kind": "rating", "label": "Interest"}]))
+    capsys.readouterr()
+    args = ["booth", "create", "--event", "expo", "--name", "Acme", "--questions", str(questions)]
+    assert main([*args, "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "questions: 1" in out
+    link = re.search(r"staff link: (\S+)", out).group(1)  # type: ignore[union-attr]
+    assert link.startswith("https://cards.example.org/booth/join/")
+    exhibitors = tmp_path / "exhibitors.csv"
+    exhibitors.write_text("Company,Hall\nAcme,A\nGlaze Works,B\n,C\n")
+    out_file = tmp_path / "links.csv"
+    rc = main(["booth", "import", str(exhibitors), "--event", "expo", "--out", str(out_file),
+               "--db", str(db)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert rc == 1 and "line 4" in captured.err and "1 booths created" in captured.err
+    rows = list(csv.DictReader(io.StringIO(out_file.read_text(encoding="utf-8-sig"))))
+    assert [r["name"] for r in rows] == ["Acme", "Glaze Works"]
+    assert main(["booth", "list", "--event", "expo", "--db", str(db)]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[1:3] for line in listed] == [
+        ["Acme", "0 leads"],
+        ["Glaze Works", "0 leads"],
+    ]
+    # The staff link works: a phone joins the booth with it.
+    with TestClient(create_app(make_settings(db)), base_url="http://testserver") as client:
+        token = link.rsplit("/", 1)[1]
+        joined = client.post(
+            "/api/booth/staff", json={"token": token, "device_id": str(uuid.uuid4())}
+        )
+        assert joined.status_code == 201 and joined.json()["booth"]["name"] == "Acme"
+    assert main(["booth", "create", "--event", "nope", "--name", "X", "--db", str(db)]) == 2

@@ -57,6 +57,31 @@ def _swap(token: str, note: str | None = None) -> dict[str, Any]:
     return {**op, "note": note} if note else op
 
 
+def _capture(token: str, note: str | None = None) -> dict[str, Any]:
+    op = {"id": str(uuid.uuid4()), "type": "lead.capture", "card_token": token}
+    return {**op, "at": "2026-12-01T10:30:00Z", **({"note": note} if note else {})}
+
+
+def _booth(
+    client: TestClient, ada: dict[str, Any], cy: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
+    """A booth whose staff phone captured ada and cy (cy then withdrew): (the phone, its cursor)."""
+    booth = client.post(
+        "/api/admin/events/ev/booths",
+        json={"name": "Acme", "questions": [{"kind": "rating", "label": "Interest"}]},
+        headers=ADMIN,
+    ).json()
+    device = str(uuid.uuid4())
+    token = booth["staff_join_url"].rsplit("/", 1)[1]
+    joined = client.post("/api/booth/staff", json={"token": token, "device_id": device}).json()
+    client.cookies.clear()
+    staff = {"device": device, "headers": {"Authorization": f"Bearer {joined['token']}"}}
+    ops = [_capture(ada["token"], "kilns"), _capture(cy["token"]), _capture("forged")]
+    _sync(client, staff, ops)
+    assert client.delete(f"/api/me/shares/{booth['id']}", headers=cy["headers"]).status_code == 204
+    return staff, _sync(client, staff, [])["cursor"]
+
+
 def _digest(db: str) -> Any:
     store = open_store(db)
     try:
@@ -86,10 +111,13 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row_and_every_cursor(
         link = client.post("/api/me/devices", headers=cy["headers"]).json()["sign_in_url"]
         client.get(link.removeprefix(BASE_URL), follow_redirects=False)
         assert client.delete("/api/me", headers=gone["headers"]).status_code == 204
+        staff, staff_cursor = _booth(client, ada, cy)
     original = _digest(str(source))
     # gone's own contact went with their data; their tombstone and ada's contact of them stay
     assert original.counts["contacts"] == 5 and original.counts["used_nonces"] == 1
     assert original.counts["photos"] == 1
+    assert (original.counts["booths"], original.counts["leads"]) == (1, 2)
+    assert (original.counts["staff_devices"], original.counts["lead_ops"]) == (1, 3)
 
     assert main(["db", "copy", str(source), pg_url]) == 0
     back = tmp_path / "back.db"
@@ -111,6 +139,9 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row_and_every_cursor(
             }
             (changed,) = _sync(client, bob, [edit], cursor)["changes"]
             assert changed["notes"] == "tea" and changed["follow_up"] == "todo"
+            # The booth's staff phone carries on too: its next lead comes after its cursor.
+            (lead,) = _sync(client, staff, [_capture(bob["token"])], staff_cursor)["changes"]
+            assert lead["id"] == f"lead:{bob['id']}"
 
 
 def test_copy_refuses_a_target_that_holds_data_and_changes_nothing(

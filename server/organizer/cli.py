@@ -87,6 +87,10 @@ def format_stats(event: dict[str, Any], stats: dict[str, Any]) -> str:
         for h in hours:
             bar = "#" * max(1, round(40 * int(h["count"]) / peak))
             lines.append(f"  {h['hour']}  {int(h['count']):>6}  {bar}")
+    booths = stats.get("leads_by_booth") or []
+    if booths:
+        lines.append("booth leads (counts, never who):")
+        lines += [f"  {int(b['leads']):>6}  {b['name']}" for b in booths]
     return "\n".join(lines)
 
 
