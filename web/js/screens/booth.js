@@ -276,7 +276,10 @@ export async function booth(ctx) {
     stop();
     if (open) open.save();
   });
-  ctx.onSync(drawList);
+  // Redrawn once a sync is over, not after each of its pages: a day's sync brings thousands.
+  ctx.onSync(() => {
+    if (!boothState.syncing) drawList();
+  });
   await drawList();
   return h(
     'section',
