@@ -103,5 +103,5 @@ def routes(web_dir: Path) -> list[BaseRoute]:
         _static("css"),
         _static("js"),
         _static("icons"),
-        _static("i18n"),  # the message catalogues (web/js/i18n.js `use`)
+        _static("i18n"),
     ]

@@ -109,12 +109,20 @@ def m005_booths(conn: psycopg.Connection[Any]) -> None:
     )
 
 
+def m006_languages(conn: psycopg.Connection[Any]) -> None:
+    """An event's default language and time zone, an attendee's chosen language."""
+    for statement in postgres(schema.LANGUAGES).split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 MIGRATIONS: list[PgMigration] = [
     ("m001_initial", m001_initial),
     ("m002_vcard_cache", m002_vcard_cache),
     ("m003_app_passwords", m003_app_passwords),
     ("m004_card_photos", m004_card_photos),
     ("m005_booths", m005_booths),
+    ("m006_languages", m006_languages),
 ]
 
 
