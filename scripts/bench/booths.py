@@ -17,9 +17,10 @@ On the phone (Chromium, the app's own code, each phone on its list screen; `--no
 it out): the 5th phone joins and syncs while the booth is empty, goes offline, the other 4 phones
 sync their day, and the 5th captures and edits its 400 leads offline through the app
 (js/booth-sync.js, as its screens do); back online, its whole sync is timed in the page
-(requests, and every lead stored in IndexedDB) until nothing is left to send. The baseline is the same for an attendee's second phone: signed in
-and synced while empty, offline while the first device syncs 4 days of swaps, then 400 swaps and
-400 edits queued through the app (js/actions.js) and its sync timed the same way.
+(requests, and every lead stored in IndexedDB) until nothing is left to send. The baseline is the
+same for an attendee's second phone: signed in and synced while empty, offline while the first
+device syncs 4 days of swaps, then 400 swaps and 400 edits queued through the app
+(js/actions.js) and its sync timed the same way.
 
     .venv/bin/python scripts/bench/booths.py [--quick] [--runs 3] [--leads 2000] [--phones 5]
                                              [--no-browser]
