@@ -29,7 +29,6 @@ NOT_API = {
     "/booth/join/{}",
     "/booth/questions",
     "/booth/leads/{}",
-    "/i18n",  # the message catalogues
     "/join/{}",
     "/contacts/{}",
     "/sw.js",
