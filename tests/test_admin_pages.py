@@ -486,7 +486,15 @@ def test_no_admin_page_or_endpoint_reveals_who_met_whom(
         for attendee_id in ids:  # ids only where they were before (badge markup, card links)
             assert text.count(attendee_id) == before[url].count(attendee_id), url
     stats = client.get("/api/admin/events/devconf/stats").json()
-    assert set(stats) == {"attendees", "active_attendees", "exchanges", "exchanges_by_hour"}
+    assert set(stats) == {
+        "attendees",
+        "active_attendees",
+        "exchanges",
+        "exchanges_by_hour",
+        "leads_by_booth",  # booths' lead counts (DESIGN.md section 13): none here
+        "leads_by_hour",
+    }
+    assert stats["leads_by_booth"] == [] and stats["leads_by_hour"] == []
     assert all(set(h) == {"hour", "count"} for h in stats["exchanges_by_hour"])
 
 

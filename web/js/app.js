@@ -196,11 +196,11 @@ function watchSyncTriggers() {
 }
 
 async function start() {
-  await use(chosen() || match(navigator.languages)).catch(() => {}); // the catalogue t() reads
   registerWorker();
-  watchInstallPrompt();
+  watchInstallPrompt(); // before any await: the browser's install prompt may come at once
   askPersistence();
   interceptLinks();
+  await use(chosen() || match(navigator.languages)).catch(() => {}); // the catalogue t() reads
   ctx.session = await session.current();
   if (!ctx.session && navigator.onLine) {
     const fresh = await session.refresh();
