@@ -46,7 +46,7 @@ CAMERA = """(() => {
     if (window.qrImage) g.drawImage(window.qrImage, 170, 90, 300, 300);
   }, 100);
   const stream = canvas.captureStream(10);
-  if (navigator.mediaDevices) navigator.mediaDevices.getUserMedia = async () => stream;
+  if (window.MediaDevices) MediaDevices.prototype.getUserMedia = async () => stream;
 })();"""
 
 

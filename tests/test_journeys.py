@@ -165,7 +165,9 @@ def test_a_scanned_qr_is_saved_and_synced(
         " const g = c.getContext('2d'); const paint = () => { g.fillStyle = '#fff';"
         " g.fillRect(0, 0, 640, 480); g.drawImage(img, 170, 90, 300, 300); };"
         " paint(); setInterval(paint, 100); window.qrCamera = c.captureStream(10);"
-        " navigator.mediaDevices.getUserMedia = async () => window.qrCamera; resolve(true); };"
+        # On the prototype: WebKit may hand out a new navigator.mediaDevices wrapper later
+        # (after a garbage collection), without a property set on the old one.
+        " MediaDevices.prototype.getUserMedia = async () => window.qrCamera; resolve(true); };"
         f" img.src = {json.dumps(png)}; }})"
     )
     phone.click("nav a", "Scan")
