@@ -62,7 +62,15 @@ async function build(path) {
   return h('section', {}, h('h1', {}, 'Not here'), h('p', {}, h('a', { href: '/' }, 'Go to the start')));
 }
 
+// Known once start() has read this phone's session (and catalogue): a link tapped before that
+// is drawn after it, never as if signed out.
+let started;
+const ready = new Promise((resolve) => {
+  started = resolve;
+});
+
 async function render() {
+  await ready;
   for (const fn of leaveHooks) fn();
   leaveHooks = [];
   syncHooks = [];
@@ -216,6 +224,7 @@ async function start() {
       }
     });
   }
+  started();
   onSyncChange(() => {
     updateStatus();
     for (const fn of syncHooks) fn();
