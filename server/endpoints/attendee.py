@@ -13,12 +13,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server import attendees, qr
+from server import attendees, events, qr
 from server.http import (
     JSON,
+    VARY_LANGUAGE,
     clear_session_cookie,
     client_ip,
     ctx,
+    page_messages,
     read_json_object,
     session,
     set_session_cookie,
@@ -88,9 +90,23 @@ def delete_me(request: Request) -> Response:
     return response
 
 
-def _signin_page(title: str, message: str, status: int) -> HTMLResponse:
-    page = public_pages.signin_page(title, message)
-    return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
+def _signin_page(request: Request, reason: str, slug: str | None) -> HTMLResponse:
+    """The sign-in page in the browser's language, else the event's (when the link names one)."""
+    language, _ = events.event_locale(ctx(request).store, slug)
+    m = page_messages(request, language)
+    if reason == "ok":
+        title, message, status = m.t("public.signin.title"), m.t("public.signin.open"), 200
+    else:
+        title, status = m.t("public.signin.failed_title"), 401
+        if reason == "used":
+            message = m.t("public.signin.used")
+        elif reason == "deleted":
+            message = m.t("public.signin.deleted")
+        else:
+            message = m.t("public.signin.invalid")
+    page = public_pages.signin_page(m, title, message)
+    headers = {"Cache-Control": "no-store", **VARY_LANGUAGE}
+    return HTMLResponse(page, status_code=status, headers=headers)
 
 
 def signin(request: Request) -> Response:
@@ -102,11 +118,10 @@ def signin(request: Request) -> Response:
     token = request.path_params["token"]
     try:
         if request.method == "HEAD":
-            attendees.check_signin(context, token)
-            return _signin_page("Sign in", "Open this link to sign in.", 200)
+            return _signin_page(request, "ok", attendees.check_signin(context, token))
         session_token = attendees.sign_in_with_token(context, token)
     except attendees.SignInFailed as exc:
-        return _signin_page("This sign-in link cannot be used", str(exc), 401)
+        return _signin_page(request, exc.reason, exc.event_slug)
     response = RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-store"})
     set_session_cookie(response, context, session_token)
     return response
