@@ -229,7 +229,7 @@ def setup_profile(ctx: AppContext, token: str, *, use: bool) -> tuple[str, bytes
     ):
         raise gone
     event = get_event(ctx.store, attendee.event_slug)
-    lang = getattr(attendee, "language", None) or event.get("language")
+    lang = attendee.language or event.get("language")
     m = messages(lang, event.get("time_zone"))
     event_name = str(event["name"])
     body = setup.mobileconfig(ctx.settings.base_url, username, password, event_name, password_id, m)

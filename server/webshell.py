@@ -17,7 +17,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from server.events import event_locale
 from server.storage import Store
 from server.storage import attendees as stored_attendees
 from server.tokens import CardPayload
@@ -183,11 +182,10 @@ def public_card(store: Store, payload: CardPayload) -> dict[str, Any] | None:
     card = json.loads(row.card)
     if not isinstance(card, dict):
         return None
-    language, time_zone = event_locale(store, row.event_slug)
     return {
         "card": card,
         "event_slug": row.event_slug,
         "event_name": row.event_name or row.event_slug,
-        "event_language": language,
-        "event_time_zone": time_zone,
+        "event_language": row.event_language,
+        "event_time_zone": row.event_time_zone,
     }

@@ -198,7 +198,8 @@ async def signout(request: Request) -> Response:
 async def create_event(request: Request) -> Response:
     """`POST /admin/events` (form): create, then show the new event's page."""
     data = await read_form_or_json(request)
-    fields = {k: data.get(k, "") for k in EVENT_FORM_FIELDS}
+    fields = {k: data.get(k, "") for k in EVENT_FORM_FIELDS[:4]}
+    fields |= {k: data[k] for k in EVENT_FORM_FIELDS[4:] if data.get(k)}
     try:
         checked = validate_event_fields(fields)
         await run_in_threadpool(create_event_row, ctx(request).store, checked)
@@ -241,7 +242,8 @@ async def edit_event(request: Request) -> Response:
     """`POST /admin/events/{slug}` (form): change the name, dates, language or time zone."""
     slug = _slug(request)
     data = await read_form_or_json(request)
-    fields: dict[str, Any] = {k: data[k] for k in EVENT_FORM_FIELDS[1:] if k in data}
+    fields: dict[str, Any] = {k: data[k] for k in EVENT_FORM_FIELDS[1:4] if k in data}
+    fields |= {k: data[k] for k in EVENT_FORM_FIELDS[4:] if data.get(k)}
     try:
         checked = validate_event_fields(fields, partial=True)
         await run_in_threadpool(update_event, ctx(request).store, slug, checked)

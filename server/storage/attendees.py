@@ -23,6 +23,7 @@ class AttendeeRow(NamedTuple):
     share_back: bool
     created_at: str
     deleted_at: str | None
+    language: str | None = None  # chosen in Settings; None: the browser's languages decide
 
 
 class SharedCard(NamedTuple):
@@ -42,15 +43,18 @@ class SyncOwner(NamedTuple):
 
 
 class PublicCard(NamedTuple):
-    """What the public card page needs of an attendee: the card and the event's name."""
+    """What the public card page needs of an attendee: the card and the event's name, language
+    and time zone."""
 
     card: str | None
     deleted_at: str | None
     event_slug: str
     event_name: str | None
+    event_language: str | None
+    event_time_zone: str | None
 
 
-_COLUMNS = "id, event_slug, card, card_version, email, share_back, created_at, deleted_at"
+_COLUMNS = "id, event_slug, card, card_version, email, share_back, created_at, deleted_at, language"
 
 
 def _row(values: tuple[object, ...]) -> AttendeeRow:
@@ -102,6 +106,15 @@ def set_share_back(tx: Tx, attendee_id: str, share_back: bool) -> bool:
     return cursor.rowcount == 1
 
 
+def set_language(tx: Tx, attendee_id: str, language: str | None) -> bool:
+    """False when the attendee is unknown or deleted (nothing changed)."""
+    cursor = tx.execute(
+        "UPDATE attendees SET language = ? WHERE id = ? AND deleted_at IS NULL",
+        [language, attendee_id],
+    )
+    return cursor.rowcount == 1
+
+
 def delete(tx: Tx, attendee_id: str, now: str, last_card: str | None = None) -> bool:
     """Tombstone the attendee: card, email, photos (theirs and their contacts'), contacts and
     devices go, others' contacts of them are unlinked (keeping the last card; `last_card`, when
@@ -109,7 +122,7 @@ def delete(tx: Tx, attendee_id: str, now: str, last_card: str | None = None) -> 
     but lose payloads. False (nothing changed) when unknown or already deleted."""
     tx.lock_owners([attendee_id])  # no swap with them is half-way through
     cursor = tx.execute(
-        "UPDATE attendees SET card = NULL, email = NULL, deleted_at = ? "
+        "UPDATE attendees SET card = NULL, email = NULL, language = NULL, deleted_at = ? "
         "WHERE id = ? AND deleted_at IS NULL",
         [now, attendee_id],
     )
@@ -181,7 +194,8 @@ def public_card(store: Store, attendee_id: str) -> PublicCard | None:
     found = (
         store.read()
         .execute(
-            "SELECT a.card, a.deleted_at, a.event_slug, e.name FROM attendees a "
+            "SELECT a.card, a.deleted_at, a.event_slug, e.name, e.language, e.time_zone"
+            " FROM attendees a "
             "LEFT JOIN events e ON e.slug = a.event_slug WHERE a.id = ?",
             [attendee_id],
         )
