@@ -16,9 +16,13 @@ from tests.live_server import ADMIN_TOKEN
 
 WIDER_THAN_SCREEN = """() => {
   const width = document.documentElement.clientWidth;
+  const outside = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.right > width + 1 || box.left < -1;
+  };
+  const scrolls = (el) => el.closest('.card') && getComputedStyle(el.closest('.card')).overflowX === 'auto';
   const wide = [...document.querySelectorAll('body *')]
-    .filter((el) => el.getBoundingClientRect().right > width + 1 || el.getBoundingClientRect().left < -1)
-    .filter((el) => !el.closest('.card') || getComputedStyle(el.closest('.card')).overflowX !== 'auto')
+    .filter((el) => outside(el) && !scrolls(el))
     .map((el) => el.tagName + '.' + el.className);
   return { scrollWidth: document.documentElement.scrollWidth, width, wide };
 }"""

@@ -270,7 +270,9 @@ def test_charts_speak_the_organizers_language_in_the_events_time_zone(
     assert empty.headers["content-type"].startswith("image/svg+xml")
     assert "Kartentausche pro Stunde" in empty.text and "Noch keine Kartentausche" in empty.text
     assert "Accept-Language" in empty.headers["vary"]
-    arabic = client.get("/admin/events/berlin/registrations.svg", headers={**ADMIN, "Accept-Language": "ar"})
+    arabic = client.get(
+        "/admin/events/berlin/registrations.svg", headers={**ADMIN, "Accept-Language": "ar"}
+    )
     assert 'direction="rtl"' in arabic.text and "التسجيلات" in arabic.text
 
 
@@ -336,7 +338,9 @@ def test_exports_write_their_notes_in_the_attendees_language_sorted_by_reading(
     assert "2026年5月2日、Osaka <Summit>で出会いました。" in vcf.replace("\r\n ", "")
     assert vcf.index("FN:青木 花子") < vcf.index("FN:山田 太郎")  # あおき before やまだ
     assert "X-PHONETIC-LAST-NAME:あおき\r\n" in vcf and "SORT-STRING:やまだ たろう\r\n" in vcf
-    rows = list(csv.DictReader(io.StringIO(client.get("/api/contacts.csv", headers=ann.headers).text)))
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/api/contacts.csv", headers=ann.headers).text))
+    )
     assert [r["Phonetic Last Name"] for r in rows] == ["あおき", "やまだ"]
     assert rows[0]["Phonetic First Name"] == "はなこ"
 

@@ -209,6 +209,8 @@ def own_card(parsed: ParsedCard) -> tuple[dict[str, Any], list[str]]:
         data["note"] = note
     if source.get("pronouns"):
         data["pronouns"] = str(source["pronouns"])[:MAX_PRONOUNS].strip()
+    if source.get("reading"):  # already one line each and within the limit (foreign rules)
+        data["reading"] = dict(source["reading"])
     socials = list(source.get("socials") or [])
     if len(socials) > MAX_SOCIALS:
         warnings.append(
