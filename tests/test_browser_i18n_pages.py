@@ -20,7 +20,10 @@ WIDER_THAN_SCREEN = """() => {
     const box = el.getBoundingClientRect();
     return box.right > width + 1 || box.left < -1;
   };
-  const scrolls = (el) => el.closest('.card') && getComputedStyle(el.closest('.card')).overflowX === 'auto';
+  const scrolls = (el) => {
+    const card = el.closest('.card');
+    return card && getComputedStyle(card).overflowX === 'auto';
+  };
   const wide = [...document.querySelectorAll('body *')]
     .filter((el) => outside(el) && !scrolls(el))
     .map((el) => el.tagName + '.' + el.className);
