@@ -347,3 +347,16 @@ def test_exports_write_their_notes_in_the_attendees_language_sorted_by_reading(
     client.put("/api/me/settings", json={"language": "de"}, headers=ann.headers)
     again = client.get("/api/contacts.vcf", headers=ann.headers).text  # not the cached Japanese
     assert "Kennengelernt bei Osaka <Summit> am 2. Mai 2026." in again.replace("\r\n ", "")
+
+
+def test_my_qr_codes_title_follows_the_attendees_language_and_its_etag_too(
+    client: TestClient, event: dict[str, Any], register: Callable[..., Attendee]
+) -> None:
+    ada = register()
+    english = client.get("/api/me/qr.svg", headers=ada.headers)
+    assert "<title>My card</title>" in english.text
+    assert "Accept-Language" in english.headers["vary"]
+    client.put("/api/me/settings", json={"language": "ar"}, headers=ada.headers)
+    etag = english.headers["etag"]
+    arabic = client.get("/api/me/qr.svg", headers={**ada.headers, "If-None-Match": etag})
+    assert arabic.status_code == 200 and "<title>بطاقتي</title>" in arabic.text

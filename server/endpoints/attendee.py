@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server import attendees, events, qr
+from server import attendees, events, i18n, qr
 from server.http import (
     JSON,
     VARY_LANGUAGE,
@@ -62,15 +62,19 @@ async def put_settings(request: Request) -> Response:
 
 
 def qr_svg(request: Request) -> Response:
-    """`GET /api/me/qr.svg`: the card URL as a QR code, revalidated by ETag."""
+    """`GET /api/me/qr.svg`: the card URL as a QR code, revalidated by ETag; its title ("My
+    card") in the attendee's language, else the browser's."""
     context = ctx(request)
     row = attendees.require_attendee(context.store, session(request).attendee_id)
     url = attendees.card_url(context, row)
-    etag = '"' + hashlib.sha256(url.encode()).hexdigest()[:20] + '"'
-    headers = {"Cache-Control": "private, no-cache", "ETag": etag, "Vary": "Authorization, Cookie"}
+    own = row.get("language")
+    m = i18n.messages(own) if own in i18n.LANGUAGES else page_messages(request)
+    etag = '"' + hashlib.sha256(f"{url}\x1f{m.lang}".encode()).hexdigest()[:20] + '"'
+    vary = "Authorization, Cookie, Accept-Language"
+    headers = {"Cache-Control": "private, no-cache", "ETag": etag, "Vary": vary}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    svg = qr.svg(qr.qr_text(url), title="My card")
+    svg = qr.svg(qr.qr_text(url), title=m.t("public.qr.my_card"))
     return Response(svg, media_type="image/svg+xml", headers=headers)
 
 
