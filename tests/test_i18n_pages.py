@@ -360,3 +360,14 @@ def test_my_qr_codes_title_follows_the_attendees_language_and_its_etag_too(
     etag = english.headers["etag"]
     arabic = client.get("/api/me/qr.svg", headers={**ada.headers, "If-None-Match": etag})
     assert arabic.status_code == 200 and "<title>بطاقتي</title>" in arabic.text
+
+
+def test_the_reading_of_a_name_shows_on_the_card_page_and_the_badge(client: TestClient) -> None:
+    event = make_event(client, "nagoya", language="ja")
+    taro = join(client, event, "山田 太郎", reading={"family": "やまだ", "given": "たろう"})
+    page = client.get(card_path(taro)).text
+    assert '<h1>山田 太郎</h1><p class="reading">やまだ たろう</p>' in page
+    badge = client.get("/admin/events/nagoya/badges", headers={**ADMIN, **HTML}).text
+    assert '<p class="reading">やまだ たろう</p><h2 class="name">山田 太郎</h2>' in badge
+    new_event_form = client.get("/admin", headers={**ADMIN, "Accept-Language": "ja"}).text
+    assert '<option value="ja" lang="ja" selected>' in new_event_form

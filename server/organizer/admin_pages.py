@@ -168,7 +168,8 @@ def events_page(
         f'<section class="card" id="create"><h2>{m.html("admin.events.create")}</h2>'
         f"{_error(message)}"
         '<form method="post" action="/admin/events" class="stack">'
-        f"{_event_fields(m, form or {}, with_slug=True)}"
+        # a new event speaks the organizer's language unless they choose another
+        f"{_event_fields(m, form or {'language': m.lang}, with_slug=True)}"
         f'<button type="submit">{m.html("admin.events.create_submit")}</button></form></section>'
     )
     return layout(m, m.t("admin.events.title"), body)

@@ -17,6 +17,7 @@ from html import escape
 from typing import Any
 
 from server.i18n import Html, Messages
+from server.organizer.public_pages import reading_text
 from server.qr import qr_text, svg
 
 PAPERS = ("a4", "letter")
@@ -90,8 +91,11 @@ def _badge(m: Messages, event_name: str, row: dict[str, Any], photos: bool = Fal
         f'data-card-url="{escape(row["card_url"])}"><div class="text{" with-face" * bool(face)}">',
         f'<p class="event">{escape(event_name)}</p>',
         face,
-        f'<h2 class="name{size}">{escape(name)}</h2>',
     ]
+    said = reading_text(card)
+    if said:  # above the name, as furigana sit above a Japanese name
+        parts.append(f'<p class="reading">{escape(said)}</p>')
+    parts.append(f'<h2 class="name{size}">{escape(name)}</h2>')
     if card.get("org"):
         parts.append(f'<p class="org">{escape(str(card["org"]))}</p>')
     if card.get("title"):

@@ -55,6 +55,18 @@ def photo_img(card: dict[str, Any], size: str, css: str, px: int, m: Messages) -
     )
 
 
+def reading_text(card: dict[str, Any]) -> str:
+    """How the card's name is read (`reading`), in the order the name is written: family first
+    when the full name starts with it (Japanese, Chinese), else given first; "" without one."""
+    reading = card.get("reading")
+    if not isinstance(reading, dict):
+        return ""
+    family, given = str(reading.get("family") or ""), str(reading.get("given") or "")
+    family_first = str(card.get("fn") or "").startswith(str(card.get("family") or "\0"))
+    parts = [family, given] if family_first else [given, family]
+    return " ".join(p for p in parts if p)
+
+
 def social_label(url: str) -> str:
     """A profile link as shown beside its network's name: no scheme, no trailing slash."""
     for scheme in ("https://", "http://"):
@@ -125,6 +137,7 @@ def render_card_page(token: str, found: dict[str, Any], m: Messages) -> str:
         + f'<main class="card" id="card" data-token="{tok}">'
         + photo_img(card, "large", "photo", 160, m)
         + f"<h1>{html.escape(fn)}</h1>"
+        + (f'<p class="reading">{html.escape(said)}</p>' if (said := reading_text(card)) else "")
         + "".join(_lines(card, m))
         + f'<p class="actions"><a class="button" href="/c/{tok}.vcf" download>'
         f"{m.html('public.card.save')}</a></p>"
