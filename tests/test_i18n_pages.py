@@ -371,3 +371,12 @@ def test_the_reading_of_a_name_shows_on_the_card_page_and_the_badge(client: Test
     assert '<p class="reading">やまだ たろう</p><h2 class="name">山田 太郎</h2>' in badge
     new_event_form = client.get("/admin", headers={**ADMIN, "Accept-Language": "ja"}).text
     assert '<option value="ja" lang="ja" selected>' in new_event_form
+
+
+def test_a_withdrawn_card_says_so_in_the_events_language(client: TestClient) -> None:
+    event = make_event(client, "rio", language="pt-BR")
+    bea = join(client, event, "Bea Builder")
+    assert client.delete("/api/me", headers=bea.headers).status_code == 204
+    page = client.get(card_path(bea))
+    assert page.status_code == 404 and "Cartão não encontrado" in page.text
+    assert "Card not found" in client.get(card_path(bea), headers={"Accept-Language": "en"}).text

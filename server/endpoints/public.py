@@ -12,14 +12,16 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server import webshell
+from server.events import event_locale
 from server.http import VARY_LANGUAGE, ctx, page_messages
 from server.organizer.public_pages import card_not_found, render_card_page
 from server.tokens import InvalidToken
 
 
-def not_found_page(request: Request) -> HTMLResponse:
-    """The 404 card page in the browser's language (also for /c/{token}.vcf)."""
-    body = card_not_found(page_messages(request))
+def not_found_page(request: Request, language: str | None = None) -> HTMLResponse:
+    """The 404 card page in the browser's language, else the event's `language` when the token
+    names one (also for /c/{token}.vcf)."""
+    body = card_not_found(page_messages(request, language))
     return HTMLResponse(body, status_code=404, headers=VARY_LANGUAGE)
 
 
@@ -31,8 +33,9 @@ async def card_page(request: Request) -> Response:
     except InvalidToken:
         return not_found_page(request)
     found = await run_in_threadpool(webshell.public_card, context.store, payload)
-    if found is None:
-        return not_found_page(request)
+    if found is None:  # withdrawn: the event's language still speaks for it
+        language, _ = await run_in_threadpool(event_locale, context.store, payload.event_slug)
+        return not_found_page(request, language)
     m = page_messages(request, found["event_language"], found["event_time_zone"])
     return HTMLResponse(
         render_card_page(token, found, m),

@@ -220,6 +220,7 @@ class Messages:
         return self.date(day, "long") if day else ""
 
     def list(self, items: Sequence[str]) -> str:
+        """Items joined as this locale joins them ("a, b, and c", "a、b、c")."""
         return lists.format_list(list(items), locale=_locale(self.lang))
 
 
