@@ -186,4 +186,6 @@ def public_card(store: Store, payload: CardPayload) -> dict[str, Any] | None:
         "card": card,
         "event_slug": row.event_slug,
         "event_name": row.event_name or row.event_slug,
+        "event_language": row.event_language,
+        "event_time_zone": row.event_time_zone,
     }
