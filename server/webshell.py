@@ -30,6 +30,10 @@ VENDOR = {
 # cropper, which only an attendee choosing a photo needs (DESIGN.md section 11), stays out of the
 # bytes every phone downloads on its first visit.
 LAZY = ("/js/photo.js",)
+# Message catalogues (web/i18n/<tag>.json): a phone downloads only its own language's, which the
+# service worker keeps when first fetched (and fetches again for each new version): never
+# precached, but part of the version hash, so a changed translation is a shell update.
+CATALOGUES = "i18n"
 # The route table shared by the server, the service worker and the router (web/js/routes.js).
 ROUTE_TABLE = "routes.json"
 _SKIP_DIRS = {"admin"}
@@ -90,12 +94,12 @@ def vendor_path(node_modules: Path, key: str) -> Path | None:
 
 
 def precache_urls(web_dir: Path, node_modules: Path) -> list[str]:
-    """The URLs the service worker caches on install: the shell (but LAZY), its routes' page,
-    vendor JS."""
+    """The URLs the service worker caches on install: the shell (but LAZY and the message
+    catalogues), its routes' page, vendor JS."""
     urls = ["/"]
     for path in shell_files(web_dir):
         rel = path.relative_to(web_dir).as_posix()
-        if rel != "index.html" and "/" + rel not in LAZY:
+        if rel != "index.html" and "/" + rel not in LAZY and not rel.startswith(CATALOGUES + "/"):
             urls.append("/" + rel)
     for key in sorted(VENDOR):
         if vendor_path(node_modules, key) is not None:
@@ -104,7 +108,8 @@ def precache_urls(web_dir: Path, node_modules: Path) -> list[str]:
 
 
 def shell_version(web_dir: Path, node_modules: Path) -> str:
-    """A content hash of every precached file (and sw.js): changes whenever any of them does."""
+    """A content hash of every shell file (precached, LAZY, the catalogues) and sw.js: changes
+    whenever any of them does."""
     digest = hashlib.sha256()
     files = [*shell_files(web_dir), web_dir / "sw.js"]
     files += [p for k in sorted(VENDOR) if (p := vendor_path(node_modules, k)) is not None]

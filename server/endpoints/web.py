@@ -103,4 +103,5 @@ def routes(web_dir: Path) -> list[BaseRoute]:
         _static("css"),
         _static("js"),
         _static("icons"),
+        _static(webshell.CATALOGUES),
     ]

@@ -5,6 +5,7 @@ import { field, h, loadScript, toast } from '../dom.js';
 import { classify } from '../parse.js';
 import { addExternal, swapFromToken } from '../actions.js';
 import { savedPanel } from '../widgets.js';
+import { t } from '../i18n.js';
 
 const REPEAT_MS = 4000;
 
@@ -53,13 +54,13 @@ export async function handleScanText(text, method, result) {
         h(
           'section',
           { class: 'other' },
-          h('p', {}, 'This code holds a link (not opened):'),
-          h('p', { class: 'wrap' }, h('code', {}, kind.text)),
+          h('p', {}, t('scan.holds_link')),
+          h('p', { class: 'wrap' }, h('code', { dir: 'ltr' }, kind.text)),
         ),
       );
       return;
     } else {
-      result.replaceChildren(h('section', { class: 'other' }, h('p', {}, 'This code holds text:'), h('p', { class: 'wrap' }, kind.text)));
+      result.replaceChildren(h('section', { class: 'other' }, h('p', {}, t('scan.holds_text')), h('p', { class: 'wrap', dir: 'auto' }, kind.text)));
       return;
     }
     if (navigator.vibrate) navigator.vibrate(80);
@@ -73,27 +74,27 @@ export async function handleScanText(text, method, result) {
 
 export async function scan(ctx) {
   if (!ctx.session) return ctx.go('/', true);
-  const video = h('video', { playsinline: true, muted: true, autoplay: true, 'aria-label': 'Camera view' });
+  const video = h('video', { playsinline: true, muted: true, autoplay: true, 'aria-label': t('scan.camera') });
   const result = h('div', { class: 'scan-result', 'aria-live': 'polite' });
-  const status = h('p', { class: 'small' }, 'Starting the camera…');
+  const status = h('p', { class: 'small' }, t('scan.starting'));
   let stream = null;
   let stopped = false;
   let last = { text: '', at: 0 };
   ctx.onLeave(() => {
     stopped = true;
-    if (stream) for (const t of stream.getTracks()) t.stop();
+    if (stream) for (const track of stream.getTracks()) track.stop();
   });
   (async () => {
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: 'environment' } }, audio: false });
       if (stopped) {
-        for (const t of stream.getTracks()) t.stop();
+        for (const track of stream.getTracks()) track.stop();
         return;
       }
       video.srcObject = stream;
       await video.play().catch(() => {});
       const decode = await makeDecoder();
-      status.textContent = 'Point the camera at a card QR code.';
+      status.textContent = t('scan.point');
       const tick = async () => {
         if (stopped) return;
         try {
@@ -110,7 +111,7 @@ export async function scan(ctx) {
       };
       tick();
     } catch (err) {
-      status.textContent = `No camera: ${err.message}. You can still show your card.`;
+      status.textContent = t('scan.no_camera', { reason: err.message });
     }
   })();
   const nfc =
@@ -124,7 +125,7 @@ export async function scan(ctx) {
               try {
                 const reader = new window.NDEFReader();
                 await reader.scan();
-                toast('Hold the badge to the back of the phone.');
+                toast(t('scan.nfc_hold'));
                 reader.onreading = (event) => {
                   for (const record of event.message.records) {
                     if (record.recordType === 'url' || record.recordType === 'text') {
@@ -133,17 +134,17 @@ export async function scan(ctx) {
                   }
                 };
               } catch (err) {
-                toast(`NFC: ${err.message}`);
+                toast(t('scan.nfc_failed', { reason: err.message }));
               }
             },
           },
-          'Tap a badge (NFC)',
+          t('scan.nfc'),
         )
       : null;
   return h(
     'section',
     { class: 'scan' },
-    h('h1', {}, 'Scan a card'),
+    h('h1', {}, t('scan.title')),
     h('div', { class: 'video-box' }, video),
     status,
     nfc,
@@ -163,8 +164,8 @@ function manualForm(result) {
   const fields = {
     fn: h('input', { required: true, maxlength: 200 }),
     org: h('input', { maxlength: 200 }),
-    email: h('input', { type: 'email' }),
-    phone: h('input', { type: 'tel' }),
+    email: h('input', { type: 'email', dir: 'ltr' }),
+    phone: h('input', { type: 'tel', dir: 'ltr' }),
   };
   const body = h(
     'form',
@@ -193,11 +194,11 @@ function manualForm(result) {
         result.scrollIntoView({ block: 'start' });
       },
     },
-    field('Name', fields.fn),
-    field('Organisation', fields.org),
-    field('Email', fields.email),
-    field('Phone', fields.phone),
-    h('button', { type: 'submit' }, 'Add contact'),
+    field(t('card.name'), fields.fn),
+    field(t('card.org'), fields.org),
+    field(t('scan.email'), fields.email),
+    field(t('scan.phone'), fields.phone),
+    h('button', { type: 'submit' }, t('scan.add')),
   );
-  return h('details', { class: 'manual-box' }, h('summary', {}, 'No QR code? Add a contact by hand'), body);
+  return h('details', { class: 'manual-box' }, h('summary', {}, t('scan.by_hand')), body);
 }
