@@ -24,7 +24,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from server import photos
+from server import i18n, photos
 from server.cards import normalize_card, photo_urls
 from server.clock import now_iso
 from server.context import AppContext
@@ -154,7 +154,7 @@ def me_view(ctx: AppContext, row: dict[str, Any]) -> dict[str, Any]:
         "attendee": {"id": row["id"], "card": row["card"]},
         "card_url": card_url(ctx, row),
         "event": public_event(event),
-        "settings": {"share_back": row["share_back"]},
+        "settings": {"share_back": row["share_back"], "language": row["language"]},
     }
 
 
@@ -255,14 +255,26 @@ def remove_photo(ctx: AppContext, attendee_id: str) -> dict[str, Any]:
 
 
 def update_settings(ctx: AppContext, attendee_id: str, data: dict[str, Any]) -> dict[str, Any]:
-    """`PUT /api/me/settings {"share_back": bool}`."""
+    """`PUT /api/me/settings {"share_back"?: bool, "language"?: tag | null}`: the keys sent
+    change, the others stay; all are checked before anything is written."""
     require_attendee(ctx.store, attendee_id)
-    _only_keys(data, {"share_back"})
-    share_back = data.get("share_back")
-    if not isinstance(share_back, bool):
+    _only_keys(data, {"share_back", "language"})
+    if not data:
+        raise InvalidField("Send share_back or language.", field="share_back")
+    if "share_back" in data and not isinstance(data["share_back"], bool):
         raise InvalidField("share_back must be true or false.", field="share_back")
+    language = data.get("language")
+    if language is not None and language not in i18n.LANGUAGES:
+        raise InvalidField(
+            f"language must be one of {', '.join(i18n.LANGUAGES)}, or null.", field="language"
+        )
     with ctx.store.write() as tx:
-        if not stored.set_share_back(tx, attendee_id, share_back):
+        changed = True
+        if "share_back" in data:
+            changed = stored.set_share_back(tx, attendee_id, data["share_back"])
+        if changed and "language" in data:
+            changed = stored.set_language(tx, attendee_id, language)
+        if not changed:
             raise Unauthorized("This session's attendee no longer exists.", code="attendee_deleted")
     return get_me(ctx, attendee_id)
 

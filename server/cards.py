@@ -7,7 +7,9 @@ profiles). A foreign card, parsed from someone else's vCard or MECARD, keeps eve
 {network, url}; both are typed and validated like the rest. `photo` is read-only: the server
 sets it (PUT /api/me/photo, or a photo in an imported card), so a card sent by a client may only
 repeat it, never change it, and a normalised card always has `socials` and `photo` (null when
-there is none) for the caller to fill in.
+there is none) for the caller to fill in. `reading` is how the name is read, {family, given}
+(Japanese kana, a Chinese name's pinyin): names sort and search by it (DESIGN.md section 12); it
+is left out when empty, like `pronouns`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from server.errors import InvalidField
 
 TEXT_FIELDS = ("fn", "given", "family", "org", "title")
 LIST_FIELDS = ("emails", "phones", "urls")
-CARD_KEYS = frozenset((*TEXT_FIELDS, *LIST_FIELDS, "note", "pronouns", "socials", "photo"))
+CARD_KEYS = frozenset(
+    (*TEXT_FIELDS, *LIST_FIELDS, "note", "pronouns", "reading", "socials", "photo")
+)
+READING_PARTS = ("family", "given")
 # The networks a social profile may name, with the name the app, pages and exports show.
 SOCIAL_NETWORKS = {
     "linkedin": "LinkedIn",
@@ -30,6 +35,7 @@ SOCIAL_NETWORKS = {
     "other": "Link",
 }
 MAX_PRONOUNS = 40
+MAX_READING = 100
 MAX_SOCIALS = 8
 MAX_TEXT = 200
 MAX_ITEMS = 5
@@ -43,6 +49,8 @@ _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+\.[^@\s<>(),
 _PHONE = re.compile(r"^[0-9 +\-().x]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NOTE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Han, Hiragana, Katakana and Hangul: names in these scripts are written family name first.
+_FAMILY_FIRST = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _HTTP_URL = re.compile(r"^https?://[^\s/?#]+", re.IGNORECASE)
 
 
@@ -52,10 +60,13 @@ def is_http_url(value: str) -> bool:
 
 
 def split_name(fn: str) -> tuple[str, str]:
-    """(given, family) derived from a full name: the last word is the family name."""
+    """(given, family) derived from a full name: the last word is the family name, except in
+    names written in Chinese, Japanese or Korean script, which put the family name first."""
     words = fn.split()
     if len(words) < 2:
         return fn.strip(), ""
+    if _FAMILY_FIRST.search(words[0]):
+        return " ".join(words[1:]), words[0]
     return " ".join(words[:-1]), words[-1]
 
 
@@ -147,6 +158,29 @@ def _socials(data: dict[str, Any], foreign: bool) -> list[dict[str, str]]:
     return out
 
 
+def _reading(data: dict[str, Any], foreign: bool) -> dict[str, str] | None:
+    """`reading`: {family?, given?}, each one line of text; None when both are empty."""
+    value = data.get("reading")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidField("reading must be an object {family, given}.", field="card.reading")
+    unknown = sorted(set(value) - set(READING_PARTS))
+    if unknown:
+        raise InvalidField(
+            f"Unknown reading field {unknown[0]!r}.", field=f"card.reading.{unknown[0]}"
+        )
+    out: dict[str, str] = {}
+    for part in READING_PARTS:
+        try:
+            text = _text(value, part, MAX_READING, foreign)
+        except InvalidField as exc:
+            raise InvalidField(exc.message, field=f"card.reading.{part}") from exc
+        if text:
+            out[part] = text[:MAX_READING] if foreign else text
+    return out or None
+
+
 def _photo(data: dict[str, Any]) -> None:
     """`photo` may be sent back as the server gave it (or null); its value is never taken."""
     value = data.get("photo")
@@ -198,6 +232,9 @@ def normalize_card(data: Any, *, foreign: bool = False) -> dict[str, Any]:
     pronouns = _text(data, "pronouns", MAX_PRONOUNS, foreign)
     if pronouns:
         card["pronouns"] = pronouns[:MAX_PRONOUNS] if foreign else pronouns
+    reading = _reading(data, foreign)
+    if reading:
+        card["reading"] = reading
     card["socials"] = _socials(data, foreign)
     _photo(data)
     card["photo"] = None

@@ -6,7 +6,9 @@ import re
 import secrets
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from server import i18n
 from server.clock import now_iso
 from server.errors import Conflict, InvalidField, NotFound
 from server.storage import Store
@@ -15,6 +17,7 @@ from server.storage.events import EventRow
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 DEMO_SLUG = "demo"
+PUBLIC_FIELDS = ("slug", "name", "starts_on", "ends_on", "language", "time_zone")
 
 
 def new_join_code() -> str:
@@ -34,9 +37,29 @@ def _date(value: Any, field: str) -> str | None:
         raise InvalidField(f"{field} must be a date (YYYY-MM-DD).", field=field) from exc
 
 
+def _language(value: Any) -> str:
+    if value not in i18n.LANGUAGES:
+        choices = ", ".join(i18n.LANGUAGES)
+        raise InvalidField(f"language must be one of {choices}.", field="language")
+    return str(value)
+
+
+def _time_zone(value: Any) -> str:
+    """An IANA time zone name the server knows (`Europe/Berlin`, `Asia/Tokyo`, `UTC`)."""
+    message = "time_zone must be an IANA time zone name such as Europe/Berlin."
+    if not isinstance(value, str) or not value or len(value) > 64 or value.startswith("/"):
+        raise InvalidField(message, field="time_zone")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidField(message, field="time_zone") from exc
+    return value
+
+
 def validate_event_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
-    """Checked `slug`, `name`, `starts_on`, `ends_on` (422 naming the field)."""
-    allowed = {"slug", "name", "starts_on", "ends_on"}
+    """Checked `slug`, `name`, `starts_on`, `ends_on`, `language`, `time_zone` (422 naming the
+    field)."""
+    allowed = {"slug", "name", "starts_on", "ends_on", "language", "time_zone"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise InvalidField(f"Unknown field {unknown[0]!r}.", field=unknown[0])
@@ -56,6 +79,10 @@ def validate_event_fields(data: dict[str, Any], *, partial: bool = False) -> dic
     for key in ("starts_on", "ends_on"):
         if key in data:
             out[key] = _date(data.get(key), key)
+    if "language" in data:
+        out["language"] = _language(data["language"])
+    if "time_zone" in data:
+        out["time_zone"] = _time_zone(data["time_zone"])
     starts, ends = out.get("starts_on"), out.get("ends_on")
     if starts and ends and ends < starts:
         raise InvalidField("ends_on is before starts_on.", field="ends_on")
@@ -71,6 +98,8 @@ def create_event(store: Store, fields: dict[str, Any]) -> dict[str, Any]:
         ends_on=fields.get("ends_on"),
         join_code=new_join_code(),
         created_at=now_iso(),
+        language=fields.get("language", "en"),
+        time_zone=fields.get("time_zone", "UTC"),
     )
     if not stored_events.insert(store, row):
         raise Conflict(f"An event with slug {row.slug!r} exists.", field="slug", code="slug_taken")
@@ -78,7 +107,7 @@ def create_event(store: Store, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_event(store: Store, slug: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """Change an event's name or dates; 404 if it does not exist."""
+    """Change an event's name, dates, language or time zone; 404 if it does not exist."""
 
     def change(current: EventRow) -> EventRow:
         merged = current._replace(**{k: v for k, v in fields.items() if k != "slug"})
@@ -110,7 +139,7 @@ def list_events(store: Store) -> list[dict[str, Any]]:
 
 def public_event(event: dict[str, Any]) -> dict[str, Any]:
     """What anyone may see of an event."""
-    return {k: event[k] for k in ("slug", "name", "starts_on", "ends_on")}
+    return {k: event[k] for k in PUBLIC_FIELDS}
 
 
 def join_url(base_url: str, event: dict[str, Any]) -> str:

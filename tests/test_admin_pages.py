@@ -176,6 +176,8 @@ def test_create_an_event_from_the_form(client: TestClient) -> None:
         "name": "Summit",
         "starts_on": "2030-05-01",
         "ends_on": None,
+        "language": "en",
+        "time_zone": "UTC",
     }
     page = client.get("/admin/events/summit")
     assert re.search(r"http://testserver/join/summit\?code=[A-Z0-9]{8}", page.text)

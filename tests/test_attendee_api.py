@@ -255,8 +255,10 @@ def test_me_shows_card_card_url_event_and_settings(
         "name": "DevConf",
         "starts_on": None,
         "ends_on": None,
+        "language": "en",
+        "time_zone": "UTC",
     }
-    assert body["settings"] == {"share_back": True}
+    assert body["settings"] == {"share_back": True, "language": None}
 
 
 @pytest.mark.parametrize(
@@ -561,11 +563,37 @@ def test_share_back_setting_round_trips(client: TestClient, register: Callable[.
     response = client.put("/api/me/settings", json={"share_back": False}, headers=ada.headers)
     assert response.status_code == 200
     assert set(response.json()) == ME_KEYS
-    assert response.json()["settings"] == {"share_back": False}
-    assert client.get("/api/me", headers=ada.headers).json()["settings"] == {"share_back": False}
+    assert response.json()["settings"] == {"share_back": False, "language": None}
+    assert client.get("/api/me", headers=ada.headers).json()["settings"] == {
+        "share_back": False,
+        "language": None,
+    }
     assert client.put("/api/me/settings", json={"share_back": True}, headers=ada.headers).json()[
         "settings"
-    ] == {"share_back": True}
+    ] == {"share_back": True, "language": None}
+
+
+def test_the_language_setting_round_trips_and_leaves_share_back_alone(
+    client: TestClient, register: Callable[..., Attendee]
+):
+    ada = register()
+    client.put("/api/me/settings", json={"share_back": False}, headers=ada.headers)
+    for language in ("ja", "ar", "pt-BR", "zh-Hans", None):
+        response = client.put("/api/me/settings", json={"language": language}, headers=ada.headers)
+        assert response.status_code == 200, response.text
+        expected = {"share_back": False, "language": language}
+        assert response.json()["settings"] == expected
+        assert client.get("/api/me", headers=ada.headers).json()["settings"] == expected
+    both = {"share_back": True, "language": "de"}
+    assert client.put("/api/me/settings", json=both, headers=ada.headers).json()["settings"] == both
+
+
+def test_me_carries_the_events_language_and_time_zone(
+    client: TestClient, register: Callable[..., Attendee]
+):
+    event = register().headers  # the fixture's event: created with the defaults
+    me = client.get("/api/me", headers=event).json()
+    assert (me["event"]["language"], me["event"]["time_zone"]) == ("en", "UTC")
 
 
 @pytest.mark.parametrize(
@@ -576,6 +604,11 @@ def test_share_back_setting_round_trips(client: TestClient, register: Callable[.
         ({"share_back": 0}, "share_back"),
         ({"share_back": None}, "share_back"),
         ({"share_back": False, "theme": "dark"}, "theme"),
+        ({"language": "klingon"}, "language"),
+        ({"language": "pt"}, "language"),
+        ({"language": ["ja"]}, "language"),
+        ({"share_back": True, "language": "xx"}, "language"),
+        ({"share_back": "no", "language": "ja"}, "share_back"),
     ],
 )
 def test_invalid_settings_are_422(
@@ -584,7 +617,10 @@ def test_invalid_settings_are_422(
     ada = register()
     response = client.put("/api/me/settings", json=body, headers=ada.headers)
     assert error(response, 422, "invalid_field")["field"] == field
-    assert client.get("/api/me", headers=ada.headers).json()["settings"] == {"share_back": True}
+    assert client.get("/api/me", headers=ada.headers).json()["settings"] == {
+        "share_back": True,
+        "language": None,
+    }
 
 
 def test_settings_need_a_session(client: TestClient):

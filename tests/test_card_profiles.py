@@ -29,7 +29,7 @@ from server.storage import open_store
 from tests import images
 from tests.conftest import ADMIN, Attendee
 from tests.server_state import read_rows
-from tests.test_photos import put_photo, swap, sync
+from tests.test_photos import held_card, put_photo, swap, sync
 from tests.test_vcard_export import ical_js
 
 PROFILES = [
@@ -72,6 +72,11 @@ NINE = [{"network": "other", "url": f"https://a.example/{n}"} for n in range(9)]
         ({"pronouns": "p" * 41}, "card.pronouns"),
         ({"pronouns": "she\nher"}, "card.pronouns"),
         ({"pronouns": 3}, "card.pronouns"),
+        ({"reading": "やまだ"}, "card.reading"),
+        ({"reading": {"family": "やまだ", "middle": "x"}}, "card.reading.middle"),
+        ({"reading": {"given": "た" * 101}}, "card.reading.given"),
+        ({"reading": {"family": "やま\nだ"}}, "card.reading.family"),
+        ({"reading": {"family": 7}}, "card.reading.family"),
     ],
 )  # fmt: skip
 def test_bad_profiles_and_pronouns_are_422_and_change_nothing(
@@ -92,6 +97,24 @@ def test_eight_profiles_and_forty_characters_are_the_limits() -> None:
     assert len(card["socials"]) == 8 and len(card["pronouns"]) == 40
     with pytest.raises(InvalidField):
         normalize_card({"fn": "A", "socials": [*eight, eight[0] | {"url": "https://b.example"}]})
+
+
+def test_a_names_reading_is_kept_returned_and_reaches_the_cards_holders(
+    client: TestClient, register: Callable[..., Attendee]
+) -> None:
+    reading = {"family": "やまだ", "given": "たろう"}
+    taro = register("山田 太郎", reading={"family": " やまだ ", "given": "たろう"})
+    assert taro.card["reading"] == reading
+    # Written in Japanese script: the family name first, as the name is written.
+    assert (taro.card["family"], taro.card["given"]) == ("山田", "太郎")
+    ann = register("Ann Analyst")
+    swap(client, ann, taro)
+    assert held_card(client, ann, taro)["reading"] == reading
+    cleared = {**taro.card, "reading": {"family": "", "given": ""}}
+    response = client.put("/api/me/card", json={"card": cleared}, headers=taro.headers)
+    assert response.status_code == 200, response.text
+    assert "reading" not in response.json()["attendee"]["card"]
+    assert "reading" not in held_card(client, ann, taro)
 
 
 # -- vCard out: read back by vobject and by ical.js ----------------------------------------------
@@ -342,7 +365,10 @@ def test_migration_gives_old_cards_the_new_fields(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:  # the database as m001 and m002 left it
         db.execute("DROP TABLE photos")
         db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm004_card_photos'")
-        db.execute("INSERT INTO events VALUES ('e', 'E', NULL, NULL, 'CODE', 'now')")
+        db.execute(
+            "INSERT INTO events (slug, name, join_code, created_at)"
+            " VALUES ('e', 'E', 'CODE', 'now')"
+        )
         for n in range(2500):  # more than one page of the migration's loop
             db.execute(
                 "INSERT INTO attendees (id, event_slug, card, created_at)"
@@ -418,7 +444,7 @@ def test_postgresql_migration_gives_old_cards_the_new_fields(
                     [json.dumps(old)],
                 )
             monkeypatch.setattr(pg_migrations, "MIGRATIONS", every)
-            assert pg_migrations.apply_migrations(conn) == ["m004_card_photos"]
+            assert pg_migrations.apply_migrations(conn)[0] == "m004_card_photos"
             cards = [json.loads(c) for (c,) in conn.execute("SELECT card FROM attendees")]
             cards += [json.loads(c) for (c,) in conn.execute("SELECT card FROM contacts")]
             assert conn.execute("SELECT count(*) FROM photos").fetchone() == (0,)

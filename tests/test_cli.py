@@ -59,6 +59,8 @@ def test_event_create_prints_the_join_code_and_url_and_people_can_join(
             "name": "Python Meetup",
             "starts_on": "2026-12-01",
             "ends_on": "2026-12-02",
+            "language": "en",
+            "time_zone": "UTC",
         }
         body = {"join_code": code, "card": {"fn": "Guido"}, "device_id": str(uuid.uuid4())}
         assert client.post("/api/events/meetup/attendees", json=body).status_code == 201

@@ -224,6 +224,8 @@ def test_public_event_with_and_without_dates(api: Api) -> None:
         "name": "Dated",
         "starts_on": "2026-05-01",
         "ends_on": "2026-05-03",
+        "language": "en",
+        "time_zone": "UTC",
     }
     plain = api.create_event(name="Plain")
     assert api.get(f"/api/events/{plain['slug']}").json() == {
@@ -231,13 +233,17 @@ def test_public_event_with_and_without_dates(api: Api) -> None:
         "name": "Plain",
         "starts_on": None,
         "ends_on": None,
+        "language": "en",
+        "time_zone": "UTC",
     }
 
 
 def test_demo_event_exists_on_a_fresh_database(api: Api) -> None:
     response = api.get("/api/events/demo")
     assert response.status_code == 200
-    assert set(response.json()) == {"slug", "name", "starts_on", "ends_on"}
+    assert set(response.json()) == {
+        "slug", "name", "starts_on", "ends_on", "language", "time_zone"
+    }  # fmt: skip
 
 
 def test_unknown_event_is_404(api: Api) -> None:
@@ -420,7 +426,7 @@ def test_me_shape(api: Api, server: LiveServer) -> None:
     assert data["card_url"].startswith(f"{server.url}/c/")
     assert data["event"]["slug"] == event["slug"] and data["event"]["name"] == "Me Conf"
     assert "join_code" not in data["event"] or data["event"]["join_code"] == event["join_code"]
-    assert data["settings"] == {"share_back": True}
+    assert data["settings"] == {"share_back": True, "language": None}
 
 
 @pytest.mark.parametrize("auth", [None, "Bearer nonsense", "Bearer", "Token abc"])
@@ -470,11 +476,11 @@ def test_settings_share_back(api: Api, event: dict[str, Any]) -> None:
     response = api.put("/api/me/settings", json={"share_back": False}, headers=who.auth)
     assert response.status_code == 200, response.text
     data = response.json()
-    assert set(data) == ME_KEYS and data["settings"] == {"share_back": False}
-    assert api.me(who)["settings"] == {"share_back": False}
+    assert set(data) == ME_KEYS and data["settings"] == {"share_back": False, "language": None}
+    assert api.me(who)["settings"] == {"share_back": False, "language": None}
     response = api.put("/api/me/settings", json={"share_back": "no"}, headers=who.auth)
     assert_error(response, 422, field_prefix="share_back")
-    assert api.me(who)["settings"] == {"share_back": False}
+    assert api.me(who)["settings"] == {"share_back": False, "language": None}
     assert_error(api.put("/api/me/settings", json={"share_back": True}), 401)
 
 
@@ -583,7 +589,7 @@ def test_cookie_writes_need_the_same_origin(
             )
             assert_error(browser.delete("/api/me", headers=headers), 403)
         assert api.me(who)["attendee"]["card"]["fn"] == "Cookie Person"
-        assert api.me(who)["settings"] == {"share_back": True}
+        assert api.me(who)["settings"] == {"share_back": True, "language": None}
         assert api.contacts(who) == []
         same = {"Origin": server.url}
         response = browser.put("/api/me/card", json={"card": {"fn": "Own Edit"}}, headers=same)
@@ -1587,7 +1593,7 @@ def test_settings_need_share_back(api: Api, event: dict[str, Any]) -> None:
         ),
         400,
     )
-    assert api.me(who)["settings"] == {"share_back": True}
+    assert api.me(who)["settings"] == {"share_back": True, "language": None}
 
 
 def test_a_crowd_behind_one_address_registers_without_429(api: Api) -> None:

@@ -61,6 +61,8 @@ def test_public_event_read_shows_name_and_dates_but_not_the_join_code(client: Te
         "name": "Conf",
         "starts_on": "2026-05-14",
         "ends_on": None,
+        "language": "en",
+        "time_zone": "UTC",
     }
 
 

@@ -442,7 +442,32 @@ def test_patch_event_changes_name_and_dates(client: TestClient, event: dict[str,
         "name": "DevConf 2030",
         "starts_on": "2030-01-01",
         "ends_on": "2030-01-02",
+        "language": "en",
+        "time_zone": "UTC",
     }
+
+
+def test_an_event_has_a_language_and_a_time_zone_set_at_creation_and_changed_by_a_patch(
+    client: TestClient,
+) -> None:
+    created = client.post(
+        "/api/admin/events",
+        json={"slug": "tokyo", "name": "Tokyo Dev", "language": "ja", "time_zone": "Asia/Tokyo"},
+        headers=ADMIN,
+    )
+    assert created.status_code == 201, created.text
+    public = client.get("/api/events/tokyo").json()
+    assert (public["language"], public["time_zone"]) == ("ja", "Asia/Tokyo")
+    patched = client.patch(
+        "/api/admin/events/tokyo", json={"language": "ar", "time_zone": "Asia/Dubai"}, headers=ADMIN
+    )
+    assert patched.status_code == 200, patched.text
+    public = client.get("/api/events/tokyo").json()
+    assert (public["language"], public["time_zone"], public["name"]) == (
+        "ar",
+        "Asia/Dubai",
+        "Tokyo Dev",
+    )
 
 
 @pytest.mark.parametrize(
@@ -453,6 +478,14 @@ def test_patch_event_changes_name_and_dates(client: TestClient, event: dict[str,
         ({"starts_on": "tomorrow"}, "starts_on"),
         ({"starts_on": "2030-02-02", "ends_on": "2030-02-01"}, "ends_on"),
         ({"colour": "red"}, "colour"),
+        ({"language": "xx"}, "language"),
+        ({"language": "EN"}, "language"),
+        ({"language": None}, "language"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"time_zone": "../../etc/passwd"}, "time_zone"),
+        ({"time_zone": ""}, "time_zone"),
+        ({"time_zone": 1}, "time_zone"),
+        ({"name": "Renamed", "time_zone": "Nowhere"}, "time_zone"),
     ],
 )
 def test_patch_event_refuses_bad_fields(
@@ -461,7 +494,8 @@ def test_patch_event_refuses_bad_fields(
     response = client.patch("/api/admin/events/devconf", json=body, headers=ADMIN)
     assert response.status_code == 422
     assert response.json()["error"]["field"] == field
-    assert client.get("/api/events/devconf").json()["name"] == "DevConf"
+    public = client.get("/api/events/devconf").json()
+    assert (public["name"], public["language"], public["time_zone"]) == ("DevConf", "en", "UTC")
 
 
 # -- stats -------------------------------------------------------------------------------------

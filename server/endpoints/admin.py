@@ -177,6 +177,7 @@ async def create_event(request: Request) -> Response:
     """`POST /admin/events` (form): create, then show the new event's page."""
     data = await read_form_or_json(request)
     fields = {k: data.get(k, "") for k in ("slug", "name", "starts_on", "ends_on")}
+    fields |= {k: data[k] for k in ("language", "time_zone") if data.get(k)}
     try:
         checked = validate_event_fields(fields)
         await run_in_threadpool(create_event_row, ctx(request).store, checked)
@@ -212,6 +213,7 @@ async def edit_event(request: Request) -> Response:
     slug = _slug(request)
     data = await read_form_or_json(request)
     fields: dict[str, Any] = {k: data[k] for k in ("name", "starts_on", "ends_on") if k in data}
+    fields |= {k: data[k] for k in ("language", "time_zone") if data.get(k)}
     try:
         checked = validate_event_fields(fields, partial=True)
         await run_in_threadpool(update_event, ctx(request).store, slug, checked)

@@ -15,11 +15,13 @@ from server.cards import (
     MAX_NOTE,
     MAX_PHONE,
     MAX_PRONOUNS,
+    MAX_READING,
     MAX_SOCIALS,
     MAX_TEXT,
     MAX_URL,
     SOCIAL_NETWORKS,
 )
+from server.i18n import LANGUAGES
 
 Schema = dict[str, Any]
 
@@ -31,11 +33,24 @@ MAX_VCARD = 16 * 1024
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 SLUG_PATTERN = "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 # What an organizer may set on an event: all of it on create (slug, name required), any on update.
+TIME_ZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
 EVENT_FIELDS: Schema = {
     "slug": {"type": "string", "pattern": SLUG_PATTERN},
     "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
     "starts_on": {"anyOf": [{"type": "null"}, {"const": ""}, {"type": "string", "format": "date"}]},
     "ends_on": {"anyOf": [{"type": "null"}, {"const": ""}, {"type": "string", "format": "date"}]},
+    "language": {
+        "enum": list(LANGUAGES),
+        "description": "The event's default language: its join poster, badges and public card "
+        "page use it (a visitor's Accept-Language first where a page is theirs). Default en.",
+    },
+    "time_zone": {
+        "type": "string",
+        "maxLength": 64,
+        "pattern": TIME_ZONE_PATTERN,
+        "description": "An IANA time zone name (Europe/Berlin, Asia/Tokyo): the event's times "
+        "are shown in it. Default UTC; an unknown name is refused with 422.",
+    },
 }
 # An event's fields as the admin pages' forms post them: text only, an empty date is no date.
 EVENT_FORM: Schema = {
@@ -43,6 +58,8 @@ EVENT_FORM: Schema = {
     "name": EVENT_FIELDS["name"],
     "starts_on": {"anyOf": [{"const": ""}, {"type": "string", "format": "date"}]},
     "ends_on": {"anyOf": [{"const": ""}, {"type": "string", "format": "date"}]},
+    "language": EVENT_FIELDS["language"],
+    "time_zone": EVENT_FIELDS["time_zone"],
 }
 # A time with an explicit offset: what `at` must be (a naive time is rejected).
 AT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
@@ -85,6 +102,14 @@ SOCIAL: Schema = {
     "additionalProperties": False,
     "required": ["network", "url"],
     "properties": {"network": {"enum": list(SOCIAL_NETWORKS)}, "url": HTTP_URL},
+}
+READING: Schema = {
+    "type": ["object", "null"],
+    "description": "How the name is read (Japanese kana, a Chinese name's pinyin): names sort "
+    "and search by it. vCard: X-PHONETIC-LAST-NAME / X-PHONETIC-FIRST-NAME and SORT-STRING. "
+    "Left out of a card when both parts are empty.",
+    "additionalProperties": False,
+    "properties": {"family": _text(MAX_READING), "given": _text(MAX_READING)},
 }
 PHOTO: Schema = {
     "type": "object",
@@ -133,6 +158,7 @@ CARD: Schema = {
         ),
         "note": {"type": ["string", "null"], "maxLength": MAX_NOTE},
         "pronouns": _text(MAX_PRONOUNS),
+        "reading": READING,
         "socials": {"type": ["array", "null"], "maxItems": MAX_SOCIALS, "items": SOCIAL},
         "photo": {
             "type": "null",
@@ -152,6 +178,7 @@ CARD_OUT: Schema = {
             for k in ("fn", "given", "family", "org", "title", "note", "pronouns")
         },
         **{k: {"type": "array", "items": {"type": "string"}} for k in ("emails", "phones", "urls")},
+        "reading": READING,
         "socials": {"type": "array", "items": SOCIAL},
         "photo": {"anyOf": [{"type": "null"}, PHOTO]},
     },
@@ -176,12 +203,14 @@ ERROR: Schema = {
 }
 EVENT: Schema = {
     "type": "object",
-    "required": ["slug", "name", "starts_on", "ends_on"],
+    "required": ["slug", "name", "starts_on", "ends_on", "language", "time_zone"],
     "properties": {
         "slug": {"type": "string"},
         "name": {"type": "string"},
         "starts_on": {"type": ["string", "null"], "format": "date"},
         "ends_on": {"type": ["string", "null"], "format": "date"},
+        "language": {"enum": list(LANGUAGES)},
+        "time_zone": {"type": "string"},
     },
 }
 ATTENDEE: Schema = {
@@ -198,8 +227,11 @@ ME: Schema = {
         "event": ref("Event"),
         "settings": {
             "type": "object",
-            "required": ["share_back"],
-            "properties": {"share_back": {"type": "boolean"}},
+            "required": ["share_back", "language"],
+            "properties": {
+                "share_back": {"type": "boolean"},
+                "language": {"anyOf": [{"type": "null"}, {"enum": list(LANGUAGES)}]},
+            },
         },
     },
 }
@@ -406,8 +438,16 @@ def schemas() -> dict[str, Schema]:
         "SettingsRequest": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["share_back"],
-            "properties": {"share_back": {"type": "boolean"}},
+            "minProperties": 1,
+            "description": "The settings sent change; the others stay.",
+            "properties": {
+                "share_back": {"type": "boolean"},
+                "language": {
+                    "anyOf": [{"type": "null"}, {"enum": list(LANGUAGES)}],
+                    "description": "The app's language chosen in Settings; null: the "
+                    "browser's languages decide",
+                },
+            },
         },
         "AppPasswordRequest": {
             "type": "object",

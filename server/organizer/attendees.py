@@ -126,8 +126,9 @@ def _import_rows(
         # What the attendee set themselves and a CSV has no column for stays theirs.
         mine = current["card"]
         card = {**item.card, "socials": mine.get("socials") or [], "photo": mine.get("photo")}
-        if mine.get("pronouns"):
-            card["pronouns"] = mine["pronouns"]
+        for key in ("pronouns", "reading"):
+            if mine.get(key):
+                card[key] = mine[key]
         if mine != card:
             rows.append(set_card(tx, current["id"], card))
             updated += 1

@@ -23,6 +23,7 @@ class AttendeeRow(NamedTuple):
     share_back: bool
     created_at: str
     deleted_at: str | None
+    language: str | None = None  # chosen in Settings; None: the browser's languages decide
 
 
 class SharedCard(NamedTuple):
@@ -50,7 +51,7 @@ class PublicCard(NamedTuple):
     event_name: str | None
 
 
-_COLUMNS = "id, event_slug, card, card_version, email, share_back, created_at, deleted_at"
+_COLUMNS = "id, event_slug, card, card_version, email, share_back, created_at, deleted_at, language"
 
 
 def _row(values: tuple[object, ...]) -> AttendeeRow:
@@ -102,6 +103,15 @@ def set_share_back(tx: Tx, attendee_id: str, share_back: bool) -> bool:
     return cursor.rowcount == 1
 
 
+def set_language(tx: Tx, attendee_id: str, language: str | None) -> bool:
+    """False when the attendee is unknown or deleted (nothing changed)."""
+    cursor = tx.execute(
+        "UPDATE attendees SET language = ? WHERE id = ? AND deleted_at IS NULL",
+        [language, attendee_id],
+    )
+    return cursor.rowcount == 1
+
+
 def delete(tx: Tx, attendee_id: str, now: str, last_card: str | None = None) -> bool:
     """Tombstone the attendee: card, email, photos (theirs and their contacts'), contacts and
     devices go, others' contacts of them are unlinked (keeping the last card; `last_card`, when
@@ -109,7 +119,7 @@ def delete(tx: Tx, attendee_id: str, now: str, last_card: str | None = None) -> 
     but lose payloads. False (nothing changed) when unknown or already deleted."""
     tx.lock_owners([attendee_id])  # no swap with them is half-way through
     cursor = tx.execute(
-        "UPDATE attendees SET card = NULL, email = NULL, deleted_at = ? "
+        "UPDATE attendees SET card = NULL, email = NULL, language = NULL, deleted_at = ? "
         "WHERE id = ? AND deleted_at IS NULL",
         [now, attendee_id],
     )

@@ -22,7 +22,19 @@ from server.storage.engine import Reader, Store, Tx, is_postgres_url, open_store
 
 # Each copied table: its columns, and the key that orders the digest (parents before children).
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "events": (("slug", "name", "starts_on", "ends_on", "join_code", "created_at"), ("slug",)),
+    "events": (
+        (
+            "slug",
+            "name",
+            "starts_on",
+            "ends_on",
+            "join_code",
+            "created_at",
+            "language",
+            "time_zone",
+        ),
+        ("slug",),
+    ),
     "attendees": (
         (
             "id",
@@ -33,6 +45,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "share_back",
             "created_at",
             "deleted_at",
+            "language",
         ),
         ("id",),
     ),  # fmt: skip

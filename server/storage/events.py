@@ -17,9 +17,11 @@ class EventRow(NamedTuple):
     ends_on: str | None
     join_code: str
     created_at: str
+    language: str = "en"  # the default of its poster, badges and public card page
+    time_zone: str = "UTC"  # an IANA name: the event's dates and times are shown in it
 
 
-_COLUMNS = "slug, name, starts_on, ends_on, join_code, created_at"
+_COLUMNS = "slug, name, starts_on, ends_on, join_code, created_at, language, time_zone"
 
 
 def insert(store: Store, row: EventRow) -> bool:
@@ -27,8 +29,9 @@ def insert(store: Store, row: EventRow) -> bool:
     primary key decides, so two processes creating one slug at once make it once)."""
     with store.write() as db:
         cursor = db.execute(
-            "INSERT INTO events (slug, name, starts_on, ends_on, join_code, created_at) "
-            "VALUES (:slug, :name, :starts_on, :ends_on, :join_code, :created_at) "
+            "INSERT INTO events (slug, name, starts_on, ends_on, join_code, created_at, language,"
+            " time_zone) VALUES (:slug, :name, :starts_on, :ends_on, :join_code, :created_at,"
+            " :language, :time_zone) "
             "ON CONFLICT (slug) DO NOTHING",
             row._asdict(),
         )
@@ -36,9 +39,9 @@ def insert(store: Store, row: EventRow) -> bool:
 
 
 def update(store: Store, slug: str, change: Callable[[EventRow], EventRow]) -> EventRow | None:
-    """Replace the event's name and dates by `change(current)` under the write lock (a
-    read-modify-write no other edit can interleave); None when there is no such event. An
-    exception from `change` writes nothing."""
+    """Replace the event's name, dates, language and time zone by `change(current)` under the
+    write lock (a read-modify-write no other edit can interleave); None when there is no such
+    event. An exception from `change` writes nothing."""
     with store.write() as db:
         found = db.execute(f"SELECT {_COLUMNS} FROM events WHERE slug = ?{db.for_update}", [slug])
         values = found.fetchone()
@@ -47,8 +50,9 @@ def update(store: Store, slug: str, change: Callable[[EventRow], EventRow]) -> E
         current = EventRow._make(values)
         merged = change(current)
         db.execute(
-            "UPDATE events SET name = ?, starts_on = ?, ends_on = ? WHERE slug = ?",
-            [merged.name, merged.starts_on, merged.ends_on, slug],
+            "UPDATE events SET name = ?, starts_on = ?, ends_on = ?, language = ?, time_zone = ?"
+            " WHERE slug = ?",
+            [*merged[1:4], merged.language, merged.time_zone, slug],
         )
     return merged
 

@@ -116,3 +116,11 @@ def add_card_fields(
                 new = json.dumps(card, ensure_ascii=False, separators=(",", ":"))
                 execute(update, [new, *key])
         last = list(rows[-1][: len(keys)])
+
+
+@migrations()
+def m006_languages(db: Database) -> None:
+    """Languages (DESIGN.md section 12): events get a default language ('en') and time zone
+    ('UTC'), attendees the language chosen in Settings (NULL: the browser decides). (m005 is the
+    booths' migration.)"""
+    db.executescript(schema.LANGUAGES)

@@ -88,11 +88,19 @@ def m004_card_photos(conn: psycopg.Connection[Any]) -> None:
     add_card_fields(execute, "contacts", ("owner_id", "contact_id"))
 
 
+def m006_languages(conn: psycopg.Connection[Any]) -> None:
+    """An event's default language and time zone, an attendee's chosen language."""
+    for statement in postgres(schema.LANGUAGES).split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 MIGRATIONS: list[PgMigration] = [
     ("m001_initial", m001_initial),
     ("m002_vcard_cache", m002_vcard_cache),
     ("m003_app_passwords", m003_app_passwords),
     ("m004_card_photos", m004_card_photos),
+    ("m006_languages", m006_languages),
 ]
 
 

@@ -120,6 +120,14 @@ CREATE TABLE photos (
 );
 CREATE UNIQUE INDEX photos_card ON photos(owner_id, card_of);
 """
+# Languages (DESIGN.md section 12): the event's default language and time zone (its poster,
+# badges and public card page), and the language an attendee chose in Settings (NULL: their
+# browser's). Plain ALTERs, so both engines read the same text.
+LANGUAGES = """
+ALTER TABLE events ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+ALTER TABLE events ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
+ALTER TABLE attendees ADD COLUMN language TEXT;
+"""
 
 
 def postgres(ddl: str) -> str:
