@@ -109,7 +109,7 @@ def test_follow_up_list_contact_actions_settings_and_deleting_my_data(
     page.uncheck("#share-back")
     expect(page.locator("#toast")).to_have_text("Saved.")
     me = context.request.get(f"{live_server.url}/api/me").json()
-    assert me["settings"] == {"share_back": False}
+    assert me["settings"] == {"share_back": False, "language": None}
 
     card_url = me["card_url"]
     page.get_by_role("button", name="Delete my data").click()

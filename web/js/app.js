@@ -223,6 +223,8 @@ function watchSyncTriggers() {
 async function adoptAccount(fresh) {
   ctx.session = fresh;
   i18n.setTimeZone(fresh.event?.time_zone);
+  const mine = i18n.chosen(); // chosen here while offline: the account hears of it now
+  if (mine && fresh.settings && fresh.settings.language !== mine) me.saveLanguage(ctx, mine);
   const wanted = i18n.preferred(fresh.settings?.language);
   if (wanted !== i18n.language() && !i18n.chosen()) {
     try {
