@@ -56,7 +56,9 @@ async function build(path) {
   return h('section', {}, h('h1', {}, t('app.not_here')), h('p', {}, h('a', { href: '/' }, t('app.go_start'))));
 }
 
+let renders = 0;
 async function render() {
+  const turn = ++renders;
   for (const fn of leaveHooks) fn();
   leaveHooks = [];
   syncHooks = [];
@@ -67,6 +69,9 @@ async function render() {
   } catch (err) {
     view = h('p', { class: 'error', role: 'alert' }, t('app.went_wrong', { reason: messageOf(err) }));
   }
+  // A screen still being drawn when the person moved on (a quick tap, a save's redraw, a
+  // language switch) must not replace the newer one when it is done.
+  if (turn !== renders) return;
   main.replaceChildren(view);
   window.scrollTo(0, 0);
   for (const a of document.querySelectorAll('nav.tabs a')) {
