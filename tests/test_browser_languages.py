@@ -9,10 +9,17 @@ whole file runs in well under a minute."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
+import pytest
+
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.conftest import (
@@ -182,3 +189,288 @@ def test_every_screen_in_every_language_fits_320_px(
         go(page, "/problems", "ul.problems li")
         seen += check(page, f"{tag}-problems", tmp_path)
     assert seen == [], "\n".join(seen)
+
+
+def box(page: Any, selector: str) -> dict[str, float]:
+    found: dict[str, float] = page.locator(selector).first.bounding_box()
+    return found
+
+
+def text_edges(page: Any, selector: str) -> dict[str, float]:
+    """Where the first and last letters of an element's text are drawn (x of each), and the
+    text's own left and right edges: what a reader sees, whatever the box's width."""
+    edges: dict[str, float] = page.evaluate(
+        """(selector) => {
+          const el = document.querySelector(selector);
+          const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+          const nodes = [];
+          while (walker.nextNode()) if (walker.currentNode.textContent.trim()) nodes.push(walker.currentNode);
+          const first = nodes[0], last = nodes[nodes.length - 1];
+          const at = (node, i) => { const r = document.createRange(); r.setStart(node, i);
+            r.setEnd(node, i + 1); return r.getBoundingClientRect(); };
+          const all = document.createRange(); all.selectNodeContents(el);
+          const whole = all.getBoundingClientRect();
+          const lastIndex = last.textContent.trimEnd().length - 1;
+          return { first: at(first, first.textContent.search(/\\S/)).left,
+                   last: at(last, lastIndex).left, left: whole.left, right: whole.right };
+        }""",
+        selector,
+    )
+    return edges
+
+
+def test_arabic_lays_every_screen_out_mirrored_with_addresses_left_to_right(
+    live_server: LiveServer, browser_context: Callable[..., Any], tmp_path: Path
+) -> None:
+    event = create_live_event(live_server)
+    bea = register_in_context(
+        browser_context(), live_server, event, "Bea Builder",
+        emails=["bea@bridges.example"], phones=["+971 4 123 4567"],
+    )  # fmt: skip
+    context = browser_context(locale="ar", viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    join_in_browser(page, event["join_url"], "Ann Analyst")  # the browser's language: Arabic
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("html")).to_have_attribute("lang", "ar")
+    wait_for_worker(page)  # the app, not the server's public page, answers the card link
+    page.goto(bea["card_url"])
+    page.wait_for_selector("section.saved")
+    wait_synced_in(page, "ar")
+    go(page, f"/contacts/{'att%3A' + bea['attendee']['id']}", "section.contact textarea")
+    shot = tmp_path / "arabic-contact.png"
+    page.screenshot(path=str(shot))
+    with Image.open(shot) as png:
+        assert png.size == (320, 640)
+
+    # The brand at the inline start (the right), the status beside it to its left.
+    brand, status = box(page, ".brand"), box(page, "#status")
+    assert brand["x"] + brand["width"] > 320 - 20 and status["x"] < brand["x"]
+    # The tabs in reading order from the right: My card rightmost, Settings leftmost.
+    tabs = [box(page, f"nav.tabs a[href='/{p}']")["x"] for p in ("card", "scan", "contacts", "settings")]
+    assert tabs == sorted(tabs, reverse=True), tabs
+    # Text from the right: the heading's words end at the right edge, far from the left.
+    heading, main = text_edges(page, "main h2"), box(page, "main")
+    assert heading["right"] > main["x"] + main["width"] - 20 and heading["left"] > main["x"] + 60
+    # A phone number and an email stay left to right: "+" drawn left of the last digit.
+    for link in ("a[href^='tel:']", "a[href^='mailto:bea']"):
+        assert page.eval_on_selector(link, "(a) => getComputedStyle(a).direction") == "ltr"
+        edges = text_edges(page, link)
+        assert edges["first"] < edges["last"], (link, edges)
+    # The same page in English is the control: left to right, the brand on the left.
+    switch_language(page, "en")
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    brand = box(page, ".brand")
+    assert brand["x"] < 20
+    tabs = [box(page, f"nav.tabs a[href='/{p}']")["x"] for p in ("card", "scan", "contacts", "settings")]
+    assert tabs == sorted(tabs), tabs
+
+
+def wait_synced_in(page: Any, tag: str) -> None:
+    """Nothing pending and a sync done, read in the page's language ("last sync …")."""
+    words = CATALOGUES[tag]["status.last_sync"].split("{time}")[0].strip()
+    expect(page.locator("#status[data-pending='0']")).to_contain_text(words, timeout=15000)
+
+
+def test_the_chosen_language_survives_an_offline_reload_and_a_shell_update(
+    server_with_own_shell: tuple[str, Path], browser_context: Callable[..., Any]
+) -> None:
+    url, web = server_with_own_shell
+    event = create_live_event(LiveServer(Path("unused"), port=int(url.rsplit(":", 1)[1])))
+    context = browser_context(locale="en-US")
+    page = context.new_page()
+    join_in_browser(page, event["join_url"], "Ann Analyst")
+    wait_for_worker(page)
+    switch_language(page, "ja")
+    poll(page, "() => fetch('/api/me').then((r) => r.json()).then((me) => me.settings.language === 'ja')")
+    poll(page, "() => caches.match('/i18n/ja.json').then(Boolean)")  # kept by the worker
+
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.locator("nav.tabs a[href='/card']")).to_have_text(CATALOGUES["ja"]["nav.card"])
+    # Offline, a language this phone never downloaded: said so (in Japanese), nothing changes.
+    go(page, "/settings", "#language")
+    page.select_option("#language", "ar")
+    note = CATALOGUES["ja"]["settings.language_offline"].replace("{language}", "العربية")
+    expect(page.locator("#language-note")).to_have_text(note)
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.locator("#language")).to_have_value("ja")
+    # Offline, English (this phone's first language, kept) and back: redrawn in place.
+    switch_language(page, "en")
+    switch_language(page, "ja")
+
+    context.set_offline(False)  # a deploy: a new shell version, the phone's catalogues carried
+    old = page.evaluate("caches.keys().then((k) => k.filter((n) => n.startsWith('cardswap-shell-')))")
+    css = web / "css" / "app.css"
+    css.write_text(css.read_text() + "\n.deployed { color: inherit; }\n")
+    page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    page.wait_for_selector("#update:not([hidden])")
+    with page.expect_navigation():  # the new version takes over and the page reloads
+        page.click("#update-reload")
+    poll(
+        page,
+        "() => caches.keys().then((k) => { const ours = k.filter((n) => n.startsWith('cardswap-shell-'));"
+        f" return ours.length === 1 && ours[0] !== {json.dumps(old[0])}; }})",
+    )
+    kept = page.evaluate(
+        "caches.keys().then((k) => caches.open(k.find((n) => n.startsWith('cardswap-shell-'))))"
+        ".then((c) => c.keys()).then((r) => r.map((x) => new URL(x.url).pathname)"
+        ".filter((p) => p.startsWith('/i18n/')).sort())"
+    )
+    assert kept == ["/i18n/en.json", "/i18n/ja.json"]  # only what this phone used
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.locator("main h1")).to_have_text(CATALOGUES["ja"]["settings.title"])
+
+
+MARKS = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069\u200e\u200f\u061c"))
+ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
+
+
+def plain(text: str) -> str:
+    """Text as read: no direction marks or isolates, Arabic-Indic digits as 0-9."""
+    return text.translate(MARKS).translate(ARABIC_DIGITS)
+
+
+def read_as(page: Any, selector: str, wanted: str, timeout: float = 10.0) -> None:
+    """Wait until the element reads `wanted` (direction marks and isolates aside)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = plain(page.locator(selector).first.inner_text()).strip()
+        if got == plain(wanted) or time.monotonic() > deadline:
+            assert got == plain(wanted), (selector, got, wanted)
+            return
+        time.sleep(0.1)
+
+
+def fill(template: str, **params: str) -> str:
+    for name, value in params.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
+@pytest.mark.parametrize(
+    ("locale", "tag", "zone"), [("ja-JP", "ja", "Asia/Tokyo"), ("ar", "ar", "Asia/Dubai")]
+)
+def test_a_new_attendee_joins_swaps_and_follows_up_in_the_browsers_language(
+    locale: str,
+    tag: str,
+    zone: str,
+    live_server: LiveServer,
+    browser_context: Callable[..., Any],
+) -> None:
+    """Done when (issue 16): the browser set to Japanese, then to Arabic: join, swap, follow up,
+    all in that language, dates in that locale and the event's time zone, Arabic mirrored."""
+    from babel.dates import format_date, format_time
+
+    words = CATALOGUES[tag]
+    event = admin_event(live_server, "expo", "Expo 2026", language=tag, time_zone=zone)
+    bea = register_in_context(
+        browser_context(), live_server, event, "Bea Builder", emails=["bea@bridges.example"]
+    )
+    page = browser_context(locale=locale, timezone_id="America/New_York").new_page()
+    page.goto(event["join_url"])
+    read_as(page, "main h1", fill(words["join.title_named"], event="Expo 2026"))
+    assert page.evaluate("document.documentElement.dir") == ("rtl" if tag == "ar" else "ltr")
+    page.fill("input[name=fn]", "山田 花子" if tag == "ja" else "هدى الخطيب")
+    if tag == "ja":  # the name's reading, offered where Japanese readers expect it
+        expect(page.locator("details.reading")).to_have_attribute("open", "")
+        page.fill("input[name=reading_family]", "やまだ")
+        page.fill("input[name=reading_given]", "はなこ")
+    page.get_by_role("button", name=words["join.submit"]).click()
+    page.wait_for_url("**/card")
+    expect(page.locator("#toast")).to_have_text(words["join.welcome"])
+    for path, key in (("card", "nav.card"), ("scan", "nav.scan"), ("settings", "nav.settings")):
+        expect(page.locator(f"nav.tabs a[href='/{path}']")).to_have_text(words[key])
+
+    wait_for_worker(page)
+    page.goto(bea["card_url"])  # the swap
+    expect(page.locator("section.saved .saved-badge")).to_have_text(words["saved.saved"])
+    wait_synced_in(page, tag)
+    page.click("nav.tabs a[href='/contacts']")
+    page.click("ul.contacts a")
+    page.wait_for_selector("section.contact textarea")
+    met = page.evaluate(
+        "async () => (await (await import('/js/db.js')).allContacts())[0].met_at"
+    )
+    when = datetime.fromisoformat(met).astimezone(ZoneInfo(zone))
+    line = plain(page.locator("section.contact .contact-head p.small").last.inner_text())
+    assert plain(format_date(when, "medium", locale=tag)) in line, line
+    assert plain(format_time(when, "short", locale=tag)) in line, line  # the event's zone
+
+    page.select_option("select[name=follow_up]", "todo")  # follow up
+    page.fill("input[type=date]", "2026-12-01")
+    page.get_by_role("button", name=words["contact.save"], exact=True).click()
+    expect(page.locator("#toast")).to_have_text(words["contact.saved"])
+    email = page.get_by_role("link", name=words["contact.email_follow_up"])
+    query = parse_qs(urlsplit(email.get_attribute("href") or "").query)
+    me = "山田 花子" if tag == "ja" else "هدى الخطيب"
+    params = {"name": "Bea Builder", "event": "Expo 2026", "me": me}
+    assert query["subject"] == [fill(words["draft.follow_subject"], **params)]
+    assert query["body"] == [fill(words["draft.follow_body"], **params)]
+    page.click("nav.tabs a[href='/contacts']")
+    due = plain(page.locator("ul.contacts .badge").last.inner_text())
+    assert plain(format_date(date(2026, 12, 1), "medium", locale=tag)) in due, due
+    if tag == "ar":  # mirrored: the brand at the right, My card the rightmost tab
+        assert box(page, ".brand")["x"] > 200
+        assert box(page, "nav.tabs a[href='/card']")["x"] > box(page, "nav.tabs a[href='/scan']")["x"]
+    if tag == "ja":
+        me_now = page.evaluate("fetch('/api/me').then((r) => r.json())")
+        assert me_now["attendee"]["card"]["reading"] == {"family": "やまだ", "given": "はなこ"}
+
+
+def admin_event(server: LiveServer, slug: str, name: str, **fields: str) -> Any:
+    """An event made through the admin API with its language and time zone."""
+    import urllib.request
+
+    from tests.conftest import ADMIN
+
+    request = urllib.request.Request(
+        f"{server.url}/api/admin/events",
+        method="POST",
+        data=json.dumps({"slug": slug, "name": name, **fields}).encode(),
+        headers={**ADMIN, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_japanese_names_sort_by_their_reading_and_are_found_in_any_kana(
+    live_server: LiveServer, browser_context: Callable[..., Any]
+) -> None:
+    event = create_live_event(live_server)
+    people = [  # in reading order; 東海林 (shōji) sorts by its kanji after 田中
+        ("佐藤 健", {"family": "さとう", "given": "けん"}),
+        ("東海林 さだお", {"family": "しょうじ", "given": "さだお"}),
+        ("田中 彩", {"family": "たなか", "given": "あや"}),
+    ]
+    cards = [
+        register_in_context(browser_context(), live_server, event, fn, reading=reading)
+        for fn, reading in people
+    ]
+    page = browser_context(locale="ja-JP").new_page()
+    join_in_browser(page, event["join_url"], "Ann Analyst")
+    wait_for_worker(page)
+    for card in cards:
+        page.goto(card["card_url"])
+        page.wait_for_selector("section.saved")
+    wait_synced_in(page, "ja")
+    go(page, "/contacts", "ul.contacts li")
+    poll(page, "async () => (await (await import('/js/db.js')).allContacts()).every((c) => c.verified)")
+    page.reload()  # the cards as the server holds them (with their readings)
+    page.select_option("#sort", "name")
+    names = page.locator("ul.contacts .name")
+    by_reading = [fn for fn, _ in people]
+    expect(names).to_have_text(by_reading)
+    by_kanji = page.evaluate(
+        "(names) => names.sort(new Intl.Collator('ja').compare)", by_reading
+    )
+    assert by_kanji != by_reading  # the reading, not the kanji, made the order
+    for typed, found in (("ショウジ", "東海林 さだお"), ("ｻﾄｳ", "佐藤 健"), ("たなか", "田中 彩")):
+        page.fill("#search", typed)  # katakana, half-width, hiragana: the same reading
+        expect(names).to_have_text([found])
+        # The export of the searched list (the server's `q`) holds the same people.
+        href = page.get_by_role("link", name=CATALOGUES["ja"]["contacts.export_these_vcf"])
+        vcf = page.evaluate("(url) => fetch(url).then((r) => r.text())", href.get_attribute("href"))
+        assert [fn for fn, _ in people if fn in vcf] == [found], typed
