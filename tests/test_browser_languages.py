@@ -18,7 +18,6 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -204,7 +203,9 @@ def text_edges(page: Any, selector: str) -> dict[str, float]:
           const el = document.querySelector(selector);
           const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
           const nodes = [];
-          while (walker.nextNode()) if (walker.currentNode.textContent.trim()) nodes.push(walker.currentNode);
+          while (walker.nextNode()) {
+            if (walker.currentNode.textContent.trim()) nodes.push(walker.currentNode);
+          }
           const first = nodes[0], last = nodes[nodes.length - 1];
           const at = (node, i) => { const r = document.createRange(); r.setStart(node, i);
             r.setEnd(node, i + 1); return r.getBoundingClientRect(); };
@@ -246,7 +247,9 @@ def test_arabic_lays_every_screen_out_mirrored_with_addresses_left_to_right(
     brand, status = box(page, ".brand"), box(page, "#status")
     assert brand["x"] + brand["width"] > 320 - 20 and status["x"] < brand["x"]
     # The tabs in reading order from the right: My card rightmost, Settings leftmost.
-    tabs = [box(page, f"nav.tabs a[href='/{p}']")["x"] for p in ("card", "scan", "contacts", "settings")]
+    tabs = [
+        box(page, f"nav.tabs a[href='/{p}']")["x"] for p in ("card", "scan", "contacts", "settings")
+    ]
     assert tabs == sorted(tabs, reverse=True), tabs
     # Text from the right: the heading's words end at the right edge, far from the left.
     heading, main = text_edges(page, "main h2"), box(page, "main")
@@ -261,7 +264,9 @@ def test_arabic_lays_every_screen_out_mirrored_with_addresses_left_to_right(
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
     brand = box(page, ".brand")
     assert brand["x"] < 20
-    tabs = [box(page, f"nav.tabs a[href='/{p}']")["x"] for p in ("card", "scan", "contacts", "settings")]
+    tabs = [
+        box(page, f"nav.tabs a[href='/{p}']")["x"] for p in ("card", "scan", "contacts", "settings")
+    ]
     assert tabs == sorted(tabs), tabs
 
 
@@ -281,7 +286,10 @@ def test_the_chosen_language_survives_an_offline_reload_and_a_shell_update(
     join_in_browser(page, event["join_url"], "Ann Analyst")
     wait_for_worker(page)
     switch_language(page, "ja")
-    poll(page, "() => fetch('/api/me').then((r) => r.json()).then((me) => me.settings.language === 'ja')")
+    poll(
+        page,
+        "() => fetch('/api/me').then((r) => r.json()).then((me) => me.settings.language === 'ja')",
+    )
     poll(page, "() => caches.match('/i18n/ja.json').then(Boolean)")  # kept by the worker
 
     context.set_offline(True)
@@ -300,7 +308,9 @@ def test_the_chosen_language_survives_an_offline_reload_and_a_shell_update(
     switch_language(page, "ja")
 
     context.set_offline(False)  # a deploy: a new shell version, the phone's catalogues carried
-    old = page.evaluate("caches.keys().then((k) => k.filter((n) => n.startsWith('cardswap-shell-')))")
+    old = page.evaluate(
+        "caches.keys().then((k) => k.filter((n) => n.startsWith('cardswap-shell-')))"
+    )
     css = web / "css" / "app.css"
     css.write_text(css.read_text() + "\n.deployed { color: inherit; }\n")
     page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
@@ -309,7 +319,8 @@ def test_the_chosen_language_survives_an_offline_reload_and_a_shell_update(
         page.click("#update-reload")
     poll(
         page,
-        "() => caches.keys().then((k) => { const ours = k.filter((n) => n.startsWith('cardswap-shell-'));"
+        "() => caches.keys().then((k) => {"
+        " const ours = k.filter((n) => n.startsWith('cardswap-shell-'));"
         f" return ours.length === 1 && ours[0] !== {json.dumps(old[0])}; }})",
     )
     kept = page.evaluate(
@@ -391,9 +402,7 @@ def test_a_new_attendee_joins_swaps_and_follows_up_in_the_browsers_language(
     page.click("nav.tabs a[href='/contacts']")
     page.click("ul.contacts a")
     page.wait_for_selector("section.contact textarea")
-    met = page.evaluate(
-        "async () => (await (await import('/js/db.js')).allContacts())[0].met_at"
-    )
+    met = page.evaluate("async () => (await (await import('/js/db.js')).allContacts())[0].met_at")
     when = datetime.fromisoformat(met).astimezone(ZoneInfo(zone))
     line = plain(page.locator("section.contact .contact-head p.small").last.inner_text())
     assert plain(format_date(when, "medium", locale=tag)) in line, line
@@ -414,7 +423,9 @@ def test_a_new_attendee_joins_swaps_and_follows_up_in_the_browsers_language(
     assert plain(format_date(date(2026, 12, 1), "medium", locale=tag)) in due, due
     if tag == "ar":  # mirrored: the brand at the right, My card the rightmost tab
         assert box(page, ".brand")["x"] > 200
-        assert box(page, "nav.tabs a[href='/card']")["x"] > box(page, "nav.tabs a[href='/scan']")["x"]
+        assert (
+            box(page, "nav.tabs a[href='/card']")["x"] > box(page, "nav.tabs a[href='/scan']")["x"]
+        )
     if tag == "ja":
         me_now = page.evaluate("fetch('/api/me').then((r) => r.json())")
         assert me_now["attendee"]["card"]["reading"] == {"family": "やまだ", "given": "はなこ"}
@@ -457,15 +468,16 @@ def test_japanese_names_sort_by_their_reading_and_are_found_in_any_kana(
         page.wait_for_selector("section.saved")
     wait_synced_in(page, "ja")
     go(page, "/contacts", "ul.contacts li")
-    poll(page, "async () => (await (await import('/js/db.js')).allContacts()).every((c) => c.verified)")
+    poll(
+        page,
+        "async () => (await (await import('/js/db.js')).allContacts()).every((c) => c.verified)",
+    )
     page.reload()  # the cards as the server holds them (with their readings)
     page.select_option("#sort", "name")
     names = page.locator("ul.contacts .name")
     by_reading = [fn for fn, _ in people]
     expect(names).to_have_text(by_reading)
-    by_kanji = page.evaluate(
-        "(names) => names.sort(new Intl.Collator('ja').compare)", by_reading
-    )
+    by_kanji = page.evaluate("(names) => names.sort(new Intl.Collator('ja').compare)", by_reading)
     assert by_kanji != by_reading  # the reading, not the kanji, made the order
     for typed, found in (("ショウジ", "東海林 さだお"), ("ｻﾄｳ", "佐藤 健"), ("たなか", "田中 彩")):
         page.fill("#search", typed)  # katakana, half-width, hiragana: the same reading

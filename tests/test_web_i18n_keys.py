@@ -61,7 +61,11 @@ def tokens(source: str) -> Iterator[tuple[str, str]]:
     while i < n:
         ch = source[i]
         if source.startswith("//", i) or source.startswith("/*", i):
-            end = source.find("\n", i) if ch == "/" and source[i + 1] == "/" else source.find("*/", i) + 2
+            end = (
+                source.find("\n", i)
+                if ch == "/" and source[i + 1] == "/"
+                else source.find("*/", i) + 2
+            )
             end = n if end <= 0 else end
             yield from flush(i)
             yield "comment", source[i:end]
@@ -87,7 +91,9 @@ def tokens(source: str) -> Iterator[tuple[str, str]]:
             i = code_start = j + 1
             last = "a"
             continue
-        if ch == "/" and (last in "(,=:[!&|?{};+-*%<>~^" or last == "" or _after_keyword(source, i)):
+        if ch == "/" and (
+            last in "(,=:[!&|?{};+-*%<>~^" or last == "" or _after_keyword(source, i)
+        ):
             j = i + 1
             in_class = False
             while j < n and (source[j] != "/" or in_class):
@@ -272,7 +278,11 @@ def test_no_english_sentence_is_left_inline() -> None:
         rel = path.relative_to(WEB).as_posix()
         before = ""
         for kind, text in tokens(path.read_text(encoding="utf-8")):
-            if kind in ("string", "template") and english_words(text) and not MACHINE.search(before):
+            if (
+                kind in ("string", "template")
+                and english_words(text)
+                and not MACHINE.search(before)
+            ):
                 found.add((rel, text))
             if kind != "comment":
                 before = text
@@ -289,7 +299,9 @@ READ_BY_PEOPLE = re.compile(
 
 
 def has_letters(literal: str) -> bool:
-    return literal not in SYMBOLS and bool(re.search(r"[^\W\d_]", re.sub(r"\$\{[^}]*\}", "", literal)))
+    return literal not in SYMBOLS and bool(
+        re.search(r"[^\W\d_]", re.sub(r"\$\{[^}]*\}", "", literal))
+    )
 
 
 def literals_read_by_people(source: str) -> Iterator[str]:
@@ -322,7 +334,13 @@ def literals_read_by_people(source: str) -> Iterator[str]:
                             arg += 1
                     if done:
                         break
-                elif k != "regex" and depth == 0 and arg >= 2 and has_letters(t) and not compared(rest, j):
+                elif (
+                    k != "regex"
+                    and depth == 0
+                    and arg >= 2
+                    and has_letters(t)
+                    and not compared(rest, j)
+                ):
                     yield t
 
 

@@ -50,22 +50,12 @@ async function content() {
     );
   }
   if (family === 'safari') {
-    return box(
-      'safari',
-      t('install.safari_title'),
-      h('p', {}, t('install.safari_step')),
-      h('p', { class: 'small' }, erasedAfter7Days()),
-    );
+    return box('safari', t('install.safari_title'), h('p', {}, t('install.safari_step')), h('p', { class: 'small' }, erasedAfter7Days()));
   }
   const persisted = await storagePersisted();
   if (family === 'firefox-android') {
     if (persisted) return null;
-    return box(
-      'firefox',
-      t('install.firefox_title'),
-      h('p', {}, t('install.firefox_step')),
-      h('p', { class: 'small' }, clearedWhenFull()),
-    );
+    return box('firefox', t('install.firefox_title'), h('p', {}, t('install.firefox_step')), h('p', { class: 'small' }, clearedWhenFull()));
   }
   if (!deferredPrompt) return null; // nothing the person could do here: no notice
   const offer = deferredPrompt;

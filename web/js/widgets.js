@@ -67,13 +67,7 @@ export function savedPanel(contact, elapsedMs, already = false, heading = 'h2') 
     h('p', { class: 'role' }, [contact.card.title, contact.card.org].filter(Boolean).join(' · ')),
     contact.verified
       ? null
-      : h(
-          'p',
-          { class: 'small' },
-          contact.id.startsWith('att:')
-            ? t('saved.pending_verification')
-            : t('saved.foreign'),
-        ),
+      : h('p', { class: 'small' }, contact.id.startsWith('att:') ? t('saved.pending_verification') : t('saved.foreign')),
     h(
       'form',
       {

@@ -68,7 +68,13 @@ const role = (card) => [card.title, card.org].filter(Boolean).join(' · ');
 export async function list(ctx) {
   if (!ctx.session) return ctx.go('/', true);
   const params = new URLSearchParams(location.search);
-  const q = h('input', { type: 'search', id: 'search', value: params.get('q') || '', placeholder: t('contacts.search_placeholder'), maxlength: 200 });
+  const q = h('input', {
+    type: 'search',
+    id: 'search',
+    value: params.get('q') || '',
+    placeholder: t('contacts.search_placeholder'),
+    maxlength: 200,
+  });
   const filter = h('select', { id: 'filter' });
   const sort = h(
     'select',
@@ -136,7 +142,11 @@ export async function list(ctx) {
           ),
           syncBadge(c, pending),
           c.follow_up === 'todo'
-            ? h('span', { class: 'badge' }, c.follow_up_on ? t('contacts.follow_up_by', { date: fmtDate(c.follow_up_on) }) : t('contacts.follow_up'))
+            ? h(
+                'span',
+                { class: 'badge' },
+                c.follow_up_on ? t('contacts.follow_up_by', { date: fmtDate(c.follow_up_on) }) : t('contacts.follow_up'),
+              )
             : null,
         ),
       ),
@@ -299,13 +309,7 @@ export async function detail(ctx, rawId) {
         card.pronouns ? h('p', { class: 'small' }, card.pronouns) : null,
         h('p', { class: 'role' }, role(card)),
         syncBadge(c, pending),
-        c.verified
-          ? null
-          : h(
-              'p',
-              { class: 'small' },
-              id.startsWith('att:') ? t('contact.pending_verification') : t('contact.foreign'),
-            ),
+        c.verified ? null : h('p', { class: 'small' }, id.startsWith('att:') ? t('contact.pending_verification') : t('contact.foreign')),
         h(
           'ul',
           { class: 'card-lines' },
@@ -315,7 +319,9 @@ export async function detail(ctx, rawId) {
             h(
               'li',
               {},
-              /^https?:\/\//i.test(u) ? h('a', { href: u, rel: 'noopener nofollow', target: '_blank', dir: 'ltr' }, u) : h('span', { dir: 'ltr' }, u),
+              /^https?:\/\//i.test(u)
+                ? h('a', { href: u, rel: 'noopener nofollow', target: '_blank', dir: 'ltr' }, u)
+                : h('span', { dir: 'ltr' }, u),
             ),
           ),
           profileLines(card),
@@ -339,8 +345,12 @@ export async function detail(ctx, rawId) {
           { class: 'button secondary', href: `/api/contacts/${encodeURIComponent(id)}.vcf`, download: 'contact.vcf' },
           t('contact.save_to_phone'),
         ),
-        navigator.canShare ? h('button', { type: 'button', class: 'secondary', onclick: () => shareFile(id, card.fn) }, t('contact.share')) : null,
-        email ? h('a', { class: 'button secondary', href: mailto([email], follow.subject, follow.body) }, t('contact.email_follow_up')) : null,
+        navigator.canShare
+          ? h('button', { type: 'button', class: 'secondary', onclick: () => shareFile(id, card.fn) }, t('contact.share'))
+          : null,
+        email
+          ? h('a', { class: 'button secondary', href: mailto([email], follow.subject, follow.body) }, t('contact.email_follow_up'))
+          : null,
       ),
     );
     // The chosen person stays chosen while the list of others refreshes.

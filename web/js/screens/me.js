@@ -211,13 +211,7 @@ function cardForm(card, submitLabel, onSubmit, photoSrc = null) {
 
 export async function home(ctx) {
   if (ctx.session) return ctx.go('/card', true);
-  return h(
-    'section',
-    {},
-    h('h1', {}, t('home.title')),
-    h('p', {}, t('home.open_link')),
-    h('p', {}, t('home.other_phone')),
-  );
+  return h('section', {}, h('h1', {}, t('home.title')), h('p', {}, t('home.open_link')), h('p', {}, t('home.other_phone')));
 }
 
 export async function join(ctx, slug) {

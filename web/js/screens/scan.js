@@ -51,16 +51,13 @@ export async function handleScanText(text, method, result) {
       result.replaceChildren(savedPanel(contact, performance.now() - started, already));
     } else if (kind.kind === 'url') {
       result.replaceChildren(
-        h(
-          'section',
-          { class: 'other' },
-          h('p', {}, t('scan.holds_link')),
-          h('p', { class: 'wrap' }, h('code', { dir: 'ltr' }, kind.text)),
-        ),
+        h('section', { class: 'other' }, h('p', {}, t('scan.holds_link')), h('p', { class: 'wrap' }, h('code', { dir: 'ltr' }, kind.text))),
       );
       return;
     } else {
-      result.replaceChildren(h('section', { class: 'other' }, h('p', {}, t('scan.holds_text')), h('p', { class: 'wrap', dir: 'auto' }, kind.text)));
+      result.replaceChildren(
+        h('section', { class: 'other' }, h('p', {}, t('scan.holds_text')), h('p', { class: 'wrap', dir: 'auto' }, kind.text)),
+      );
       return;
     }
     if (navigator.vibrate) navigator.vibrate(80);
