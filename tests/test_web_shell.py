@@ -232,3 +232,20 @@ def test_a_changed_translation_is_a_new_shell_version(tmp_path: Path) -> None:
     catalogue = web / "i18n" / "de.json"
     catalogue.write_text(catalogue.read_text().replace("Einstellungen", "Optionen"))
     assert shell_version(web, NODE_MODULES) != before
+
+
+def test_the_manifest_names_the_app_in_the_language_asked(client: TestClient) -> None:
+    english = client.get("/manifest.webmanifest").json()
+    assert english["name"] == "cardswap: swap cards at events"
+    japanese = client.get("/manifest.webmanifest?lang=ja")
+    assert japanese.headers["content-type"].startswith("application/manifest+json")
+    body = japanese.json()
+    assert (body["name"], body["lang"], body["dir"]) == (
+        "cardswap: イベントで名刺交換",
+        "ja",
+        "ltr",
+    )
+    assert body["icons"] == english["icons"] and body["start_url"] == "/"
+    assert client.get("/manifest.webmanifest?lang=ar").json()["dir"] == "rtl"
+    for odd in ("../manifest", "xx", "en", ""):
+        assert client.get(f"/manifest.webmanifest?lang={odd}").json() == english

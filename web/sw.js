@@ -92,6 +92,11 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(photo(request));
     return;
   }
+  // The manifest in the app's language (?lang=): from the server, the cached English one offline.
+  if (url.pathname === '/manifest.webmanifest' && url.search) {
+    event.respondWith(fetch(request).catch(async () => (await caches.open(CACHE)).match('/manifest.webmanifest')));
+    return;
+  }
   if (request.mode === 'navigate') {
     if (!APP_PAGES.some((re) => re.test(url.pathname))) return;
     event.respondWith(

@@ -190,6 +190,11 @@ function translateShell() {
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
   for (const el of document.querySelectorAll('[data-i18n-content]')) el.setAttribute('content', t(el.dataset.i18nContent));
+  // The install prompt names the app in this language too (the server words the manifest).
+  const tag = i18n.language();
+  const manifest = document.querySelector('link[rel=manifest]');
+  const href = tag === 'en' ? '/manifest.webmanifest' : `/manifest.webmanifest?lang=${encodeURIComponent(tag)}`;
+  if (manifest && manifest.getAttribute('href') !== href) manifest.setAttribute('href', href);
 }
 
 // Another language: the catalogue (cached: no request), then the page redrawn in place.

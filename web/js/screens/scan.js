@@ -8,6 +8,13 @@ import { savedPanel } from '../widgets.js';
 import { t } from '../i18n.js';
 
 const REPEAT_MS = 4000;
+// Why getUserMedia gave no camera, in words (its DOMException names; others as the browser says).
+const CAMERA_ERRORS = {
+  NotAllowedError: () => t('scan.camera_denied'),
+  NotFoundError: () => t('scan.camera_none'),
+  NotReadableError: () => t('scan.camera_busy'),
+  SecurityError: () => t('scan.camera_insecure'),
+};
 
 async function makeDecoder() {
   if ('BarcodeDetector' in window) {
@@ -108,7 +115,8 @@ export async function scan(ctx) {
       };
       tick();
     } catch (err) {
-      status.textContent = t('scan.no_camera', { reason: err.message });
+      const reason = CAMERA_ERRORS[err && err.name];
+      status.textContent = t('scan.no_camera', { reason: reason ? reason() : err.message });
     }
   })();
   const nfc =
