@@ -31,6 +31,7 @@ from tests.conftest import (
     wait_for_worker,
     wait_synced,
 )
+from tests.server_state import register_over_http
 from tests.test_browser_links import forge
 from tests.test_web_i18n_keys import LANGUAGES
 
@@ -486,3 +487,54 @@ def test_japanese_names_sort_by_their_reading_and_are_found_in_any_kana(
         href = page.get_by_role("link", name=CATALOGUES["ja"]["contacts.export_these_vcf"])
         vcf = page.evaluate("(url) => fetch(url).then((r) => r.text())", href.get_attribute("href"))
         assert [fn for fn, _ in people if fn in vcf] == [found], typed
+
+
+@pytest.mark.browser
+def test_a_japanese_firefox_joins_swaps_and_follows_up_in_japanese(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """One engine more for the Japanese journey: Firefox with Japanese as its language."""
+    from babel.dates import format_date
+
+    from tests import engines
+
+    words = CATALOGUES["ja"]
+    event = admin_event(live_server, "expo", "Expo 2026", language="ja", time_zone="Asia/Tokyo")
+    bea = register_over_http(live_server, event, "Bea Builder", emails=["bea@bridges.example"])
+    phone = engines.open_firefox(tmp_path / "firefox", {"intl.accept_languages": "ja-JP, ja"})
+    try:
+        phone.goto(event["join_url"])
+        phone.wait_text("main h1", fill(words["join.title_named"], event="Expo 2026"))
+        phone.fill("input[name=fn]", "山田 花子")
+        phone.fill("input[name=reading_family]", "やまだ")
+        phone.click("button[type=submit]", words["join.submit"])
+        phone.wait_url("/card")
+        phone.wait_text("nav.tabs", words["nav.card"])
+        phone.wait_for_worker()
+        phone.goto(bea["card_url"])
+        phone.wait_text("section.saved", words["saved.saved"])
+        phone.wait_attribute("#status", "data-pending", "0")
+        phone.click("nav.tabs a", words["nav.contacts"])
+        phone.click("ul.contacts a", "Bea Builder")
+        phone.wait_visible("section.contact textarea")
+        phone.evaluate(
+            "(() => { document.querySelector('select[name=follow_up]').value = 'todo';"
+            " document.querySelector('input[name=follow_up_on]').value = '2026-12-01'; })()"
+        )
+        phone.click("section.contact button[type=submit]", words["contact.save"])
+        phone.wait_text("#toast", words["contact.saved"])
+        href = phone.evaluate(
+            "[...document.querySelectorAll('a')].find((a) => a.textContent === "
+            f"{json.dumps(words['contact.email_follow_up'])}).href"
+        )
+        query = parse_qs(urlsplit(href).query)
+        params = {"name": "Bea Builder", "event": "Expo 2026", "me": "山田 花子"}
+        assert query["body"] == [fill(words["draft.follow_body"], **params)]
+        phone.click("nav.tabs a", words["nav.contacts"])
+        due = fill(
+            words["contacts.follow_up_by"],
+            date=format_date(date(2026, 12, 1), "medium", locale="ja"),
+        )
+        phone.wait_text("ul.contacts", due)
+    finally:
+        phone.close()
