@@ -4,6 +4,7 @@ import { getMeta } from './db.js';
 import { swapFromToken } from './actions.js';
 import * as i18n from './i18n.js';
 import { t } from './i18n.js';
+import { messageOf } from './errors.js';
 
 async function main() {
   const el = document.getElementById('card');
@@ -20,7 +21,7 @@ async function main() {
     status.textContent = t('public.saved_in_app');
     window.location.replace(`/contacts/${encodeURIComponent(contact.id)}`);
   } catch (err) {
-    status.textContent = err.message;
+    status.textContent = messageOf(err);
   }
 }
 

@@ -6,7 +6,7 @@ import { decodeCardToken } from '../cardtoken.js';
 import { deleteContact, swapFromToken, updateContact } from '../actions.js';
 import { avatar, profileLines, savedPanel, splitTags } from '../widgets.js';
 import { collator, fmtDate, fmtList, fmtTime, language, t } from '../i18n.js';
-import { describe } from '../errors.js';
+import { describe, messageOf } from '../errors.js';
 import { compareCards, matches, searchable } from '../names.js';
 import { followUpDraft, introductionDraft } from '../drafts.js';
 
@@ -448,7 +448,7 @@ export async function cardLink(ctx, token) {
       history.replaceState(null, '', `/contacts/${encodeURIComponent(contact.id)}`);
       return savedPanel(contact, null, already, 'h1');
     } catch (err) {
-      return h('p', { class: 'error', role: 'alert' }, err.message);
+      return h('p', { class: 'error', role: 'alert' }, messageOf(err));
     }
   }
   const card = decoded.card;

@@ -49,7 +49,8 @@ function photoField(name, src) {
         const blob = file && (await cropPhoto(file, crop));
         if (blob) set({ type: blob.type, bytes: await blob.arrayBuffer() }, await toDataUrl(blob));
       } catch (err) {
-        toast(t('photo.unusable', { reason: err.message }));
+        // Offline before the cropper was kept: no connection; else the browser could not read it.
+        toast(t('photo.unusable', { reason: err instanceof TypeError ? messageOf(err) : t('error.not_an_image') }));
       }
     };
     return h('label', { class: 'button secondary' }, label, input);

@@ -6,6 +6,7 @@ import { classify } from '../parse.js';
 import { addExternal, swapFromToken } from '../actions.js';
 import { savedPanel } from '../widgets.js';
 import { t } from '../i18n.js';
+import { messageOf } from '../errors.js';
 
 const REPEAT_MS = 4000;
 // Why getUserMedia gave no camera, in words (its DOMException names; others as the browser says).
@@ -72,7 +73,7 @@ export async function handleScanText(text, method, result) {
     void result.offsetWidth;
     result.classList.add('flash');
   } catch (err) {
-    result.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message));
+    result.replaceChildren(h('p', { class: 'error', role: 'alert' }, messageOf(err)));
   }
 }
 
