@@ -26,7 +26,13 @@ def test_migrations_are_named_and_idempotent(tmp_path):
     store.migrate()
     store.migrate()
     names = [r[0] for r in store.read().execute("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_initial", "m002_vcard_cache", "m003_app_passwords", "m004_card_photos"]
+    assert names == [
+        "m001_initial",
+        "m002_vcard_cache",
+        "m003_app_passwords",
+        "m004_card_photos",
+        "m006_languages",
+    ]
     assert store.read().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
