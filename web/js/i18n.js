@@ -150,7 +150,9 @@ export function t(key, params = {}) {
 }
 
 export const fmtNumber = (n) => new Intl.NumberFormat(current).format(n);
-export const fmtList = (items, type = 'conjunction') => new Intl.ListFormat(current, { type }).format(items);
+// A list as the language writes it ("a, b and c"; Intl.ListFormat is missing before Safari 14.1).
+export const fmtList = (items, type = 'conjunction') =>
+  Intl.ListFormat ? new Intl.ListFormat(current, { type }).format(items) : items.join(', ');
 
 // The event's time zone for every date and time shown (an unknown name: the phone's zone).
 export function setTimeZone(name) {
