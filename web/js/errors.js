@@ -67,5 +67,7 @@ export function messageOf(err) {
     return describe({ code: err.code, message: err.message, field: err.field || '' });
   }
   if (err instanceof TypeError) return t('error.network'); // fetch's "Failed to fetch"
+  if (err && err.name === 'QuotaExceededError') return t('error.storage_full');
+  if (err && (err.name === 'NotSaved' || err.name === 'AbortError' || err.name === 'UnknownError')) return t('error.not_saved');
   return (err && err.message) || t('error.unknown');
 }
