@@ -103,7 +103,9 @@ function syncReason() {
   return r.status ? t('sync.failed_status', { status: String(r.status) }) : t('sync.failed');
 }
 
+let speaking = false; // the catalogue is loaded: before that, the status bar says "Starting…"
 async function updateStatus() {
+  if (!speaking) return;
   const el = document.getElementById('status');
   const pending = (await allOutbox()).length;
   const problems = (await allProblems()).length;
@@ -277,6 +279,7 @@ async function start() {
   if (ctx.session) requestSync(); // as early as possible: before drawing the first screen
   i18n.setTimeZone(ctx.session?.event?.time_zone);
   await i18n.start(ctx.session?.settings?.language);
+  speaking = true;
   translateShell();
   // The catalogue in use stays on the phone (the worker keeps what it fetches) for offline starts.
   navigator.serviceWorker?.ready.then(() => keep(`/i18n/${i18n.language()}.json`));
