@@ -242,8 +242,8 @@ def test_translations_are_not_english_left_in_place() -> None:
             for key, value in catalogue(tag).items()
             if value == english[key] and forms(value).get("", "") not in same_everywhere
         ]
-        # A few words are the same in a language (Android, NFC); a copied catalogue is not.
-        assert len(copied) <= 8, (tag, copied)
+        # A few words are the same in a language (Contacts, Notes, NFC); a copied catalogue is not.
+        assert len(copied) <= len(english) // 20, (tag, copied)
 
 
 # -- Inline English: words a person reads that do not go through t(). --------------------------
