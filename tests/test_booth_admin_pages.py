@@ -83,6 +83,10 @@ def test_a_booth_is_created_given_questions_and_its_staff_link(
         text = client.get(url, headers=HTML).text
         assert "Ada" not in text and "Lovelace" not in text, url
     assert "1 lead" in client.get(path, headers=HTML).text
+    hours = client.get("/admin/events/devconf/booths", headers=HTML).text
+    assert "Leads per hour, all booths (UTC)" in hours
+    assert re.search(r"<tbody data-lead-hours><tr><td>\d{4}-\d\d-\d\dT\d\d:00:00Z</td>"
+                     r"<td class='num'>1</td></tr></tbody>", hours)  # fmt: skip
     assert "Leads: 1" in client.get("/admin/events/devconf", headers=HTML).text
     # Keeping a question's row keeps its id, and so the answers given to it.
     kept = client.get(path, headers=HTML).text

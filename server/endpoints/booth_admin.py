@@ -25,6 +25,7 @@ from server.http import MAX_BODY, ctx, declared_length, read_form_or_json
 from server.i18n import Messages, from_accept_language, messages
 from server.organizer import booth_pages
 from server.organizer.attendees import signin_expiry
+from server.organizer.stats import event_stats
 
 FORM_FIELDS = 2 + 4 * MAX_QUESTIONS  # name, and id, kind, label, options of each question
 
@@ -41,7 +42,8 @@ def _booths_page(request: Request, message: str | None = None, name: str = "") -
     context, slug = ctx(request), _slug(request)
     event = get_event(context.store, slug)
     found = booths.list_booths(context, slug)
-    return booth_pages.booths_page(event, found, _messages(request), message, name)
+    by_hour = event_stats(context.store, slug)["leads_by_hour"]
+    return booth_pages.booths_page(event, found, _messages(request), message, name, by_hour)
 
 
 @page

@@ -44,14 +44,32 @@ def event_section(event: dict[str, Any], booths: int, leads: int, m: Messages) -
     )
 
 
+def _hours(by_hour: list[dict[str, Any]], m: Messages) -> str:
+    """Leads per hour of their first capture, newest first: counts, never who."""
+    if not by_hour:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(h['hour'])}</td><td class='num'>{int(h['count'])}</td></tr>"
+        for h in reversed(by_hour)
+    )
+    return (
+        f"<details><summary>{escape(m.t('admin.booth.per_hour'))}</summary>"
+        f'<table class="list"><thead><tr><th scope="col">{escape(m.t("admin.booth.hour"))}</th>'
+        f'<th scope="col" class="num">{escape(m.t("admin.booth.leads_column"))}</th></tr>'
+        f"</thead><tbody data-lead-hours>{rows}</tbody></table></details>"
+    )
+
+
 def booths_page(
     event: dict[str, Any],
     booths: list[dict[str, Any]],
     m: Messages,
     message: str | None = None,
     name: str = "",
+    by_hour: list[dict[str, Any]] | None = None,
 ) -> str:
-    """Every booth of the event with its number of leads; the create and import forms."""
+    """Every booth of the event with its number of leads (and all booths' leads per hour); the
+    create and import forms."""
     slug = escape(event["slug"])
     rows = "".join(
         "<tr>"
@@ -72,7 +90,7 @@ def booths_page(
     body = (
         _crumbs(event, m, (m.t("admin.booth.title"), None))
         + f"<h1>{escape(m.t('admin.booth.heading', event=event['name']))}</h1>"
-        + f'<section class="card">{table}'
+        + f'<section class="card">{table}{_hours(by_hour or [], m)}'
         f'<p class="note">{escape(m.t("admin.booth.counts_only"))}</p></section>'
         f'<section class="card" id="create"><h2>{escape(m.t("admin.booth.create"))}</h2>'
         + _error(message)

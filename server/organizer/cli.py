@@ -91,6 +91,8 @@ def format_stats(event: dict[str, Any], stats: dict[str, Any]) -> str:
     if booths:
         lines.append("booth leads (counts, never who):")
         lines += [f"  {int(b['leads']):>6}  {b['name']}" for b in booths]
+    for h in stats.get("leads_by_hour") or []:
+        lines.append(f"  leads {h['hour']}  {int(h['count']):>6}")
     return "\n".join(lines)
 
 
