@@ -243,7 +243,7 @@ def test_the_upload_form_imports_and_lists_bad_rows(
     assert page.status_code == 200
     assert "2 created, 0 updated, 0 unchanged, and 1 row with errors" in page.text
     assert re.search(r"Sign-in links work once each, until \w+ \d+, \d{4}, \d+:\d\d", page.text)
-    problem = '<td class=\'num\'>3</td><td><code dir="ltr">email</code>: not a valid email'
+    problem = "<td class='num'>3</td><td><code dir=\"ltr\">email</code>: not a valid email"
     assert problem in page.text
     assert "&lt;b&gt;Bold&lt;/b&gt;" in page.text and "<b>Bold" not in page.text
     assert "/api/admin/events/devconf/attendees.csv" in page.text

@@ -12,9 +12,7 @@ const NUMBER = new Intl.NumberFormat(LANG, { numberingSystem: 'latn' });
 
 /** A page text with its {placeholders} filled. */
 function fill(text, params) {
-  return String(text || '').replace(/\{(\w+)\}/g, (whole, name) =>
-    name in params ? String(params[name]) : whole,
-  );
+  return String(text || '').replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }
 
 for (const button of document.querySelectorAll('[data-print]')) {
