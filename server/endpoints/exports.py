@@ -2,7 +2,9 @@
 the public card's .vcf; and "create my card from a contact file".
 
 Thin handlers: the session says whose contacts, `server.contacts` reads them (the caller's own,
-not deleted, sorted by name in the attendee's language), `server.vcard` writes the text (its
+not deleted; the CSV sorted by name in the attendee's language, the `.vcf` files in the list's
+order: address books sort by themselves, by the phonetic names the export writes), `server.vcard`
+writes the text (its
 NOTE's own words in that language: the attendee's setting, else the browser's, else the
 event's; dates in the event's time zone). Sync `def` handlers run in Starlette's threadpool,
 so SQLite never blocks the event loop.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import unicodedata
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -73,12 +76,11 @@ def _owner(request: Request) -> tuple[str, str, Messages]:
     return who.attendee_id, str(event["name"]), m
 
 
-def _selection(request: Request, owner: str, lang: str) -> list[ContactRow]:
+def _selection(request: Request, owner: str) -> Iterator[ContactRow]:
     """The owner's contacts, narrowed by `?ids=a,b` and by the list's own filters
-    (`follow_up`, `tag`, `starred`, `q`, as `GET /api/contacts`), sorted by name in `lang`."""
+    (`follow_up`, `tag`, `starred`, `q`, as `GET /api/contacts`)."""
     filters = contacts.parse_filters(dict(request.query_params))
-    rows = contacts.select_rows(ctx(request).store, owner, filters, ids=_ids(request))
-    return contacts.by_name(rows, lang)
+    return contacts.select_rows(ctx(request).store, owner, filters, ids=_ids(request))
 
 
 def _ids(request: Request) -> list[str] | None:
@@ -94,7 +96,7 @@ def _ids(request: Request) -> list[str] | None:
 def contacts_vcf(request: Request) -> Response:
     """GET /api/contacts.vcf[?ids=a,b]: the caller's contacts as one vCard 3.0 file."""
     owner, event_name, m = _owner(request)
-    rows = _selection(request, owner, m.lang)
+    rows = _selection(request, owner)
     text = vcard.export_vcf(ctx(request).store, owner, event_name, rows, contacts.contact_dict, m)
     return _download(text, VCARD_TYPE, f"{vcard.file_stem(event_name)} contacts.vcf")
 
@@ -111,7 +113,7 @@ def contact_vcf(request: Request) -> Response:
 def contacts_csv(request: Request) -> Response:
     """GET /api/contacts.csv[?ids=a,b]: Google Contacts CSV."""
     owner, event_name, m = _owner(request)
-    items = map(contacts.contact_dict, _selection(request, owner, m.lang))
+    items = contacts.by_name(map(contacts.contact_dict, _selection(request, owner)), m.lang)
     text = vcard.contacts_csv(items, event_name, m)
     return _download(text, CSV_TYPE, f"{vcard.file_stem(event_name)} contacts.csv")
 
@@ -119,7 +121,7 @@ def contacts_csv(request: Request) -> Response:
 def contacts_zip(request: Request) -> Response:
     """GET /api/contacts.zip[?ids=a,b]: one .vcf per contact, for Outlook desktop."""
     owner, event_name, m = _owner(request)
-    rows = _selection(request, owner, m.lang)
+    rows = _selection(request, owner)
     data = vcard.export_zip(ctx(request).store, owner, event_name, rows, contacts.contact_dict, m)
     return _download(data, ZIP_TYPE, f"{vcard.file_stem(event_name)} contacts.zip")
 
