@@ -52,12 +52,12 @@ def test_backup_while_another_thread_writes_is_one_committed_state(tmp_path: Pat
         i = 0
         while not stop.is_set():
             with writes.write() as db:  # each transaction adds two rows: never one without other
-                db.execute(
-                    "INSERT INTO events (slug, name, join_code, created_at) VALUES (?, 'n', 'C', 't')", [f"live-{i}-a"]
-                )
-                db.execute(
-                    "INSERT INTO events (slug, name, join_code, created_at) VALUES (?, 'n', 'C', 't')", [f"live-{i}-b"]
-                )
+                for half in ("a", "b"):
+                    db.execute(
+                        "INSERT INTO events (slug, name, join_code, created_at)"
+                        " VALUES (?, 'n', 'C', 't')",
+                        [f"live-{i}-{half}"],
+                    )
             written.append(i)
             i += 1
         writes.close()
