@@ -35,6 +35,7 @@ from server.errors import (
     Unauthorized,
 )
 from server.events import get_event
+from server.i18n import messages
 from server.storage import Tx
 from server.storage import app_passwords as stored
 from server.storage import attendees as stored_attendees
@@ -227,6 +228,9 @@ def setup_profile(ctx: AppContext, token: str, *, use: bool) -> tuple[str, bytes
         lambda tx: stored_attendees.use_nonce(tx, f"p:{nonce}", clock.now_iso())
     ):
         raise gone
-    event_name = str(get_event(ctx.store, attendee.event_slug)["name"])
-    body = setup.mobileconfig(ctx.settings.base_url, username, password, event_name, password_id)
+    event = get_event(ctx.store, attendee.event_slug)
+    lang = attendee.language or event.get("language")
+    m = messages(lang, event.get("time_zone"))
+    event_name = str(event["name"])
+    body = setup.mobileconfig(ctx.settings.base_url, username, password, event_name, password_id, m)
     return "cardswap-contacts.mobileconfig", body

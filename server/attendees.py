@@ -42,7 +42,13 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$", re.IGNORE
 
 
 class SignInFailed(Exception):
-    """A sign-in link that is forged, expired, already used, or for a deleted attendee."""
+    """A sign-in link that is forged or expired (`invalid`), already `used`, or for a `deleted`
+    attendee; `event_slug` names the attendee's event when the link could be read."""
+
+    def __init__(self, reason: str, message: str, event_slug: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.event_slug = event_slug
 
 
 # -- rows --------------------------------------------------------------------------------------
@@ -323,26 +329,34 @@ def create_device_signin(ctx: AppContext, attendee_id: str) -> dict[str, Any]:
 def sign_in_with_token(ctx: AppContext, token: str) -> str:
     """Use a device or personal sign-in link once; returns a session token (no device yet).
 
-    Raises SignInFailed with a human sentence when the link is forged, expired or used.
+    Raises SignInFailed (with its reason) when the link is forged, expired or used.
     """
     try:
         attendee_id, nonce = ctx.tokens.read_signin(token)
     except InvalidToken as exc:
         raise SignInFailed(
-            "This sign-in link is not valid or has expired. Ask for a new one."
+            "invalid", "This sign-in link is not valid or has expired. Ask for a new one."
         ) from exc
     with ctx.store.write() as tx:
         row = stored.get(tx, attendee_id)
+        slug = row.event_slug if row is not None else None
         if row is None or row.deleted_at is not None:
-            raise SignInFailed("The account this link belonged to has been deleted.")
+            raise SignInFailed(
+                "deleted", "The account this link belonged to has been deleted.", slug
+            )
         if not stored.use_nonce(tx, nonce, now_iso()):
-            raise SignInFailed("This sign-in link has already been used. Ask for a new one.")
+            raise SignInFailed(
+                "used", "This sign-in link has already been used. Ask for a new one.", slug
+            )
     return ctx.tokens.session(attendee_id, None)
 
 
-def check_signin(ctx: AppContext, token: str) -> None:
-    """Validate a sign-in link without using it up (for HEAD requests from link previewers)."""
+def check_signin(ctx: AppContext, token: str) -> str | None:
+    """Validate a sign-in link without using it up (for HEAD requests from link previewers);
+    the slug of the attendee's event, when they still exist."""
     try:
-        ctx.tokens.read_signin(token)
+        attendee_id, _ = ctx.tokens.read_signin(token)
     except InvalidToken as exc:
-        raise SignInFailed("This sign-in link is not valid or has expired.") from exc
+        raise SignInFailed("invalid", "This sign-in link is not valid or has expired.") from exc
+    row = stored.get(ctx.store, attendee_id)
+    return row.event_slug if row is not None else None

@@ -17,6 +17,7 @@ from server.storage.events import EventRow
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 DEMO_SLUG = "demo"
+DATES_OUT_OF_ORDER = "ends_on is before starts_on."
 PUBLIC_FIELDS = ("slug", "name", "starts_on", "ends_on", "language", "time_zone")
 
 
@@ -85,7 +86,7 @@ def validate_event_fields(data: dict[str, Any], *, partial: bool = False) -> dic
         out["time_zone"] = _time_zone(data["time_zone"])
     starts, ends = out.get("starts_on"), out.get("ends_on")
     if starts and ends and ends < starts:
-        raise InvalidField("ends_on is before starts_on.", field="ends_on")
+        raise InvalidField(DATES_OUT_OF_ORDER, field="ends_on")
     return out
 
 
@@ -112,7 +113,7 @@ def update_event(store: Store, slug: str, fields: dict[str, Any]) -> dict[str, A
     def change(current: EventRow) -> EventRow:
         merged = current._replace(**{k: v for k, v in fields.items() if k != "slug"})
         if merged.starts_on and merged.ends_on and merged.ends_on < merged.starts_on:
-            raise InvalidField("ends_on is before starts_on.", field="ends_on")
+            raise InvalidField(DATES_OUT_OF_ORDER, field="ends_on")
         return merged
 
     updated = stored_events.update(store, slug, change)
@@ -131,6 +132,14 @@ def get_event(store: Store, slug: str) -> dict[str, Any]:
     if row is None:
         raise _not_found(slug)
     return row._asdict()
+
+
+def event_locale(store: Store, slug: str | None) -> tuple[str | None, str | None]:
+    """(language, time zone) of an event, for its pages; (None, None) when there is none."""
+    row = stored_events.get(store, slug) if slug else None
+    if row is None:
+        return None, None
+    return row.language, row.time_zone
 
 
 def list_events(store: Store) -> list[dict[str, Any]]:

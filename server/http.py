@@ -12,12 +12,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 
+from server import i18n
 from server.context import AppContext
 from server.errors import Forbidden, Malformed, TooLarge, Unauthorized, UnsupportedMediaType
 from server.jsontext import dumps, loads
 from server.tokens import ADMIN_SESSION_MAX_AGE, SESSION_MAX_AGE, InvalidToken
 
 MAX_BODY = 1024 * 1024
+# On every page whose language comes from the request's Accept-Language: a shared cache must
+# keep one copy per language.
+VARY_LANGUAGE = {"Vary": "Accept-Language"}
 SESSION_COOKIE = "cardswap_session"
 ADMIN_COOKIE = "cardswap_admin"
 STAFF_COOKIE = "cardswap_staff"  # a booth staff phone (its own cookie: a phone may be both)
@@ -37,6 +41,16 @@ class JSON(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return dumps(content)
+
+
+def page_messages(
+    request: Request, default: str | None = None, time_zone: str | None = None
+) -> i18n.Messages:
+    """A page's messages: the best language of the browser's Accept-Language, else `default`
+    (the event's language), else English; dates in `time_zone` (the event's)."""
+    fallback = default if default in i18n.LANGUAGES else i18n.DEFAULT
+    lang = i18n.from_accept_language(request.headers.get("accept-language"), fallback)
+    return i18n.messages(lang, time_zone)
 
 
 def _too_large(limit: int) -> TooLarge:

@@ -30,6 +30,14 @@ VENDOR = {
 # cropper, which only an attendee choosing a photo needs (DESIGN.md section 11), stays out of the
 # bytes every phone downloads on its first visit.
 LAZY = ("/js/photo.js",)
+# Message catalogues (web/i18n/<tag>.json): a phone downloads only its own language's, which the
+# service worker keeps when first fetched (and fetches again for each new version): never
+# precached, but part of the version hash, so a changed translation is a shell update.
+CATALOGUES = "i18n"
+# The manifest's members a catalogue words (`/manifest.webmanifest?lang=<tag>`): by these keys.
+MANIFEST_KEYS = {"name": "app.name", "description": "app.description"}
+RIGHT_TO_LEFT = frozenset({"ar"})
+_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 # The route table shared by the server, the service worker and the router (web/js/routes.js).
 ROUTE_TABLE = "routes.json"
 _SKIP_DIRS = {"admin"}
@@ -90,12 +98,12 @@ def vendor_path(node_modules: Path, key: str) -> Path | None:
 
 
 def precache_urls(web_dir: Path, node_modules: Path) -> list[str]:
-    """The URLs the service worker caches on install: the shell (but LAZY), its routes' page,
-    vendor JS."""
+    """The URLs the service worker caches on install: the shell (but LAZY and the message
+    catalogues), its routes' page, vendor JS."""
     urls = ["/"]
     for path in shell_files(web_dir):
         rel = path.relative_to(web_dir).as_posix()
-        if rel != "index.html" and "/" + rel not in LAZY:
+        if rel != "index.html" and "/" + rel not in LAZY and not rel.startswith(CATALOGUES + "/"):
             urls.append("/" + rel)
     for key in sorted(VENDOR):
         if vendor_path(node_modules, key) is not None:
@@ -104,7 +112,8 @@ def precache_urls(web_dir: Path, node_modules: Path) -> list[str]:
 
 
 def shell_version(web_dir: Path, node_modules: Path) -> str:
-    """A content hash of every precached file (and sw.js): changes whenever any of them does."""
+    """A content hash of every shell file (precached, LAZY, the catalogues) and sw.js: changes
+    whenever any of them does."""
     digest = hashlib.sha256()
     files = [*shell_files(web_dir), web_dir / "sw.js"]
     files += [p for k in sorted(VENDOR) if (p := vendor_path(node_modules, k)) is not None]
@@ -174,6 +183,23 @@ def _stamp(web_dir: Path, node_modules: Path, classic: bool) -> str:
     )
 
 
+def manifest(web_dir: Path, lang: str | None) -> dict[str, Any] | None:
+    """web/manifest.webmanifest with its name and description in `lang` (from that language's
+    web catalogue, MANIFEST_KEYS), for the app's install prompt; None for English or a tag the
+    app does not speak (the file as it is then)."""
+    if not lang or lang == "en" or not _TAG.fullmatch(lang):
+        return None
+    catalogue = web_dir / CATALOGUES / f"{lang}.json"
+    if not catalogue.is_file():
+        return None
+    words = json.loads(catalogue.read_text(encoding="utf-8"))
+    out: dict[str, Any] = json.loads((web_dir / "manifest.webmanifest").read_text("utf-8"))
+    for member, key in MANIFEST_KEYS.items():
+        if isinstance(words.get(key), str):
+            out[member] = words[key]
+    return {**out, "lang": lang, "dir": "rtl" if lang in RIGHT_TO_LEFT else "ltr"}
+
+
 def public_card(store: Store, payload: CardPayload) -> dict[str, Any] | None:
     """The attendee's CURRENT card and event for a verified token; None once they are deleted."""
     row = stored_attendees.public_card(store, payload.attendee_id)
@@ -186,4 +212,6 @@ def public_card(store: Store, payload: CardPayload) -> dict[str, Any] | None:
         "card": card,
         "event_slug": row.event_slug,
         "event_name": row.event_name or row.event_slug,
+        "event_language": row.event_language,
+        "event_time_zone": row.event_time_zone,
     }

@@ -44,7 +44,9 @@ class BidiError(RuntimeError):
 class BidiSession:
     """One Firefox process and its BiDi session; `command()` sends and waits for the answer."""
 
-    def __init__(self, profile: Path, start_timeout: float = 30.0) -> None:
+    def __init__(
+        self, profile: Path, start_timeout: float = 30.0, prefs: dict[str, Any] | None = None
+    ) -> None:
         if not FIREFOX.exists():
             raise RuntimeError(
                 f"{FIREFOX} is missing: the Firefox tests need Debian firefox-esr "
@@ -52,7 +54,10 @@ class BidiSession:
             )
         profile.mkdir(parents=True, exist_ok=True)
         (profile / "user.js").write_text(
-            "".join(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n" for k, v in PREFS.items())
+            "".join(
+                f"user_pref({json.dumps(k)}, {json.dumps(v)});\n"
+                for k, v in {**PREFS, **(prefs or {})}.items()
+            )
         )
         self.process = subprocess.Popen(
             [

@@ -443,8 +443,9 @@ class FirefoxPhone(Phone):
         self.session.close()
 
 
-def open_firefox(profile: Path) -> FirefoxPhone:
-    session = BidiSession(profile, START_TIMEOUT)
+def open_firefox(profile: Path, prefs: dict[str, Any] | None = None) -> FirefoxPhone:
+    """A Firefox phone; `prefs` adds to its profile (e.g. the browser's languages)."""
+    session = BidiSession(profile, START_TIMEOUT, prefs)
     try:
         return FirefoxPhone(session)
     except BaseException:

@@ -157,7 +157,7 @@ def test_pages_answer_browsers_with_html_and_programs_with_json(
     api = client.get("/admin/events/devconf/badges")
     assert api.status_code == 401 and api.json()["error"]["code"] == "unauthorized"
     missing = client.get("/admin/events/nope", headers={**ADMIN, **HTML})
-    assert missing.status_code == 404 and "There is no event" in missing.text
+    assert missing.status_code == 404 and "There is no such event" in missing.text
     for path in ("badges", "poster", "swaps.svg", "registrations.svg"):
         response = client.get(f"/admin/events/nope/{path}", headers=ADMIN)
         assert response.status_code == 404, path
@@ -189,7 +189,7 @@ def test_create_an_event_from_the_form(client: TestClient) -> None:
     ("form", "status", "message"),
     [
         ({"slug": "Bad Slug", "name": "X"}, 422, "slug must be"),
-        ({"slug": "ok", "name": " "}, 422, "name is required"),
+        ({"slug": "ok", "name": " "}, 422, "needs a name"),
         (
             {"slug": "ok", "name": "X", "starts_on": "2030-02-02", "ends_on": "2030-01-01"},
             422,
@@ -241,9 +241,10 @@ def test_the_upload_form_imports_and_lists_bad_rows(
     )
     page = upload(client, text.encode())
     assert page.status_code == 200
-    assert "2 created, 0 updated, 0 unchanged, 1 row with errors" in page.text
-    assert re.search(r"Sign-in links work once each, until \d{4}-\d\d-\d\d \d\d:\d\d", page.text)
-    assert "<td class='num'>3</td><td>email: &#x27;nope&#x27; is not a valid" in page.text
+    assert "2 created, 0 updated, 0 unchanged, and 1 row with errors" in page.text
+    assert re.search(r"Sign-in links work once each, until \w+ \d+, \d{4}, \d+:\d\d", page.text)
+    problem = "<td class='num'>3</td><td><code dir=\"ltr\">email</code>: not a valid email"
+    assert problem in page.text
     assert "&lt;b&gt;Bold&lt;/b&gt;" in page.text and "<b>Bold" not in page.text
     assert "/api/admin/events/devconf/attendees.csv" in page.text
     again = upload(client, text.encode())
@@ -331,7 +332,7 @@ def test_charts_draw_swaps_per_hour_and_registrations(
     svg = ET.fromstring(response.text)
     ns = "{http://www.w3.org/2000/svg}"
     bars = [r for r in svg.iter(f"{ns}rect") if r.find(f"{ns}title") is not None]
-    assert len(bars) == 1 and bars[0].find(f"{ns}title").text.endswith("UTC: 2")  # type: ignore[union-attr]
+    assert len(bars) == 1 and bars[0].find(f"{ns}title").text.endswith(": 2")  # type: ignore[union-attr]
     regs = ET.fromstring(client.get("/admin/events/devconf/registrations.svg", headers=ADMIN).text)
     assert "3 in total" in "".join(regs.itertext())
     assert "style" not in response.text  # presentation attributes only (CSP)

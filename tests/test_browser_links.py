@@ -64,7 +64,7 @@ def test_a_forged_card_is_refused_and_the_reason_stays_visible(
     expect(page.locator("#status")).to_contain_text("1 problem")
     expect(page.locator("#status")).to_have_attribute("data-pending", "0")
     page.click("#status")
-    expect(page.locator("ul.problems")).to_contain_text("exchange")
+    expect(page.locator("ul.problems")).to_contain_text("Swap")
     page.click("nav >> text=Contacts")
     expect(page.locator("ul.contacts .badge.problem")).to_be_visible()
 

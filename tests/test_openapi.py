@@ -38,7 +38,7 @@ NOT_API = {
     "/css",
     "/js",
     "/icons",
-    "/i18n",
+    "/i18n",  # the web app's message catalogues (web/i18n/<tag>.json)
     "/admin/static",  # the organizer pages' CSS and JS
     "/C/{}",  # the upper-case alias of /c/{token} that denser QR codes carry
     "/C/{}.vcf",

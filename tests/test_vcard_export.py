@@ -199,8 +199,8 @@ def test_contacts_file_has_uid_note_and_categories_both_parsers() -> None:
     uid = re.search(r"UID:(\S+)", text)
     assert uid and uid.group(1) not in other_owner  # stable per owner and contact
     note = (
-        f"{card['note']}\n\nMet at DevConf 2026 on 2026-03-01.\n\n"
-        "My notes: Ask about, the; pilot \\ soon\nnext week\n\nFollow up: to do by 2026-03-08."
+        f"{card['note']}\n\nMet at DevConf 2026 on March 1, 2026.\n\n"
+        "My notes: Ask about, the; pilot \\ soon\nnext week\n\nFollow up: to do by March 8, 2026."
     )
     js_first, js_second = ical_js(text)
     expect_same_in_ical_js(js_first, card)
@@ -275,7 +275,7 @@ def test_csv_has_google_columns_and_defuses_formulas_but_not_phones() -> None:
     assert first["E-mail 2 - Value"] == "b@example.com"
     assert first["Labels"] == "vip ::: =2+3"
     assert first["Notes"].startswith("'=1+1, a note")
-    assert "Met at DevConf on 2026-03-01." in first["Notes"]
+    assert "Met at DevConf on March 1, 2026." in first["Notes"]
     assert rows[1]["First Name"] == "Person" and rows[1]["Last Name"] == "2"
     for row in rows:
         for value in row.values():

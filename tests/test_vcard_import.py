@@ -36,7 +36,7 @@ def check(card: vcards.ParsedCard, expected: dict[str, Any]) -> None:
     got = dict(card.card)
     for key in ("emails", "phones", "urls"):
         assert got.get(key) == expected.get(key, []), key
-    for key in ("fn", "given", "family", "org", "title", "note"):
+    for key in ("fn", "given", "family", "org", "title", "note", "reading"):
         if key in expected or key in got:
             if key == "note" and "note_start" in expected:
                 continue

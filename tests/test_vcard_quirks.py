@@ -51,6 +51,8 @@ CARDS: dict[str, list[dict[str, Any]]] = {
             "phones": ["080-5555-0123"],
             "emails": ["sota.noto@example.jp"],
             "note": "十日の展示会で名刺交換",
+            # SOUND;X-IRMC-N in half-width kana, made full-width
+            "reading": {"family": "ノト", "given": "ソウタ"},
         }
     ],
     "qp_soft_breaks.vcf": [

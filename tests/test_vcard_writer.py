@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.cards import normalize_card
+from server.i18n import messages
 from server.vcard.writer import contact_note, contact_vcard, stable_uid, write_card
 from tests.test_vcard_export import TRICKY, cards, contact, ical_js
 
@@ -157,7 +158,7 @@ def test_exported_contacts_read_back_as_vobjects_own_path_writes_them() -> None:
         reference = vobject_card(
             one["card"],
             stable_uid("owner-1", one["id"]),
-            note=contact_note(one, "DevConf; 2026"),
+            note=contact_note(one, "DevConf; 2026", messages("en")),
             categories=one["tags"],
             rev="2026-03-01T09:05:00Z",
         )

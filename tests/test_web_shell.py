@@ -212,3 +212,40 @@ def test_one_route_table_feeds_the_server_and_the_service_worker(client: TestCli
         shell = 'src="/js/app.js"' in served.text
         assert shell == page.get("shell", True), concrete
     assert '["^/join/([^/]+)$", ""]' in worker
+
+
+def test_message_catalogues_are_served_but_not_precached(client: TestClient) -> None:
+    urls = precache_urls(WEB, NODE_MODULES)
+    assert not [u for u in urls if u.startswith("/i18n/")]  # a phone fetches its own only
+    for tag in ("en", "de", "ja", "zh-Hans", "pt-BR", "ar"):
+        response = client.get(f"/i18n/{tag}.json")
+        assert response.status_code == 200, tag
+        assert response.headers["content-type"].startswith("application/json")
+        assert response.json()["nav.card"]
+    assert client.get("/i18n/xx.json").status_code == 404
+
+
+def test_a_changed_translation_is_a_new_shell_version(tmp_path: Path) -> None:
+    web = tmp_path / "web"
+    shutil.copytree(WEB, web)
+    before = shell_version(web, NODE_MODULES)
+    catalogue = web / "i18n" / "de.json"
+    catalogue.write_text(catalogue.read_text().replace("Einstellungen", "Optionen"))
+    assert shell_version(web, NODE_MODULES) != before
+
+
+def test_the_manifest_names_the_app_in_the_language_asked(client: TestClient) -> None:
+    english = client.get("/manifest.webmanifest").json()
+    assert english["name"] == "cardswap: swap cards at events"
+    japanese = client.get("/manifest.webmanifest?lang=ja")
+    assert japanese.headers["content-type"].startswith("application/manifest+json")
+    body = japanese.json()
+    assert (body["name"], body["lang"], body["dir"]) == (
+        "cardswap: イベントで名刺交換",
+        "ja",
+        "ltr",
+    )
+    assert body["icons"] == english["icons"] and body["start_url"] == "/"
+    assert client.get("/manifest.webmanifest?lang=ar").json()["dir"] == "rtl"
+    for odd in ("../manifest", "xx", "en", ""):
+        assert client.get(f"/manifest.webmanifest?lang={odd}").json() == english

@@ -100,13 +100,25 @@ CORPUS: dict[str, tuple[int, list[dict[str, Any]]]] = {
     "aosp-android/res_raw_v21_japanese_1.vcf": (
         1,
         [
-            {"fn": "安藤ロイド", "family": "安藤ロイド", "phones": ["0300000000"]},
+            {
+                "fn": "安藤ロイド",
+                "family": "安藤ロイド",
+                "phones": ["0300000000"],
+                # SOUND;X-IRMC-N in half-width kana (Shift_JIS), made full-width
+                "reading": {"family": "アンドウロイド"},
+            },
         ],
     ),
     "aosp-android/res_raw_v21_japanese_2.vcf": (
         1,
         [
-            {"fn": "安藤 ロイド 1", "given": "ロイド1", "family": "安藤", "note": "メモ"},
+            {
+                "fn": "安藤 ロイド 1",
+                "given": "ロイド1",
+                "family": "安藤",
+                "note": "メモ",
+                "reading": {"family": "アンドウ", "given": "ロイド1"},
+            },
         ],
     ),
     "aosp-android/res_raw_v21_japanese_3.vcf": (
@@ -124,9 +136,24 @@ CORPUS: dict[str, tuple[int, list[dict[str, Any]]]] = {
     "aosp-android/res_raw_v21_multiple_entry.vcf": (
         3,
         [
-            {"fn": "安藤ロイド3", "family": "安藤ロイド3", "phones": ["9", "10", "11", "12"]},
-            {"fn": "安藤ロイド4", "family": "安藤ロイド4", "phones": ["13", "14", "15", "16"]},
-            {"fn": "安藤ロイド5", "family": "安藤ロイド5", "phones": ["17", "18", "19", "20"]},
+            {
+                "fn": "安藤ロイド3",
+                "family": "安藤ロイド3",
+                "phones": ["9", "10", "11", "12"],
+                "reading": {"family": "アンドウロイド3"},
+            },
+            {
+                "fn": "安藤ロイド4",
+                "family": "安藤ロイド4",
+                "phones": ["13", "14", "15", "16"],
+                "reading": {"family": "アンドウロイド4"},
+            },
+            {
+                "fn": "安藤ロイド5",
+                "family": "安藤ロイド5",
+                "phones": ["17", "18", "19", "20"],
+                "reading": {"family": "アンドウロイド5"},
+            },
         ],
     ),
     "aosp-android/res_raw_v21_pref_handling.vcf": (
@@ -206,6 +233,7 @@ CORPUS: dict[str, tuple[int, list[dict[str, Any]]]] = {
                 "fn": "And Roid",
                 "given": "Roid",
                 "family": "And",
+                "reading": {"family": "and", "given": "roid"},  # SORT-STRING:android by N
                 "org": "Open; Handset;  Alliance",
                 "phones": ["0300000000"],
             },
@@ -225,7 +253,13 @@ CORPUS: dict[str, tuple[int, list[dict[str, Any]]]] = {
     "aosp-android/res_raw_v40_sort_as.vcf": (
         1,
         [
-            {"fn": "安藤 ロイド", "given": "ロイド", "family": "安藤", "org": "グーグル; 検索部門"},
+            {
+                "fn": "安藤 ロイド",
+                "given": "ロイド",
+                "family": "安藤",
+                "org": "グーグル; 検索部門",
+                "reading": {"family": "あんどう", "given": "ろいど"},  # N;SORT-AS
+            },
         ],
     ),
     "ez-vcard/ezvcard_io_text_John_Doe_ANDROID.vcf": (
@@ -274,6 +308,7 @@ CORPUS: dict[str, tuple[int, list[dict[str, Any]]]] = {
                 "fn": "Mr. John Richter, James Doe Sr.",
                 "given": "John",
                 "family": "Doe",
+                "reading": {"family": "Dow", "given": "Jon"},  # X-PHONETIC-*
                 "org": "IBM",
                 "title": "Money Counter",
                 "emails": ["john.doe@ibm.com"],
@@ -316,6 +351,7 @@ CORPUS: dict[str, tuple[int, list[dict[str, Any]]]] = {
                 "fn": "Mr. Doe John I Johny",
                 "given": "John",
                 "family": "Doe",
+                "reading": {"given": "JOHN"},  # SORT-STRING:JOHN, N's given name
                 "org": "IBM; SUN",
                 "title": "Generic Accountant",
                 "emails": ["john.doe@ibm.com", "billy_bob@gmail.com"],
@@ -335,6 +371,7 @@ CORPUS: dict[str, tuple[int, list[dict[str, Any]]]] = {
                 "fn": "Mr. John Richter,James Doe Sr.",
                 "given": "John",
                 "family": "Doe",
+                "reading": {"family": "Dow", "given": "Jon"},
                 "org": "IBM; Accounting",
                 "title": "Money Counter",
                 "emails": ["john.doe@ibm.com"],
@@ -441,6 +478,7 @@ CORPUS: dict[str, tuple[int, list[dict[str, Any]]]] = {
                 "fn": "Greg Dartmouth",
                 "given": "Greg",
                 "family": "Dartmouth",
+                "reading": {"family": "Dart-mowth", "given": "Grregg"},
                 "org": "TheCompany",
                 "title": "TheJobTitle",
                 "emails": ["gdartmouth@hotmail.com"],
@@ -458,6 +496,7 @@ CORPUS: dict[str, tuple[int, list[dict[str, Any]]]] = {
                 "fn": "VCard Test",
                 "given": "VCard",
                 "family": "Test",
+                "reading": {"family": "ThePhoneticLastName", "given": "ThePhoneticFirstName"},
                 "org": "TheCompany",
                 "title": "TheJobTitle",
                 "emails": [
@@ -884,6 +923,7 @@ CORPUS: dict[str, tuple[int, list[dict[str, Any]]]] = {
                 "fn": "Mr. John Q. Public, Esq.",
                 "given": "John",
                 "family": "Public",
+                "reading": {"family": "Harten"},  # SORT-STRING, one word: the family
                 "org": "ABC, Inc.; North American Division; Marketing",
                 "title": "Director, Research and Development",
                 "emails": ["jqpublic@xyz.dom1.com", "jdoe@isp.net", "jane_doe@abc.com"],
@@ -1021,6 +1061,7 @@ CORPUS: dict[str, tuple[int, list[dict[str, Any]]]] = {
                 "fn": "Hans-Peter Mustermann",
                 "given": "Hans-Peter",
                 "family": "Mustermann",
+                "reading": {"family": "mustermann"},
                 "org": "Example GmbH",
                 "title": "CTO",
                 "urls": ["http://www.example.com"],

@@ -1,12 +1,15 @@
 // The service worker: precache the whole shell under one content-hashed version (stamped in by
 // the server), delete old caches on activate, serve the cached shell for every app navigation
-// (so /c/<token> and /join/... open offline), and run Background Sync.
+// (so /c/<token> and /join/... open offline), and run Background Sync. Message catalogues
+// (/i18n/<tag>.json) are not precached: a phone keeps the ones it fetched, and a new version
+// fetches those again on install, so the app still starts offline in its language.
 import { requestSync } from '/js/sync.js'; // module-only
 import { requestBoothSync } from '/js/booth-sync.js'; // module-only
 
 const VERSION = '__SHELL_VERSION__';
 const FILES = [/*__SHELL_FILES__*/];
 const LAZY = [/*__SHELL_LAZY__*/]; // kept when first used
+const CATALOGUE = /^\/i18n\/[A-Za-z-]+\.json$/; // kept when first used, carried to new versions
 const PREFIX = 'cardswap-shell-';
 const CACHE = PREFIX + VERSION;
 // The route table (web/routes.json), stamped in by the server as [regex source, flags] pairs:
@@ -34,8 +37,32 @@ async function photo(request) {
   return response;
 }
 
+// The catalogues an older version of us kept: this phone's languages.
+async function keptCatalogues() {
+  const urls = new Set();
+  for (const name of await caches.keys()) {
+    if (!name.startsWith(PREFIX) || name === CACHE) continue;
+    for (const request of await (await caches.open(name)).keys()) {
+      const path = new URL(request.url).pathname;
+      if (CATALOGUE.test(path)) urls.add(path);
+    }
+  }
+  return [...urls];
+}
+
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES.map((url) => new Request(url, { cache: 'reload' })))));
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      await cache.addAll(FILES.map((url) => new Request(url, { cache: 'reload' })));
+      // This version's text of each (no network: the install fails and is tried again later; a
+      // language no longer offered is dropped).
+      for (const url of await keptCatalogues()) {
+        const response = await fetch(new Request(url, { cache: 'reload' }));
+        if (response.ok) await cache.put(url, response);
+      }
+    })(),
+  );
 });
 
 self.addEventListener('activate', (event) => {
@@ -66,6 +93,11 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(photo(request));
     return;
   }
+  // The manifest in the app's language (?lang=): from the server, the cached English one offline.
+  if (url.pathname === '/manifest.webmanifest' && url.search) {
+    event.respondWith(fetch(request).catch(async () => (await caches.open(CACHE)).match('/manifest.webmanifest')));
+    return;
+  }
   if (request.mode === 'navigate') {
     if (!APP_PAGES.some((re) => re.test(url.pathname))) return;
     event.respondWith(
@@ -82,7 +114,9 @@ self.addEventListener('fetch', (event) => {
       const kept = await cache.match(request, { ignoreSearch: true });
       if (kept) return kept;
       const response = await fetch(request);
-      if (response.ok && LAZY.includes(url.pathname)) await cache.put(url.pathname, response.clone());
+      if (response.ok && (LAZY.includes(url.pathname) || CATALOGUE.test(url.pathname))) {
+        await cache.put(url.pathname, response.clone());
+      }
       return response;
     })(),
   );

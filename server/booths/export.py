@@ -28,6 +28,7 @@ from typing import Any
 
 import orjson
 
+from server import i18n
 from server.booths.ops import lead_id
 from server.booths.questions import answer_text
 from server.cards import card_photo_id
@@ -144,7 +145,9 @@ def lead_note(
 ) -> str:  # fmt: skip
     """The NOTE of an exported lead: their card's note, where met, the answers, the notes."""
     answers: dict[str, Any] = orjson.loads(row.answers)
-    parts = [p for p in (card_note(card), met_line(booth_name, event_name, row.captured_at)) if p]
+    english = i18n.messages(i18n.DEFAULT)  # lead notes are written in English, like CSV headers
+    note = card_note(card, english)
+    parts = [p for p in (note, met_line(booth_name, event_name, row.captured_at)) if p]
     lines = [
         f"{q['label']}: {text}" for q in questions if (text := answer_text(q, answers.get(q["id"])))
     ]

@@ -7,8 +7,9 @@ hash of those bytes, so it changes exactly when they do.
 The sync token is where the owner's change feed stands (their latest change seq, as the sync
 API's cursor counts it) as a URI, so it never expires: any token this server gave out can be
 answered with the changes after it. A contact's text also depends on the event's name (its NOTE
-says where we met) and on the writer's format; both are folded into an `epoch` in the token,
-and a token from another epoch gets every member as changed.
+says where we met), on the language and time zone of the NOTE's words (the attendee's language,
+else the event's) and on the writer's format; all are folded into an `epoch` in the token, and a
+token from another epoch gets every member as changed.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from server import contacts, vcard
 from server.carddav.paths import member_uid
+from server.i18n import Messages, messages
 from server.storage import Store
 from server.storage import contacts as stored_contacts
 from server.storage.contacts import ContactRow
@@ -42,15 +44,17 @@ class Book:
     owner_id: str
     username: str
     event_name: str
+    m: Messages = field(default_factory=lambda: messages("en"))  # the attendee's language
 
     @property
     def display_name(self) -> str:
-        return f"{self.event_name} contacts"
+        return self.m.t("dav.book.name", event=self.event_name)
 
     @property
     def epoch(self) -> str:
-        """Changes whenever every member's text changes at once (event name, writer format)."""
-        key = f"{writer.FORMAT}\x1f{self.event_name}".encode()
+        """Changes whenever every member's text changes at once (event name, language, time
+        zone, writer format)."""
+        key = f"{writer.FORMAT}\x1f{writer.note_key(self.event_name, self.m)}".encode()
         return hashlib.sha256(key).hexdigest()[:8]
 
     def token(self, seq: int) -> str:
@@ -83,7 +87,9 @@ def _with_texts(store: Store, book: Book, chosen: list[tuple[str, ContactRow]]) 
         return []
     uids = {row.contact_id: uid for uid, row in chosen}
     rows = [row for _, row in chosen]
-    pairs = vcard.cached_vcards(store, book.owner_id, book.event_name, rows, contacts.contact_dict)
+    pairs = vcard.cached_vcards(
+        store, book.owner_id, book.event_name, rows, contacts.contact_dict, book.m
+    )
     return [_member(uids[row.contact_id], row, text) for row, text in pairs]
 
 

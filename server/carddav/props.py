@@ -89,7 +89,7 @@ def collection(kind: str, book: Book, token: str = "") -> Values:
         values.update(
             {
                 RESOURCETYPE: element(name(DAV, "collection")),
-                DISPLAYNAME: escape(f"{book.display_name} (home)"),
+                DISPLAYNAME: escape(book.m.t("dav.home.name", book=book.display_name)),
                 SUPPORTED_REPORTS: None,
             }
         )
@@ -98,7 +98,7 @@ def collection(kind: str, book: Book, token: str = "") -> Values:
             {
                 RESOURCETYPE: element(name(DAV, "collection")) + element(name(CARD, "addressbook")),
                 DISPLAYNAME: escape(book.display_name),
-                DESCRIPTION: escape(f"Your contacts from {book.event_name}, kept by cardswap."),
+                DESCRIPTION: escape(book.m.t("dav.book.description", event=book.event_name)),
                 SUPPORTED_REPORTS: _REPORTS,
                 SUPPORTED_ADDRESS_DATA: _VCARD_3,
                 SYNC_TOKEN: escape(token),

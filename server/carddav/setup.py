@@ -15,6 +15,7 @@ import uuid
 from urllib.parse import quote, urlsplit
 
 from server.carddav import paths
+from server.i18n import Messages, messages
 
 MEDIA_TYPE = "application/x-apple-aspen-config"
 _NAMESPACE = uuid.UUID("b5a0f1f6-4a8e-5e2a-9c7e-3d1f2b6a8c40")
@@ -44,21 +45,28 @@ def davx5_link(base_url: str, username: str, password: str) -> str:
 
 
 def mobileconfig(
-    base_url: str, username: str, password: str, event_name: str, password_id: str
+    base_url: str,
+    username: str,
+    password: str,
+    event_name: str,
+    password_id: str,
+    m: Messages | None = None,
 ) -> bytes:
-    """The configuration profile that adds the read-only address book to Contacts."""
+    """The configuration profile that adds the read-only address book to Contacts (its names
+    and descriptions in `m`'s language, shown by iOS when installing it)."""
+    m = m or messages("en")
     _, host, port, tls = _server(base_url)
     identifier = ".".join([*reversed(host.split(".")), "cardswap", "carddav", password_id])
     account = {
-        "CardDAVAccountDescription": f"{event_name} contacts",
+        "CardDAVAccountDescription": m.t("dav.book.name", event=event_name),
         "CardDAVHostName": host,
         "CardDAVPort": port,
         "CardDAVPrincipalURL": f"{base_url.rstrip('/')}{paths.principal(username)}",
         "CardDAVUseSSL": tls,
         "CardDAVUsername": username,
         "CardDAVPassword": password,
-        "PayloadDescription": "Your contacts from cardswap, kept up to date (read only).",
-        "PayloadDisplayName": f"{event_name} contacts",
+        "PayloadDescription": m.t("dav.profile.account_description"),
+        "PayloadDisplayName": m.t("dav.book.name", event=event_name),
         "PayloadIdentifier": f"{identifier}.account",
         "PayloadType": "com.apple.carddav.account",
         "PayloadUUID": str(uuid.uuid5(_NAMESPACE, f"{password_id}/account")).upper(),
@@ -66,11 +74,8 @@ def mobileconfig(
     }
     profile = {
         "PayloadContent": [account],
-        "PayloadDescription": (
-            f"Adds your contacts from {event_name} to Contacts. They stay up to date as you "
-            "swap cards and write notes in cardswap."
-        ),
-        "PayloadDisplayName": f"{event_name} contacts (cardswap)",
+        "PayloadDescription": m.t("dav.profile.description", event=event_name),
+        "PayloadDisplayName": m.t("dav.profile.name", event=event_name),
         "PayloadIdentifier": identifier,
         "PayloadOrganization": "cardswap",
         "PayloadRemovalDisallowed": False,

@@ -5,6 +5,8 @@ by signing in at `/admin` (`server.http.require_admin`, with the same-origin che
 writes). HTML pages answer a browser that is not signed in with the sign-in form (401) and a
 domain error with an HTML page of the same status; API clients get the contract's JSON errors.
 Handlers only parse, call a plain function (organizer, stats, events) in the threadpool, and shape.
+The pages speak the organizer's browser's language (Accept-Language), with the event's time zone;
+the poster and the badges speak the event's language, as they are printed for everyone.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from server import i18n
 from server.booths.booths import event_summary
 from server.errors import (
     CardswapError,
@@ -33,6 +36,7 @@ from server.errors import (
 )
 from server.events import create_event as create_event_row
 from server.events import (
+    event_locale,
     get_event,
     join_url,
     list_events,
@@ -43,19 +47,20 @@ from server.events import (
 from server.http import (
     JSON,
     MAX_BODY,
+    VARY_LANGUAGE,
     clear_admin_cookie,
     client_ip,
     ctx,
     declared_length,
     is_admin_token,
     media_type,
+    page_messages,
     read_body,
     read_form_or_json,
     read_json_object,
     require_admin,
     set_admin_cookie,
 )
-from server.i18n import from_accept_language, messages
 from server.organizer import admin_pages, badges, booth_pages, charts
 from server.organizer.attendee_import import charset_of
 from server.organizer.attendees import (
@@ -64,6 +69,7 @@ from server.organizer.attendees import (
     list_attendees,
     signin_links_csv,
 )
+from server.organizer.page_errors import error_html
 from server.organizer.stats import attendee_counts, event_stats, registrations_by_hour
 
 STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "web" / "admin"
@@ -73,8 +79,9 @@ NO_STORE = {"Cache-Control": "no-store"}
 # Admin pages post forms, and a browser sends `Origin: null` on a form POST from a page with
 # `Referrer-Policy: no-referrer`, which the same-origin check must refuse. Admin URLs carry no
 # tokens, so their pages may send the origin to themselves (never to other sites).
-PAGE_HEADERS = {**NO_STORE, "Referrer-Policy": "same-origin"}
+PAGE_HEADERS = {**NO_STORE, "Referrer-Policy": "same-origin", **VARY_LANGUAGE}
 EVENT_PAGE_ROWS = 2000
+EVENT_FORM_FIELDS = ("slug", "name", "starts_on", "ends_on", "language", "time_zone")
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -85,6 +92,17 @@ def _wants_html(request: Request) -> bool:
 
 def _html(body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)
+
+
+def _messages(request: Request, slug: str | None = None) -> i18n.Messages:
+    """The organizer's language (Accept-Language), with the event's time zone when there is one."""
+    _, time_zone = event_locale(ctx(request).store, slug) if slug else (None, None)
+    return page_messages(request, None, time_zone)
+
+
+def _event_messages(event: dict[str, Any]) -> i18n.Messages:
+    """The event's own language and time zone: what printed pages speak."""
+    return i18n.messages(event.get("language"), event.get("time_zone"))
 
 
 def _here(request: Request) -> str:
@@ -111,9 +129,10 @@ def page(handler: Handler) -> Handler:
         except CardswapError as exc:
             if not _wants_html(request):
                 raise
+            m = page_messages(request)
             if isinstance(exc, Unauthorized) and not signed_in:
-                return _html(admin_pages.signin_page(_safe_next(_here(request))), 401)
-            return _html(admin_pages.error_page(exc.status, exc.message), exc.status)
+                return _html(admin_pages.signin_page(m, _safe_next(_here(request))), 401)
+            return _html(admin_pages.error_page(m, exc.status, error_html(m, exc)), exc.status)
 
     return wrapped
 
@@ -128,15 +147,16 @@ async def home(request: Request) -> Response:
     try:
         require_admin(request)
     except (Unauthorized, Forbidden):
-        return _html(admin_pages.signin_page())
+        return _html(admin_pages.signin_page(page_messages(request)))
     return _html(await run_in_threadpool(_events_page, request))
 
 
 def _events_page(
-    request: Request, form: dict[str, Any] | None = None, message: str | None = None
+    request: Request, form: dict[str, Any] | None = None, error: CardswapError | None = None
 ) -> str:
-    store = ctx(request).store
-    return admin_pages.events_page(list_events(store), attendee_counts(store), form, message)
+    store, m = ctx(request).store, page_messages(request)
+    message = error_html(m, error) if error is not None else None
+    return admin_pages.events_page(m, list_events(store), attendee_counts(store), form, message)
 
 
 async def signin(request: Request) -> Response:
@@ -156,8 +176,9 @@ async def signin(request: Request) -> Response:
     is_form = not request.headers.get("content-type", "").startswith("application/json")
     if not isinstance(token, str) or not is_admin_token(context, token.strip()):
         if is_form:
-            message = "That is not the admin token."
-            return _html(admin_pages.signin_page(next_path, message), 401)
+            m = page_messages(request)
+            message = m.html("admin.signin.wrong_token")
+            return _html(admin_pages.signin_page(m, next_path, message), 401)
         raise Unauthorized("The admin token is not valid.")
     response: Response = (
         RedirectResponse(next_path, status_code=303) if is_form else Response(status_code=204)
@@ -178,31 +199,38 @@ async def signout(request: Request) -> Response:
 async def create_event(request: Request) -> Response:
     """`POST /admin/events` (form): create, then show the new event's page."""
     data = await read_form_or_json(request)
-    fields = {k: data.get(k, "") for k in ("slug", "name", "starts_on", "ends_on")}
-    fields |= {k: data[k] for k in ("language", "time_zone") if data.get(k)}
+    fields = {k: data.get(k, "") for k in EVENT_FORM_FIELDS[:4]}
+    fields |= {k: data[k] for k in EVENT_FORM_FIELDS[4:] if data.get(k)}
     try:
         checked = validate_event_fields(fields)
         await run_in_threadpool(create_event_row, ctx(request).store, checked)
     except CardswapError as exc:
-        body = await run_in_threadpool(_events_page, request, fields, exc.message)
+        body = await run_in_threadpool(_events_page, request, fields, exc)
         return _html(body, exc.status)
     return RedirectResponse(f"/admin/events/{checked['slug']}", status_code=303)
 
 
-def _event_page(request: Request, slug: str, message: str | None = None) -> str:
+def _event_page(
+    request: Request,
+    slug: str,
+    error: CardswapError | None = None,
+    form: dict[str, Any] | None = None,
+) -> str:
     context = ctx(request)
     event = get_event(context.store, slug)
+    m = page_messages(request, None, event.get("time_zone"))
     attendees, total = list_attendees(context, slug, limit=EVENT_PAGE_ROWS)
-    language = messages(from_accept_language(request.headers.get("accept-language")))
-    booths = booth_pages.event_section(event, *event_summary(context.store, slug), language)
+    booths = booth_pages.event_section(event, *event_summary(context.store, slug), m)
     return admin_pages.event_page(
+        m,
         event,
         join_url(context.settings.base_url, event),
         event_stats(context.store, slug),
         attendees,
-        message,
+        error_html(m, error) if error is not None else None,
         total=total,
         booths=booths,
+        form=form,
     )
 
 
@@ -214,16 +242,16 @@ async def event_page(request: Request) -> Response:
 
 @page
 async def edit_event(request: Request) -> Response:
-    """`POST /admin/events/{slug}` (form): change the name or dates."""
+    """`POST /admin/events/{slug}` (form): change the name, dates, language or time zone."""
     slug = _slug(request)
     data = await read_form_or_json(request)
-    fields: dict[str, Any] = {k: data[k] for k in ("name", "starts_on", "ends_on") if k in data}
-    fields |= {k: data[k] for k in ("language", "time_zone") if data.get(k)}
+    fields: dict[str, Any] = {k: data[k] for k in EVENT_FORM_FIELDS[1:4] if k in data}
+    fields |= {k: data[k] for k in EVENT_FORM_FIELDS[4:] if data.get(k)}
     try:
         checked = validate_event_fields(fields, partial=True)
         await run_in_threadpool(update_event, ctx(request).store, slug, checked)
     except InvalidField as exc:
-        body = await run_in_threadpool(_event_page, request, slug, exc.message)
+        body = await run_in_threadpool(_event_page, request, slug, exc, fields)
         return _html(body, exc.status)
     return RedirectResponse(f"/admin/events/{slug}", status_code=303)
 
@@ -289,7 +317,8 @@ async def import_form(request: Request) -> Response:
     if len(data) > MAX_BODY:
         raise TooLarge("The file is larger than 1 MiB.")
     result = await run_in_threadpool(import_attendees, context, slug, data, None)
-    return _html(admin_pages.import_result_page(event, result))
+    m = page_messages(request, None, event.get("time_zone"))
+    return _html(admin_pages.import_result_page(m, event, result))
 
 
 @page
@@ -299,7 +328,8 @@ async def desk_signin_page(request: Request) -> Response:
         desk_signin, ctx(request), _slug(request), str(request.path_params["attendee_id"])
     )
     event = await run_in_threadpool(get_event, ctx(request).store, _slug(request))
-    return _html(admin_pages.desk_signin_page(event, person))
+    m = page_messages(request, None, event.get("time_zone"))
+    return _html(admin_pages.desk_signin_page(m, event, person))
 
 
 # -- printables --------------------------------------------------------------------------------
@@ -329,7 +359,9 @@ def _badges(request: Request, slug: str) -> str:
     keep = urlencode([(k, v) for k, v in params.multi_items() if k not in ("paper", "from")])
     paper = badges.paper(params.get("paper"))
     photos = params.get("photos") in ("1", "on", "true")
-    return badges.badges_page(event, rows, paper, keep, offset=offset, total=total, photos=photos)
+    return badges.badges_page(
+        _event_messages(event), event, rows, paper, keep, offset=offset, total=total, photos=photos
+    )
 
 
 @page
@@ -346,7 +378,8 @@ def _poster(request: Request, slug: str) -> str:
     context = ctx(request)
     event = get_event(context.store, slug)
     url = join_url(context.settings.base_url, event)
-    return badges.poster_page(event, url, badges.paper(request.query_params.get("paper")))
+    paper = badges.paper(request.query_params.get("paper"))
+    return badges.poster_page(_event_messages(event), event, url, paper)
 
 
 @page
@@ -364,21 +397,33 @@ async def stats(request: Request) -> Response:
 
 
 def _svg(svg: str) -> Response:
-    return Response(svg, media_type="image/svg+xml", headers=NO_STORE)
+    return Response(svg, media_type="image/svg+xml", headers={**NO_STORE, **VARY_LANGUAGE})
+
+
+def _swaps_chart(request: Request, slug: str) -> str:
+    m = _messages(request, slug)
+    data = event_stats(ctx(request).store, slug)
+    title, empty = m.t("chart.swaps.title"), m.t("chart.swaps.empty")
+    return charts.bar_chart(m, data["exchanges_by_hour"], title, empty)
+
+
+def _registrations_chart(request: Request, slug: str) -> str:
+    m = _messages(request, slug)
+    points = registrations_by_hour(ctx(request).store, slug)
+    title, empty = m.t("chart.registrations.title"), m.t("chart.registrations.empty")
+    return charts.cumulative_chart(m, points, title, empty)
 
 
 @page
 async def swaps_chart(request: Request) -> Response:
-    """Swaps per hour as an SVG bar chart."""
-    data = await run_in_threadpool(event_stats, ctx(request).store, _slug(request))
-    return _svg(charts.bar_chart(data["exchanges_by_hour"], "Swaps per hour", "No swaps yet"))
+    """Swaps per hour as an SVG bar chart (the organizer's language, the event's time zone)."""
+    return _svg(await run_in_threadpool(_swaps_chart, request, _slug(request)))
 
 
 @page
 async def registrations_chart(request: Request) -> Response:
     """Registrations over time as an SVG running-total chart."""
-    points = await run_in_threadpool(registrations_by_hour, ctx(request).store, _slug(request))
-    return _svg(charts.cumulative_chart(points, "Registrations", "No attendees yet"))
+    return _svg(await run_in_threadpool(_registrations_chart, request, _slug(request)))
 
 
 routes: list[BaseRoute] = [

@@ -13,12 +13,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server import attendees, qr
+from server import attendees, events, i18n, qr
 from server.http import (
     JSON,
+    VARY_LANGUAGE,
     clear_session_cookie,
     client_ip,
     ctx,
+    page_messages,
     read_json_object,
     session,
     set_session_cookie,
@@ -60,15 +62,19 @@ async def put_settings(request: Request) -> Response:
 
 
 def qr_svg(request: Request) -> Response:
-    """`GET /api/me/qr.svg`: the card URL as a QR code, revalidated by ETag."""
+    """`GET /api/me/qr.svg`: the card URL as a QR code, revalidated by ETag; its title ("My
+    card") in the attendee's language, else the browser's."""
     context = ctx(request)
     row = attendees.require_attendee(context.store, session(request).attendee_id)
     url = attendees.card_url(context, row)
-    etag = '"' + hashlib.sha256(url.encode()).hexdigest()[:20] + '"'
-    headers = {"Cache-Control": "private, no-cache", "ETag": etag, "Vary": "Authorization, Cookie"}
+    own = row.get("language")
+    m = i18n.messages(own) if own in i18n.LANGUAGES else page_messages(request)
+    etag = '"' + hashlib.sha256(f"{url}\x1f{m.lang}".encode()).hexdigest()[:20] + '"'
+    vary = "Authorization, Cookie, Accept-Language"
+    headers = {"Cache-Control": "private, no-cache", "ETag": etag, "Vary": vary}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    svg = qr.svg(qr.qr_text(url), title="My card")
+    svg = qr.svg(qr.qr_text(url), title=m.t("public.qr.my_card"))
     return Response(svg, media_type="image/svg+xml", headers=headers)
 
 
@@ -88,9 +94,23 @@ def delete_me(request: Request) -> Response:
     return response
 
 
-def _signin_page(title: str, message: str, status: int) -> HTMLResponse:
-    page = public_pages.signin_page(title, message)
-    return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
+def _signin_page(request: Request, reason: str, slug: str | None) -> HTMLResponse:
+    """The sign-in page in the browser's language, else the event's (when the link names one)."""
+    language, _ = events.event_locale(ctx(request).store, slug)
+    m = page_messages(request, language)
+    if reason == "ok":
+        title, message, status = m.t("public.signin.title"), m.t("public.signin.open"), 200
+    else:
+        title, status = m.t("public.signin.failed_title"), 401
+        if reason == "used":
+            message = m.t("public.signin.used")
+        elif reason == "deleted":
+            message = m.t("public.signin.deleted")
+        else:
+            message = m.t("public.signin.invalid")
+    page = public_pages.signin_page(m, title, message)
+    headers = {"Cache-Control": "no-store", **VARY_LANGUAGE}
+    return HTMLResponse(page, status_code=status, headers=headers)
 
 
 def signin(request: Request) -> Response:
@@ -102,11 +122,10 @@ def signin(request: Request) -> Response:
     token = request.path_params["token"]
     try:
         if request.method == "HEAD":
-            attendees.check_signin(context, token)
-            return _signin_page("Sign in", "Open this link to sign in.", 200)
+            return _signin_page(request, "ok", attendees.check_signin(context, token))
         session_token = attendees.sign_in_with_token(context, token)
     except attendees.SignInFailed as exc:
-        return _signin_page("This sign-in link cannot be used", str(exc), 401)
+        return _signin_page(request, exc.reason, exc.event_slug)
     response = RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-store"})
     set_session_cookie(response, context, session_token)
     return response

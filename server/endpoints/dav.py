@@ -26,6 +26,7 @@ from server.context import AppContext
 from server.errors import NotFound, UnsupportedMediaType
 from server.events import get_event
 from server.http import ctx, media_type, read_body
+from server.i18n import Messages, messages
 
 DAV_CLASSES = "1, 3, addressbook"
 ALLOW = "OPTIONS, GET, HEAD, PROPFIND, REPORT"
@@ -34,11 +35,6 @@ VCARD_TYPE = "text/vcard; charset=utf-8"
 READ_METHODS = ["OPTIONS", "GET", "HEAD", "PROPFIND", "REPORT"]
 METHODS = [*READ_METHODS, *methods.WRITE_PRIVILEGES]
 _XML_TYPES = frozenset({"", "text/xml", "application/xml"})
-_HELP = (
-    "This is the cardswap CardDAV address book. Add it in your phone's or computer's "
-    "Contacts as a CardDAV account, with the user name and app password from cardswap's "
-    "Settings.\n"
-)
 
 
 def options(request: Request) -> Response:
@@ -55,8 +51,16 @@ def well_known(request: Request) -> Response:
 def _signed_in(context: AppContext, authorization: str | None) -> Book:
     user = app_passwords.sign_in(context, authorization)
     attendee = require_attendee(context.store, user.attendee_id)
-    event_name = str(get_event(context.store, attendee["event_slug"])["name"])
-    return Book(user.attendee_id, user.username, event_name)
+    event = get_event(context.store, attendee["event_slug"])
+    m = book_messages(attendee, event)
+    return Book(user.attendee_id, user.username, str(event["name"]), m)
+
+
+def book_messages(attendee: dict[str, object], event: dict[str, object]) -> Messages:
+    """The address book's language: the attendee's own, else the event's; its time zone."""
+    lang = attendee.get("language") or event.get("language")
+    zone = event.get("time_zone")
+    return messages(str(lang) if lang else None, str(zone) if zone else None)
 
 
 def _request_path(request: Request) -> str:
@@ -86,7 +90,8 @@ def _write_target(path: str, username: str) -> tuple[str, bool]:
 
 def _get(request: Request, book: Book, target: Target, context: AppContext) -> Response:
     if target.kind != "member":
-        return Response(_HELP, media_type="text/plain; charset=utf-8")
+        help_text = book.m.t("dav.help") + "\n"
+        return Response(help_text, media_type="text/plain; charset=utf-8")
     item = methods.get(context.store, book, target)
     headers = {"ETag": item.etag, "Cache-Control": "private, no-cache"}
     match = request.headers.get("if-none-match", "")

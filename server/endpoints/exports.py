@@ -2,7 +2,11 @@
 the public card's .vcf; and "create my card from a contact file".
 
 Thin handlers: the session says whose contacts, `server.contacts` reads them (the caller's own,
-not deleted), `server.vcard` writes the text. Sync `def` handlers run in Starlette's threadpool,
+not deleted; the CSV sorted by name in the attendee's language, the `.vcf` files in the list's
+order: address books sort by themselves, by the phonetic names the export writes), `server.vcard`
+writes the text (its
+NOTE's own words in that language: the attendee's setting, else the browser's, else the
+event's; dates in the event's time zone). Sync `def` handlers run in Starlette's threadpool,
 so SQLite never blocks the event loop.
 """
 
@@ -16,13 +20,14 @@ from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server import attendees, contacts, events, photos, vcard, webshell
+from server.endpoints.public import not_found_page
 from server.errors import InvalidField, NotFound, UnsupportedMediaType
-from server.http import JSON, ctx, media_type, read_body, session
-from server.organizer.public_pages import CARD_NOT_FOUND
+from server.http import JSON, ctx, media_type, page_messages, read_body, session
+from server.i18n import LANGUAGES, Messages, messages
 from server.storage.contacts import ContactRow
 from server.tokens import InvalidToken
 
@@ -53,16 +58,22 @@ def _download(body: str | bytes, media_type: str, filename: str) -> Response:
     return Response(data, media_type=media_type, headers=headers)
 
 
-def _owner(request: Request) -> tuple[str, str]:
-    """(attendee id, event name) of the signed-in attendee; 401 when signed out or deleted."""
+def _owner(request: Request) -> tuple[str, str, Messages]:
+    """(attendee id, event name, their language) of the signed-in attendee; 401 when signed out
+    or deleted."""
     context = ctx(request)
     who = session(request)
     row = attendees.require_attendee(context.store, who.attendee_id)
     try:
-        name = str(events.get_event(context.store, row["event_slug"])["name"])
+        event = events.get_event(context.store, row["event_slug"])
     except NotFound:
-        name = str(row["event_slug"])
-    return who.attendee_id, name
+        event = {"name": row["event_slug"]}
+    own, zone = row.get("language"), event.get("time_zone")
+    if own in LANGUAGES:
+        m = messages(own, zone)
+    else:
+        m = page_messages(request, event.get("language"), zone)
+    return who.attendee_id, str(event["name"]), m
 
 
 def _selection(request: Request, owner: str) -> Iterator[ContactRow]:
@@ -84,34 +95,34 @@ def _ids(request: Request) -> list[str] | None:
 
 def contacts_vcf(request: Request) -> Response:
     """GET /api/contacts.vcf[?ids=a,b]: the caller's contacts as one vCard 3.0 file."""
-    owner, event_name = _owner(request)
+    owner, event_name, m = _owner(request)
     rows = _selection(request, owner)
-    text = vcard.export_vcf(ctx(request).store, owner, event_name, rows, contacts.contact_dict)
+    text = vcard.export_vcf(ctx(request).store, owner, event_name, rows, contacts.contact_dict, m)
     return _download(text, VCARD_TYPE, f"{vcard.file_stem(event_name)} contacts.vcf")
 
 
 def contact_vcf(request: Request) -> Response:
     """GET /api/contacts/{id}.vcf: one of the caller's contacts; 404 for anyone else's."""
-    owner, event_name = _owner(request)
+    owner, event_name, m = _owner(request)
     store, contact_id = ctx(request).store, request.path_params["contact_id"]
     contact = contacts.contact_dict(row := contacts.get_row(store, owner, contact_id))
-    [(_, text)] = vcard.cached_vcards(store, owner, event_name, [row], lambda _: contact)
+    [(_, text)] = vcard.cached_vcards(store, owner, event_name, [row], lambda _: contact, m)
     return _download(text, VCARD_TYPE, f"{vcard.file_stem(contact['card']['fn'])}.vcf")
 
 
 def contacts_csv(request: Request) -> Response:
     """GET /api/contacts.csv[?ids=a,b]: Google Contacts CSV."""
-    owner, event_name = _owner(request)
-    items = map(contacts.contact_dict, _selection(request, owner))
-    text = vcard.contacts_csv(items, event_name)
+    owner, event_name, m = _owner(request)
+    items = contacts.by_name(map(contacts.contact_dict, _selection(request, owner)), m.lang)
+    text = vcard.contacts_csv(items, event_name, m)
     return _download(text, CSV_TYPE, f"{vcard.file_stem(event_name)} contacts.csv")
 
 
 def contacts_zip(request: Request) -> Response:
     """GET /api/contacts.zip[?ids=a,b]: one .vcf per contact, for Outlook desktop."""
-    owner, event_name = _owner(request)
+    owner, event_name, m = _owner(request)
     rows = _selection(request, owner)
-    data = vcard.export_zip(ctx(request).store, owner, event_name, rows, contacts.contact_dict)
+    data = vcard.export_zip(ctx(request).store, owner, event_name, rows, contacts.contact_dict, m)
     return _download(data, ZIP_TYPE, f"{vcard.file_stem(event_name)} contacts.zip")
 
 
@@ -121,13 +132,14 @@ def public_card_vcf(request: Request) -> Response:
     try:
         payload = context.tokens.read_card_token(request.path_params["token"])
     except InvalidToken:
-        return HTMLResponse(CARD_NOT_FOUND, status_code=404)
+        return not_found_page(request)
     found = webshell.public_card(context.store, payload)
     if found is None:
-        return HTMLResponse(CARD_NOT_FOUND, status_code=404)
+        return not_found_page(request)
     card: dict[str, Any] = found["card"]
     uid = vcard.stable_uid("attendee", payload.attendee_id)
-    text = vcard.card_vcard(card, uid, context.store)
+    m = page_messages(request, found["event_language"], found["event_time_zone"])
+    text = vcard.card_vcard(card, uid, context.store, m)
     response = _download(text, VCARD_TYPE, f"{vcard.file_stem(str(card['fn']))}.vcf")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,7 +1,7 @@
 """`GET /c/{token}`: the light public card page (its HTML: server.organizer.public_pages).
 
 A forged token or a deleted attendee gets the same plain 404 page, so nothing is leaked about
-which it was.
+which it was. The page speaks the browser's language when it is one of ours, else the event's.
 """
 
 from __future__ import annotations
@@ -12,9 +12,17 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server import webshell
-from server.http import ctx
-from server.organizer.public_pages import CARD_NOT_FOUND, render_card_page
+from server.events import event_locale
+from server.http import VARY_LANGUAGE, ctx, page_messages
+from server.organizer.public_pages import card_not_found, render_card_page
 from server.tokens import InvalidToken
+
+
+def not_found_page(request: Request, language: str | None = None) -> HTMLResponse:
+    """The 404 card page in the browser's language, else the event's `language` when the token
+    names one (also for /c/{token}.vcf)."""
+    body = card_not_found(page_messages(request, language))
+    return HTMLResponse(body, status_code=404, headers=VARY_LANGUAGE)
 
 
 async def card_page(request: Request) -> Response:
@@ -23,12 +31,15 @@ async def card_page(request: Request) -> Response:
     try:
         payload = context.tokens.read_card_token(token)
     except InvalidToken:
-        return HTMLResponse(CARD_NOT_FOUND, status_code=404)
+        return not_found_page(request)
     found = await run_in_threadpool(webshell.public_card, context.store, payload)
-    if found is None:
-        return HTMLResponse(CARD_NOT_FOUND, status_code=404)
+    if found is None:  # withdrawn: the event's language still speaks for it
+        language, _ = await run_in_threadpool(event_locale, context.store, payload.event_slug)
+        return not_found_page(request, language)
+    m = page_messages(request, found["event_language"], found["event_time_zone"])
     return HTMLResponse(
-        render_card_page(token, found), headers={"Cache-Control": "private, no-cache"}
+        render_card_page(token, found, m),
+        headers={"Cache-Control": "private, no-cache", **VARY_LANGUAGE},
     )
 
 

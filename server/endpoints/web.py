@@ -41,7 +41,11 @@ async def service_worker(request: Request) -> Response:
 
 
 def manifest(request: Request) -> Response:
+    """The manifest; `?lang=<tag>` (the app sets it) names the app in that language."""
     web_dir = ctx(request).settings.web_dir
+    worded = webshell.manifest(web_dir, request.query_params.get("lang"))
+    if worded is not None:
+        return JSON(worded, media_type="application/manifest+json", headers=NO_CACHE)
     return FileResponse(
         web_dir / "manifest.webmanifest", media_type="application/manifest+json", headers=NO_CACHE
     )
@@ -103,5 +107,5 @@ def routes(web_dir: Path) -> list[BaseRoute]:
         _static("css"),
         _static("js"),
         _static("icons"),
-        _static("i18n"),
+        _static(webshell.CATALOGUES),
     ]

@@ -7,6 +7,9 @@ and common aliases ("Full name", "E-mail", "Company", "Job title", "Website", ..
 where a mistake would hurt: every row needs an email (the idempotency key of a re-import) and a
 name, and every field must pass `server.cards.normalize_card`. Bad rows are reported with the
 1-based line in the file where the record starts (the header is line 1); good rows go on.
+Each row error also says what kind of problem it is (`kind`, and the column or email it
+concerns), so the organizer's import page can say it in the organizer's language; the API's
+JSON gives the line and the English message only.
 """
 
 from __future__ import annotations
@@ -168,14 +171,25 @@ def row_card(cells: dict[str, str]) -> dict[str, Any]:
     return card
 
 
-def _message(exc: InvalidField) -> str:
-    """A row error naming the CSV column, from a card validation error."""
+def _row_error(line: int, exc: InvalidField) -> dict[str, Any]:
+    """A row error naming the CSV column, from a card validation error: its line, English
+    message, and its kind (`name_required`, `too_long`, `one_line`, `invalid_email`,
+    `invalid_phone`, `invalid_url`, else `invalid`) with the column."""
     path = (exc.field or "").split(".")
     label = _LABELS.get(path[1], path[1]) if len(path) > 1 else "row"
     if label == "name" and "required" in exc.message:
-        return "name is required"
+        return {"line": line, "message": "name is required", "kind": "name_required"}
     message = re.sub(r"^(fn|emails|phones|urls)( entries)? ", f"{label} ", exc.message)
-    return f"{label}: {message}"
+    error: dict[str, Any] = {"line": line, "message": f"{label}: {message}", "column": label}
+    limit = re.search(r"longer than (\d+) characters", exc.message)
+    if limit:
+        error.update(kind="too_long", limit=int(limit.group(1)))
+    elif "one line" in exc.message:
+        error["kind"] = "one_line"
+    else:
+        kinds = {"email": "invalid_email", "phone": "invalid_phone", "url": "invalid_url"}
+        error["kind"] = kinds.get(label, "invalid")
+    return error
 
 
 def parse_attendee_csv(data: bytes, charset: str | None = None) -> ParsedCSV:
@@ -206,21 +220,31 @@ def parse_attendee_csv(data: bytes, charset: str | None = None) -> ParsedCSV:
             }
             email = cells.get("email", "")
             if not email:
-                result.errors.append({"line": line, "message": "email is required"})
+                result.errors.append(
+                    {"line": line, "message": "email is required", "kind": "email_required"}
+                )
                 continue
             try:
                 card = normalize_card(row_card(cells))
             except InvalidField as exc:
-                result.errors.append({"line": line, "message": _message(exc)})
+                result.errors.append(_row_error(line, exc))
                 continue
             key = email.lower()
             if key in seen:
                 result.errors.append(
-                    {"line": line, "message": f"{email} is already on line {seen[key]}"}
+                    {
+                        "line": line,
+                        "message": f"{email} is already on line {seen[key]}",
+                        "kind": "duplicate",
+                        "email": email,
+                        "first_line": seen[key],
+                    }
                 )
                 continue
             seen[key] = line
             result.rows.append(ImportRow(line, key, card))
     except csv.Error as exc:
-        result.errors.append({"line": reader.line_num, "message": f"unreadable CSV: {exc}"})
+        result.errors.append(
+            {"line": reader.line_num, "message": f"unreadable CSV: {exc}", "kind": "unreadable"}
+        )
     return result

@@ -21,6 +21,7 @@ from server.attendees import card_url, create_attendee, set_card
 from server.context import AppContext
 from server.errors import NotFound
 from server.events import get_event
+from server.i18n.collation import name_key
 from server.organizer.attendee_import import parse_attendee_csv
 from server.storage import Tx
 from server.storage import attendees as stored_attendees
@@ -43,7 +44,9 @@ class ImportResult:
     expires_at: int  # when this import's sign-in links stop working (epoch seconds)
 
     def as_json(self) -> dict[str, Any]:
-        return {"created": self.created, "attendees": self.attendees, "errors": self.errors}
+        """The contract's shape: each error its line and English message only."""
+        errors = [{"line": e["line"], "message": e["message"]} for e in self.errors]
+        return {"created": self.created, "attendees": self.attendees, "errors": errors}
 
 
 def signin_expiry(event: dict[str, Any], now: float | None = None) -> int:
@@ -166,13 +169,14 @@ def list_attendees(
     offset: int = 0,
     limit: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """The event's live attendees sorted by family then given name, filtered; and how many match.
+    """The event's live attendees sorted by name (family, then given; by their reading where
+    the card gives one) in the event's language, filtered; and how many match.
 
     `ids` keeps only those attendee ids; `query` matches name, organisation, title or email
     (case-insensitive); `offset`/`limit` take a page of the sorted list. Each row has id, card,
     card_version, email, created_at and card_url (signed only for the rows returned).
     """
-    get_event(ctx.store, slug)
+    lang = str(get_event(ctx.store, slug).get("language") or "en")
     wanted = set(ids) if ids else None
     needle = (query or "").strip().casefold()
     out: list[dict[str, Any]] = []
@@ -198,20 +202,11 @@ def list_attendees(
             "created_at": attendee.created_at,
         }
         out.append(row)
-    out.sort(key=_sort_key)
+    out.sort(key=lambda row: (name_key(row["card"], lang), row["id"]))
     page = out[offset : None if limit is None else offset + limit]
     for row in page:
         row["card_url"] = card_url(ctx, row)
     return page, len(out)
-
-
-def _sort_key(row: dict[str, Any]) -> tuple[str, str, str]:
-    card = row["card"]
-    return (
-        str(card.get("family") or card.get("fn", "")).casefold(),
-        str(card.get("given", "")).casefold(),
-        row["id"],
-    )
 
 
 SIGNIN_CSV_COLUMNS = ("name", "email", "org", "title", "sign_in_url", "card_url")

@@ -107,7 +107,7 @@ def booths_page(
         f'<button type="submit">{escape(m.t("admin.booth.import_button"))}</button></form>'
         "</section>"
     )
-    return layout(m.t("admin.booth.title"), body)
+    return layout(m, m.t("admin.booth.title"), body)
 
 
 def _question_rows(questions: list[dict[str, Any]], m: Messages) -> str:
@@ -156,12 +156,12 @@ def booth_page(
     url = booth["staff_join_url"]
     until = m.datetime(datetime.fromtimestamp(expires_at, UTC))
     exports = "".join(
-        f'<li><a href="/api/booth/leads.{ext}{query}">{escape(m.t(key))}</a></li>'
-        for ext, query, key in (
-            ("csv", "?format=hubspot", "admin.booth.export_hubspot"),
-            ("csv", "?format=salesforce", "admin.booth.export_salesforce"),
-            ("csv", "?format=plain", "admin.booth.export_plain"),
-            ("vcf", "", "admin.booth.export_vcf"),
+        f'<li><a href="/api/booth/leads.{ext}{query}">{escape(label)}</a></li>'
+        for ext, query, label in (
+            ("csv", "?format=hubspot", m.t("admin.booth.export_hubspot")),
+            ("csv", "?format=salesforce", m.t("admin.booth.export_salesforce")),
+            ("csv", "?format=plain", m.t("admin.booth.export_plain")),
+            ("vcf", "", m.t("admin.booth.export_vcf")),
         )
     )
     body = (
@@ -200,7 +200,7 @@ def booth_page(
         + _question_rows(booth["questions"], m)
         + f'<button type="submit">{escape(m.t("admin.booth.save"))}</button></form></section>'
     )
-    return layout(booth["name"], body)
+    return layout(m, booth["name"], body)
 
 
 def import_result_page(event: dict[str, Any], result: Any, m: Messages) -> str:
@@ -240,4 +240,4 @@ def import_result_page(event: dict[str, Any], result: Any, m: Messages) -> str:
         + (f"<ul class='names'>{names}</ul>" if names else "")
         + "</section>"
     )
-    return layout(m.t("admin.booth.import"), body)
+    return layout(m, m.t("admin.booth.import"), body)

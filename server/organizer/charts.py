@@ -1,17 +1,22 @@
 """Server-rendered SVG charts for the admin dashboard: no JavaScript and no chart library needed.
 
 Two shapes: bars per hour (swaps) and a running total as a step line (registrations). Gaps between
-hours with data are filled with zero; long spans are drawn per day so bars stay readable. Only
-presentation attributes are used (no `style`), so the strict CSP never blocks them.
+hours with data are filled with zero; long spans are drawn per day (the event's days, in its time
+zone) so bars stay readable. Titles, labels and numbers are in the organizer's language and times
+in the event's time zone (`m`); time runs left to right in every language, as on a clock's axis,
+while the title sits at the start of a right-to-left line. Only presentation attributes are used
+(no `style`), so the strict CSP never blocks them.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from html import escape
 from typing import Any
+
+from server.i18n import Messages
 
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 52, 16, 34, 44
@@ -24,8 +29,11 @@ def _parse_hour(hour: str) -> datetime:
     return datetime.strptime(hour, "%Y-%m-%dT%H:00:00Z").replace(tzinfo=UTC)
 
 
-def buckets(points: Sequence[dict[str, Any]]) -> tuple[list[tuple[datetime, int]], str]:
-    """Counts per hour with the gaps filled, or per day when the span is long; and the unit."""
+def buckets(
+    points: Sequence[dict[str, Any]], zone: tzinfo = UTC
+) -> tuple[list[tuple[datetime, int]], str]:
+    """Counts per hour with the gaps filled, or per day of `zone` when the span is long; each
+    bucket's start in `zone`; and the unit."""
     counts: dict[datetime, int] = {}
     for point in points:
         moment = _parse_hour(str(point["hour"]))
@@ -33,20 +41,23 @@ def buckets(points: Sequence[dict[str, Any]]) -> tuple[list[tuple[datetime, int]
     if not counts:
         return [], "hour"
     first, last = min(counts), max(counts)
-    unit, step = "hour", timedelta(hours=1)
-    if (last - first) / step >= MAX_HOURLY_BUCKETS:
-        unit, step = "day", timedelta(days=1)
-        daily: dict[datetime, int] = {}
-        for moment, count in counts.items():
-            day = moment.replace(hour=0)
-            daily[day] = daily.get(day, 0) + count
-        counts, first, last = daily, min(daily), max(daily)
-    out: list[tuple[datetime, int]] = []
-    moment = first
-    while moment <= last:
-        out.append((moment, counts.get(moment, 0)))
-        moment += step
-    return out, unit
+    if (last - first) / timedelta(hours=1) < MAX_HOURLY_BUCKETS:
+        out: list[tuple[datetime, int]] = []
+        moment = first
+        while moment <= last:
+            out.append((moment.astimezone(zone), counts.get(moment, 0)))
+            moment += timedelta(hours=1)
+        return out, "hour"
+    daily: dict[date, int] = {}
+    for moment, count in counts.items():
+        day = moment.astimezone(zone).date()
+        daily[day] = daily.get(day, 0) + count
+    days: list[tuple[datetime, int]] = []
+    day = min(daily)
+    while day <= max(daily):
+        days.append((datetime.combine(day, time(), zone), daily.get(day, 0)))
+        day += timedelta(days=1)
+    return days, "day"
 
 
 def _nice_max(value: int) -> int:
@@ -57,23 +68,25 @@ def _nice_max(value: int) -> int:
     return next(f * power for f in (1, 2, 5, 10) if f * power >= value)
 
 
-def _label(moment: datetime, unit: str, previous: datetime | None) -> str:
+def _label(m: Messages, moment: datetime, unit: str, previous: datetime | None) -> str:
     if unit == "day":
-        return moment.strftime("%d %b")
+        return m.date(moment.date(), "MMMd")
     if previous is None or previous.date() != moment.date():
-        return moment.strftime("%d %b %H:00")
-    return moment.strftime("%H:00")
+        return f"{m.date(moment.date(), 'MMMd')} {m.time(moment)}"
+    return m.time(moment)
 
 
-def _frame(title: str, description: str, top: int) -> list[str]:
-    """The SVG header, title, background and horizontal grid with y labels."""
+def _frame(m: Messages, title: str, description: str, top: int) -> list[str]:
+    """The SVG header, title (at the start of the line: the right in Arabic), background and
+    horizontal grid with y labels."""
     plot_h = HEIGHT - TOP - BOTTOM
+    place = f'x="{LEFT}"' if m.dir == "ltr" else f'x="{WIDTH - RIGHT}" direction="rtl"'
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img">',
         f"<title>{escape(title)}</title><desc>{escape(description)}</desc>",
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
-        f'<text x="{LEFT}" y="20" {FONT} font-size="14" font-weight="600" '
+        f'<text {place} y="20" {FONT} font-size="14" font-weight="600" '
         f'fill="{INK}">{escape(title)}</text>',
     ]
     for i in range(5):
@@ -87,12 +100,12 @@ def _frame(title: str, description: str, top: int) -> list[str]:
         if text:
             parts.append(
                 f'<text x="{LEFT - 6}" y="{y + 4:.1f}" {FONT} font-size="11" '
-                f'text-anchor="end" fill="{INK}">{int(value)}</text>'
+                f'text-anchor="end" fill="{INK}">{escape(m.number(int(value)))}</text>'
             )
     return parts
 
 
-def _x_labels(moments: list[datetime], unit: str, x_of: Any) -> list[str]:
+def _x_labels(m: Messages, moments: list[datetime], unit: str, x_of: Any) -> list[str]:
     parts: list[str] = []
     every = max(1, math.ceil(len(moments) / 8))
     previous: datetime | None = None
@@ -102,14 +115,14 @@ def _x_labels(moments: list[datetime], unit: str, x_of: Any) -> list[str]:
         x = x_of(index)
         parts.append(
             f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" {FONT} font-size="11" '
-            f'text-anchor="middle" fill="{INK}">{escape(_label(moment, unit, previous))}</text>'
+            f'text-anchor="middle" fill="{INK}">{escape(_label(m, moment, unit, previous))}</text>'
         )
         previous = moment
     return parts
 
 
-def _empty(title: str, message: str) -> str:
-    parts = _frame(title, message, 1)
+def _empty(m: Messages, title: str, message: str) -> str:
+    parts = _frame(m, title, message, 1)
     parts.append(
         f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" {FONT} font-size="14" text-anchor="middle" '
         f'fill="{INK}">{escape(message)}</text></svg>'
@@ -117,11 +130,18 @@ def _empty(title: str, message: str) -> str:
     return "".join(parts)
 
 
-def bar_chart(points: Sequence[dict[str, Any]], title: str, empty: str) -> str:
-    """Bars per hour (or day), with gaps as zero bars, UTC labels on the x axis."""
-    series, unit = buckets(points)
+def _description(m: Messages, total: int, unit: str) -> str:
+    zone = m.zone_name
+    if unit == "day":
+        return m.t("chart.per_day", count=total, zone=zone)
+    return m.t("chart.per_hour", count=total, zone=zone)
+
+
+def bar_chart(m: Messages, points: Sequence[dict[str, Any]], title: str, empty: str) -> str:
+    """Bars per hour (or day), with gaps as zero bars, the event's local times on the x axis."""
+    series, unit = buckets(points, m.zone)
     if not series:
-        return _empty(title, empty)
+        return _empty(m, title, empty)
     total = sum(count for _, count in series)
     top = _nice_max(max(count for _, count in series))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -130,25 +150,26 @@ def bar_chart(points: Sequence[dict[str, Any]], title: str, empty: str) -> str:
     def x_of(index: int) -> float:
         return LEFT + slot * (index + 0.5)
 
-    parts = _frame(title, f"{total} in total, per {unit} (UTC).", top)
+    parts = _frame(m, title, _description(m, total, unit), top)
     for index, (moment, count) in enumerate(series):
         height = plot_h * count / top
-        label = f"{moment.strftime('%Y-%m-%d %H:00')} UTC: {count}"
+        when = m.date(moment.date(), "medium") if unit == "day" else m.datetime(moment, "short")
+        label = m.t("chart.bar", when=when, count=count)
         parts.append(
             f'<rect x="{LEFT + slot * index + slot * 0.12:.1f}" y="{TOP + plot_h - height:.1f}" '
             f'width="{max(slot * 0.76, 1):.1f}" height="{height:.1f}" fill="{BAR}">'
             f"<title>{escape(label)}</title></rect>"
         )
-    parts += _x_labels([m for m, _ in series], unit, x_of)
+    parts += _x_labels(m, [moment for moment, _ in series], unit, x_of)
     parts.append("</svg>")
     return "".join(parts)
 
 
-def cumulative_chart(points: Sequence[dict[str, Any]], title: str, empty: str) -> str:
+def cumulative_chart(m: Messages, points: Sequence[dict[str, Any]], title: str, empty: str) -> str:
     """The running total as a step line with the area under it."""
-    series, unit = buckets(points)
+    series, unit = buckets(points, m.zone)
     if not series:
-        return _empty(title, empty)
+        return _empty(m, title, empty)
     running: list[int] = []
     total = 0
     for _, count in series:
@@ -169,15 +190,16 @@ def cumulative_chart(points: Sequence[dict[str, Any]], title: str, empty: str) -
         path.append(f"L{LEFT + slot * index:.1f},{y_of(value):.1f}")
         path.append(f"L{LEFT + slot * (index + 1):.1f},{y_of(value):.1f}")
     line = " ".join(path)
-    parts = _frame(title, f"{total} in total, running total per {unit} (UTC).", top)
+    parts = _frame(m, title, _description(m, total, unit), top)
     parts.append(
         f'<path d="{line} L{LEFT + plot_w:.1f},{y_of(0):.1f} Z" fill="{LINE}" '
         f'fill-opacity="0.15" stroke="none"/>'
     )
     parts.append(f'<path d="{line}" fill="none" stroke="{LINE}" stroke-width="2.5"/>')
-    parts += _x_labels([m for m, _ in series], unit, x_of)
+    parts += _x_labels(m, [moment for moment, _ in series], unit, x_of)
+    place = f'x="{WIDTH - RIGHT}" text-anchor="end"' if m.dir == "ltr" else f'x="{LEFT}"'
     parts.append(
-        f'<text x="{WIDTH - RIGHT}" y="20" {FONT} font-size="13" text-anchor="end" '
-        f'fill="{INK}">{total}</text></svg>'
+        f'<text {place} y="20" {FONT} font-size="13" fill="{INK}">'
+        f"{escape(m.number(total))}</text></svg>"
     )
     return "".join(parts)

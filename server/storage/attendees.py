@@ -43,12 +43,15 @@ class SyncOwner(NamedTuple):
 
 
 class PublicCard(NamedTuple):
-    """What the public card page needs of an attendee: the card and the event's name."""
+    """What the public card page needs of an attendee: the card and the event's name, language
+    and time zone."""
 
     card: str | None
     deleted_at: str | None
     event_slug: str
     event_name: str | None
+    event_language: str | None
+    event_time_zone: str | None
 
 
 _COLUMNS = "id, event_slug, card, card_version, email, share_back, created_at, deleted_at, language"
@@ -191,7 +194,8 @@ def public_card(store: Store, attendee_id: str) -> PublicCard | None:
     found = (
         store.read()
         .execute(
-            "SELECT a.card, a.deleted_at, a.event_slug, e.name FROM attendees a "
+            "SELECT a.card, a.deleted_at, a.event_slug, e.name, e.language, e.time_zone"
+            " FROM attendees a "
             "LEFT JOIN events e ON e.slug = a.event_slug WHERE a.id = ?",
             [attendee_id],
         )

@@ -24,6 +24,7 @@ from server.cards import (
     normalize_card,
 )
 from server.errors import InvalidField
+from server.i18n import Messages
 from server.storage import Store
 from server.storage import photos as stored_photos
 from server.storage.contacts import ContactRow
@@ -81,31 +82,42 @@ def parse_many(text: str | bytes) -> tuple[list[ParsedCard], list[VCardError]]:
     return cards, errors
 
 
-def card_vcard(card: dict[str, Any], uid: str, store: Store | None = None) -> str:
+def card_vcard(
+    card: dict[str, Any], uid: str, store: Store | None = None, m: Messages | None = None
+) -> str:
     """An attendee's own card as vCard 3.0 text (CRLF, folded), for `/c/{token}.vcf`; with a
-    store, its photo (the large one: this is one card someone saves) is embedded."""
+    store, its photo (the large one: this is one card someone saves) is embedded; `m`: the
+    language of its NOTE's words."""
     photo_id = card_photo_id(card) if store is not None else None
     photo = stored_photos.image(store, photo_id, "large") if store and photo_id else None
-    return writer.card_vcard(card, uid, photo)
+    return writer.card_vcard(card, uid, photo, m)
 
 
 def contacts_vcf(
-    contacts: Iterable[dict[str, Any]], event_name: str | None = None, owner_id: str = ""
+    contacts: Iterable[dict[str, Any]],
+    event_name: str | None = None,
+    owner_id: str = "",
+    m: Messages | None = None,
 ) -> str:
     """API contact dicts as one vCard 3.0 file (UID, NOTE with where/when met, CATEGORIES)."""
-    return writer.contacts_vcf(contacts, event_name, owner_id)
+    return writer.contacts_vcf(contacts, event_name, owner_id, m)
 
 
-def contacts_csv(contacts: Iterable[dict[str, Any]], event_name: str | None = None) -> str:
+def contacts_csv(
+    contacts: Iterable[dict[str, Any]], event_name: str | None = None, m: Messages | None = None
+) -> str:
     """API contact dicts as Google Contacts CSV."""
-    return csv_export.contacts_csv(contacts, event_name)
+    return csv_export.contacts_csv(contacts, event_name, m)
 
 
 def contacts_zip(
-    contacts: Iterable[dict[str, Any]], event_name: str | None = None, owner_id: str = ""
+    contacts: Iterable[dict[str, Any]],
+    event_name: str | None = None,
+    owner_id: str = "",
+    m: Messages | None = None,
 ) -> bytes:
     """A zip with one .vcf per contact (Outlook desktop imports one contact per file)."""
-    return _zip((c, writer.contact_vcard(c, event_name, owner_id)) for c in contacts)
+    return _zip((c, writer.contact_vcard(c, event_name, owner_id, m=m)) for c in contacts)
 
 
 def export_vcf(
@@ -114,11 +126,11 @@ def export_vcf(
     event_name: str,
     rows: Iterable[ContactRow],
     contact_of: Callable[[ContactRow], dict[str, Any]],
+    m: Messages | None = None,
 ) -> str:
     """contacts_vcf of the owner's contact `rows`, unchanged ones from the cache."""
-    return "".join(
-        text for _, text in writer.cached_vcards(store, owner_id, event_name, rows, contact_of)
-    )
+    pairs = writer.cached_vcards(store, owner_id, event_name, rows, contact_of, m)
+    return "".join(text for _, text in pairs)
 
 
 def export_zip(
@@ -127,11 +139,12 @@ def export_zip(
     event_name: str,
     rows: Iterable[ContactRow],
     contact_of: Callable[[ContactRow], dict[str, Any]],
+    m: Messages | None = None,
 ) -> bytes:
     """contacts_zip of the owner's contact `rows`, unchanged ones from the cache."""
     return _zip(
         (contact_of(row), text)
-        for row, text in writer.cached_vcards(store, owner_id, event_name, rows, contact_of)
+        for row, text in writer.cached_vcards(store, owner_id, event_name, rows, contact_of, m)
     )
 
 
@@ -196,6 +209,8 @@ def own_card(parsed: ParsedCard) -> tuple[dict[str, Any], list[str]]:
         data["note"] = note
     if source.get("pronouns"):
         data["pronouns"] = str(source["pronouns"])[:MAX_PRONOUNS].strip()
+    if source.get("reading"):  # already one line each and within the limit (foreign rules)
+        data["reading"] = dict(source["reading"])
     socials = list(source.get("socials") or [])
     if len(socials) > MAX_SOCIALS:
         warnings.append(

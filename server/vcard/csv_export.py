@@ -1,7 +1,8 @@
 """Contacts as Google Contacts CSV, safe to open in a spreadsheet.
 
-Columns are Google Contacts' current export header (DESIGN.md clarifications): the name, the
-organisation (its name, title, and its units as the department), notes, labels, then `E-mail N`,
+Columns are Google Contacts' current export header (DESIGN.md clarifications): the name, how it
+is read (`Phonetic First Name`, `Phonetic Last Name`: the card's `reading`, e.g. Japanese kana),
+the organisation (its name, title, and its units as the department), notes, labels, then `E-mail N`,
 `Phone N` and `Website N` label/value pairs, as many as the longest list needs (the card's links,
 labelled Work, then its social profiles, labelled with their network's name: LinkedIn, GitHub…;
 pronouns are in the notes, as Google Contacts' CSV has no column for them). Spreadsheet
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from server.cards import SOCIAL_NETWORKS
+from server.i18n import Messages, messages
 from server.vcard.reader import ORG_UNIT_SEPARATOR
 from server.vcard.writer import contact_note
 
@@ -29,6 +31,9 @@ _BASE = [
     "First Name",
     "Middle Name",
     "Last Name",
+    "Phonetic First Name",
+    "Phonetic Middle Name",
+    "Phonetic Last Name",
     "Organization Name",
     "Organization Title",
     "Organization Department",
@@ -56,20 +61,28 @@ def header(emails: int, phones: int, urls: int) -> list[str]:
 
 
 def contact_row(
-    contact: dict[str, Any], widths: tuple[int, int, int], event_name: str | None = None
+    contact: dict[str, Any],
+    widths: tuple[int, int, int],
+    event_name: str | None = None,
+    m: Messages | None = None,
 ) -> list[str]:
-    """One contact's cells, in header order."""
+    """One contact's cells, in header order (`m`: the language of the notes' own words)."""
     card = contact.get("card") or {}
     labels = " ::: ".join(str(t) for t in contact.get("tags") or [])
     org, *units = str(card.get("org") or "").split(ORG_UNIT_SEPARATOR)
+    raw = card.get("reading")
+    reading: dict[str, Any] = raw if isinstance(raw, dict) else {}
     row = [
         safe_cell(str(card.get("given") or "")),
         "",
         safe_cell(str(card.get("family") or "")),
+        safe_cell(str(reading.get("given") or "")),
+        "",
+        safe_cell(str(reading.get("family") or "")),
         safe_cell(org),
         safe_cell(str(card.get("title") or "")),
         safe_cell(ORG_UNIT_SEPARATOR.join(units)),
-        safe_cell(contact_note(contact, event_name)),
+        safe_cell(contact_note(contact, event_name, m or messages("en"))),
         safe_cell(labels),
     ]
     if not card.get("given") and not card.get("family"):
@@ -102,7 +115,9 @@ def _width(card: dict[str, Any], key: str) -> int:
     return count + len(_profiles(card)) if key == "urls" else count
 
 
-def contacts_csv(contacts: Iterable[dict[str, Any]], event_name: str | None = None) -> str:
+def contacts_csv(
+    contacts: Iterable[dict[str, Any]], event_name: str | None = None, m: Messages | None = None
+) -> str:
     """API contact dicts as Google Contacts CSV (CRLF rows, UTF-8 text)."""
     items = list(contacts)
     cards = [c.get("card") or {} for c in items]
@@ -115,5 +130,5 @@ def contacts_csv(contacts: Iterable[dict[str, Any]], event_name: str | None = No
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header(*widths))
     for contact in items:
-        writer.writerow(contact_row(contact, widths, event_name))
+        writer.writerow(contact_row(contact, widths, event_name, m))
     return out.getvalue()

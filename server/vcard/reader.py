@@ -20,7 +20,12 @@ aborts a whole file on one bad PHOTO. So the steps, each where the RFCs put it, 
    PRONOUNS (RFC 9554; X-PRONOUNS too), every social profile (Apple's X-SOCIALPROFILE;TYPE=…,
    RFC 9554's SOCIALPROFILE;SERVICE-TYPE=…) that is an http(s) link or can be made one from its
    user name, and the first PHOTO (3.0 `ENCODING=b`, 2.1 `ENCODING=BASE64` blocks, 4.0 data URIs)
-   as bytes for the caller to check and re-encode.
+   as bytes for the caller to check and re-encode;
+5. read how the name is said (`reading`: family and given, as Japanese cards give it in kana):
+   Apple's and Android's X-PHONETIC-FIRST-NAME / X-PHONETIC-LAST-NAME (and -MIDDLE-NAME, added
+   to the given reading), else vCard 4.0's `N;SORT-AS="family,given"`, else 3.0's SORT-STRING
+   placed by the N it sorts (`reading_from_sort_string`), else Japanese feature phones' 2.1
+   `SOUND;X-IRMC-N:family;given`. Half-width kana are made full-width (NFKC).
 
 MECARD lives in `mecard`; `server.vcard` is the public entry point.
 """
@@ -32,6 +37,7 @@ import binascii
 import codecs
 import quopri
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -327,8 +333,18 @@ def card_from_properties(
     pronouns: list[str] = []
     socials: list[dict[str, str]] = []
     photo: tuple[str, bytes] | None = None
+    spoken: dict[str, str] = {}  # how the name is read: PHONETIC-*, SORT-AS, SORT-STRING, IRMC
     for prop in props:
         name = prop.name
+        if name in _PHONETIC or name == "SORT-STRING":
+            key = _PHONETIC.get(name, "sort")
+            spoken.setdefault(key, text_value(_decode(prop, warnings)).strip())
+            continue
+        if name == "SOUND" and "X-IRMC-N" in {t.upper() for t in prop.params.get("TYPE", [])}:
+            spoken.setdefault("irmc", _decode(prop, warnings))
+            continue
+        if name == "N" and not names and prop.params.get("SORT-AS"):
+            spoken.setdefault("sort_as", ",".join(prop.params["SORT-AS"]))
         if name in {"PHOTO", "LOGO"}:
             if name == "PHOTO" and photo is None:
                 photo = _photo(prop, warnings)
@@ -395,6 +411,9 @@ def card_from_properties(
         data["org"] = orgs[0]
     if titles:
         data["title"] = titles[0]
+    reading = _reading(spoken, family, given)
+    if reading is not None:
+        data["reading"] = reading
     for label, extra in (("ORG", orgs[1:]), ("TITLE", titles[1:])):
         if extra:
             warnings.append(f"Only the first {label} is kept; also given: {'; '.join(extra)}.")
@@ -413,6 +432,61 @@ def card_from_properties(
         card.pop("given", None)
         card.pop("family", None)
     return ParsedCard(card=card, raw=raw, warnings=warnings, photo=photo)
+
+
+# -- 5. how the name is read -------------------------------------------------------------------
+_PHONETIC = {
+    "X-PHONETIC-FIRST-NAME": "given",
+    "X-PHONETIC-MIDDLE-NAME": "middle",
+    "X-PHONETIC-LAST-NAME": "family",
+}
+_WORDS = re.compile(r"[\s\u3000]+")
+
+
+def _said(text: str) -> str:
+    """A reading as stored: full-width kana for half-width (NFKC), single spaces."""
+    return " ".join(_WORDS.split(unicodedata.normalize("NFKC", text).strip()))
+
+
+def reading_from_sort_string(sort: str, family: str, given: str) -> dict[str, str]:
+    """SORT-STRING (one text) placed by the N it sorts: two words as family and given (in N's
+    order when they are N's words in either order), one word that spells family then given
+    split where N splits (`android` for And;Roid), else the given name when it is that (Lotus
+    writes the first name), else all of it as the family reading, which sorts first."""
+    sort = _said(sort)
+    words = sort.split(" ")
+    fold = str.casefold
+    if len(words) == 2 and family and given:
+        if fold(words[0]) == fold(given) and fold(words[1]) == fold(family):
+            return {"family": words[1], "given": words[0]}
+        return {"family": words[0], "given": words[1]}
+    joined = sort.replace(" ", "")
+    if family and given and fold(joined) == fold(family + given):
+        return {"family": joined[: len(family)], "given": joined[len(family) :]}
+    if family and given and fold(joined) == fold(given + family):
+        return {"family": joined[len(given) :], "given": joined[: len(given)]}
+    if given and not family or (given and fold(sort) == fold(given)):
+        return {"family": "", "given": sort}
+    return {"family": sort, "given": ""}
+
+
+def _reading(said: dict[str, str], family: str, given: str) -> dict[str, str] | None:
+    """The card's `reading` from what the vCard says of it, or None when it says nothing."""
+    reading: dict[str, str] = {}
+    if said.get("family") or said.get("given") or said.get("middle"):
+        first = " ".join(p for p in (said.get("given"), said.get("middle")) if p)
+        reading = {"family": _said(said.get("family", "")), "given": _said(first)}
+    elif said.get("sort_as"):
+        parts = [_said(p) for p in re.split(r"[,;]", said["sort_as"])] + [""]
+        reading = {"family": parts[0], "given": parts[1]}
+    elif said.get("sort"):
+        reading = reading_from_sort_string(said["sort"], family, given)
+    elif said.get("irmc"):
+        parts = [_said(p) for p in split_structured(said["irmc"])] + ["", ""]
+        reading = {"family": parts[0], "given": parts[1]}
+    if not reading.get("family") and not reading.get("given"):
+        return None
+    return reading
 
 
 # -- 4. vobject reads the card, our code handles its traps -------------------------------------

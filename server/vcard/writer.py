@@ -25,7 +25,14 @@ them (DESIGN.md section 11):
 - each social profile as X-SOCIALPROFILE;TYPE=<network> (Apple Contacts' social profiles) and
   also as a URL;TYPE=<network>, since Android and Google Contacts drop X- properties;
 - pronouns as PRONOUNS (RFC 9554, an IANA-registered name) and, as no common address book shows
-  that property yet, a "Pronouns: …" line in NOTE.
+  that property yet, a "Pronouns: …" line in NOTE;
+- how the name is read (`reading`, e.g. Japanese kana) as X-PHONETIC-FIRST-NAME and
+  X-PHONETIC-LAST-NAME (what iPhone and Android read and show above the name, and sort by) and
+  SORT-STRING (vCard 3.0's own: family reading, then given), which other address books sort by.
+
+The words the writer adds to NOTE ("Met at …", "My notes: …") are in the attendee's language
+(`m`, server.i18n), its dates in the event's time zone; a cached text is kept per event name,
+language and time zone (`note_key`).
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from typing import Any
 import vobject
 
 from server.cards import card_photo_id
+from server.i18n import Messages, messages
 from server.storage import Store, vcard_cache
 from server.storage import photos as stored_photos
 from server.storage.contacts import ContactRow
@@ -49,7 +57,7 @@ from server.vcard.reader import ORG_UNIT_SEPARATOR
 
 UID_NAMESPACE = uuid.UUID("6f1d4c1e-3c1a-5b7e-9d2f-0c4a7e1b2d3f")
 PRODID = "-//cardswap//cardswap 0.1//EN"
-FORMAT = 3  # bump when the written text changes: every cached card is written again
+FORMAT = 4  # bump when the written text changes: every cached card is written again
 EXPORT_PHOTO = "small"  # the size contact exports embed (a public card's .vcf: "large")
 EXPORT_BATCH = 500  # contacts read, and their photos fetched, at a time
 FOLD_OCTETS = 75
@@ -217,10 +225,19 @@ def _name_parts(card: dict[str, Any]) -> tuple[str, str]:
     return str(card.get("family") or ""), str(card.get("given") or "")
 
 
+def _reading(card: dict[str, Any]) -> tuple[str, str]:
+    """(family, given) reading of a card, "" where it gives none."""
+    reading = card.get("reading")
+    if not isinstance(reading, dict):
+        return "", ""
+    return str(reading.get("family") or "").strip(), str(reading.get("given") or "").strip()
+
+
 def write_card(
     card: dict[str, Any],
     uid: str,
     *,
+    m: Messages | None = None,
     note: str | None = None,
     categories: Iterable[str] = (),
     rev: str | None = None,
@@ -229,15 +246,23 @@ def write_card(
     """One vCard 3.0 for a card, written by vobject (`note` replaces card["note"]): CRLF, folded.
 
     Text goes through vobject's escaping (`_escape`, `_fields`: what its behaviors call); it
-    turns CR LF and CR into an escaped newline itself. `photo` is the JPEG to embed.
+    turns CR LF and CR into an escaped newline itself. `photo` is the JPEG to embed; `m` the
+    language of the card's own NOTE words (English without one).
     """
     family, given = _name_parts(card)
+    said_family, said_given = _reading(card)
     out = _writer()
     out.start()
     out.add("prodid", _escape(PRODID))
     out.add("uid", _uri(uid))
     out.add("fn", _escape(str(card.get("fn") or "")))
     out.add("n", _fields(vobject.vcard.Name(family=family, given=given), _NAME_ORDER))
+    if said_given:
+        out.add("x-phonetic-first-name", _escape(said_given))
+    if said_family:
+        out.add("x-phonetic-last-name", _escape(said_family))
+    if said_family or said_given:
+        out.add("sort-string", _escape(" ".join(p for p in (said_family, said_given) if p)))
     if card.get("org"):
         units = str(card["org"]).split(ORG_UNIT_SEPARATOR)  # "IBM; Accounting": name; unit
         out.add("org", _fields(units))
@@ -258,7 +283,7 @@ def write_card(
         out.add_with("x-socialprofile", _uri(str(social["url"])), network)
     if card.get("pronouns"):
         out.add("pronouns", _escape(str(card["pronouns"])))
-    text = card_note(card) if note is None else note
+    text = card_note(card, m or messages("en")) if note is None else note
     if text:
         out.add("note", _escape(str(text)))
     if photo:
@@ -272,42 +297,55 @@ def write_card(
     return out.text()
 
 
-def card_vcard(card: dict[str, Any], uid: str, photo: bytes | None = None) -> str:
+def card_vcard(
+    card: dict[str, Any], uid: str, photo: bytes | None = None, m: Messages | None = None
+) -> str:
     """An attendee's own card as vCard 3.0 text (CRLF, folded), for `/c/{token}.vcf`."""
-    return write_card(card, uid, photo=photo)
+    return write_card(card, uid, photo=photo, m=m)
 
 
-def card_note(card: dict[str, Any]) -> str:
+def card_note(card: dict[str, Any], m: Messages) -> str:
     """A card's own NOTE: its note, then its pronouns (where address books without PRONOUNS show
     them)."""
     parts = [str(card[k]) for k in ("note",) if card.get(k)]
     if card.get("pronouns"):
-        parts.append(f"Pronouns: {card['pronouns']}")
+        parts.append(m.t("vcard.note.pronouns", pronouns=str(card["pronouns"])))
     return "\n\n".join(parts)
 
 
-def contact_note(contact: dict[str, Any], event_name: str | None) -> str:
-    """The NOTE of an exported contact: their own note and pronouns, where and when we met, our
-    notes."""
+def note_key(event_name: str, m: Messages) -> str:
+    """What an exported contact's text depends on besides the contact: the event's name, the
+    language and the time zone of its NOTE (the cache and the address book's epoch use it)."""
+    if m.lang == "en" and m.zone_name == "UTC":
+        return event_name
+    return f"{event_name}\x1f{m.lang}\x1f{m.zone_name}"
+
+
+def contact_note(contact: dict[str, Any], event_name: str | None, m: Messages) -> str:
+    """The NOTE of an exported contact: their own note and pronouns, where and when we met (the
+    day in the event's time zone), our notes, in the attendee's language."""
     card = contact.get("card") or {}
     parts: list[str] = []
-    own = card_note(card)
+    own = card_note(card, m)
     if own:
         parts.append(own)
-    met = str(contact.get("met_at") or "")[:10]
+    met_at = str(contact.get("met_at") or "")
+    met = m.date(m.local(met_at).date(), "long") if met_at else ""
     if event_name and met:
-        parts.append(f"Met at {event_name} on {met}.")
+        parts.append(m.t("vcard.note.met_at_on", event=event_name, date=met))
     elif event_name:
-        parts.append(f"Met at {event_name}.")
+        parts.append(m.t("vcard.note.met_at", event=event_name))
     elif met:
-        parts.append(f"Met on {met}.")
+        parts.append(m.t("vcard.note.met_on", date=met))
     notes = str(contact.get("notes") or "").strip()
     if notes:
-        parts.append(f"My notes: {notes}")
-    follow = contact.get("follow_up")
-    if follow == "todo":
+        parts.append(m.t("vcard.note.my_notes", notes=notes))
+    if contact.get("follow_up") == "todo":
         due = contact.get("follow_up_on")
-        parts.append(f"Follow up: to do{' by ' + str(due) if due else ''}.")
+        if due:
+            parts.append(m.t("vcard.note.follow_up_by", date=m.date(str(due), "long")))
+        else:
+            parts.append(m.t("vcard.note.follow_up"))
     return "\n\n".join(parts)
 
 
@@ -316,12 +354,16 @@ def contact_vcard(
     event_name: str | None = None,
     owner_id: str = "",
     photo: bytes | None = None,
+    m: Messages | None = None,
 ) -> str:
-    """One exported contact as vCard 3.0 text, written by vobject (`photo`: the JPEG to embed)."""
+    """One exported contact as vCard 3.0 text, written by vobject (`photo`: the JPEG to embed;
+    `m`: the language of the NOTE's words, English without one)."""
+    m = m or messages("en")
     return write_card(
         contact.get("card") or {"fn": "Unknown"},
         stable_uid(owner_id, str(contact.get("id") or "")),
-        note=contact_note(contact, event_name),
+        m=m,
+        note=contact_note(contact, event_name, m),
         categories=list(contact.get("tags") or []),
         rev=_rev(str(contact.get("updated_at") or "")),
         photo=photo,
@@ -335,10 +377,13 @@ def _rev(updated_at: str) -> str | None:
 
 
 def contacts_vcf(
-    contacts: Iterable[dict[str, Any]], event_name: str | None = None, owner_id: str = ""
+    contacts: Iterable[dict[str, Any]],
+    event_name: str | None = None,
+    owner_id: str = "",
+    m: Messages | None = None,
 ) -> str:
     """API contact dicts as one vCard 3.0 file (UID, NOTE with where/when met, CATEGORIES)."""
-    return "".join(contact_vcard(c, event_name, owner_id) for c in contacts)
+    return "".join(contact_vcard(c, event_name, owner_id, m=m) for c in contacts)
 
 
 def cached_vcards(
@@ -347,6 +392,7 @@ def cached_vcards(
     event_name: str,
     rows: Iterable[ContactRow],
     contact_of: Callable[[ContactRow], dict[str, Any]],
+    m: Messages | None = None,
 ) -> Iterator[tuple[ContactRow, str]]:
     """(row, vCard text) for each of the owner's contact `rows`, vobject run only for those new
     or changed since the last export; their texts are kept in `vcard_cache` in one write once
@@ -356,7 +402,9 @@ def cached_vcards(
     and the contact's content come from the same row), and `contact_of` (the API dict, whose
     card JSON is the costly part to decode) is built only for the rows written again: a warm
     export of 10,000 contacts decodes none."""
-    cached = vcard_cache.texts(store, owner_id, event_name, FORMAT)
+    m = m or messages("en")
+    key = note_key(event_name, m)
+    cached = vcard_cache.texts(store, owner_id, key, FORMAT)
     fresh: list[vcard_cache.CacheEntry] = []
     for part in _batches(rows, EXPORT_BATCH):
         misses = {
@@ -372,9 +420,9 @@ def cached_vcards(
                 continue
             photo_id = card_photo_id(contact.get("card") or {})
             photo = photos.get(photo_id) if photo_id else None
-            text = contact_vcard(contact, event_name, owner_id, photo)
+            text = contact_vcard(contact, event_name, owner_id, photo, m)
             fresh.append(
-                vcard_cache.CacheEntry(event_name, FORMAT, text, owner_id, row.contact_id, row.seq)
+                vcard_cache.CacheEntry(key, FORMAT, text, owner_id, row.contact_id, row.seq)
             )
             yield row, text
     if fresh:  # each kept only while the contact still has the seq it was written at

@@ -4,6 +4,7 @@ import { getMeta, req, tx } from './db.js';
 import { decodeCardToken } from './cardtoken.js';
 import { nowIso, uuid7 } from './uuid7.js';
 import { registerBackgroundSync, requestSync } from './sync.js';
+import { t } from './i18n.js';
 
 function newContact(id, card, method, at) {
   return {
@@ -41,10 +42,10 @@ export class SwapError extends Error {}
 // A swap from an attendee's card token (QR, NFC or the /c/ link), recorded offline.
 export async function swapFromToken(token, method) {
   const decoded = decodeCardToken(token);
-  if (!decoded) throw new SwapError('That is not a readable cardswap card.');
+  if (!decoded) throw new SwapError(t('swap.unreadable'));
   const session = await getMeta('session');
-  if (!session) throw new SwapError('Join the event first, then scan cards.');
-  if (decoded.attendee_id === session.attendee.id) throw new SwapError('That is your own card.');
+  if (!session) throw new SwapError(t('swap.join_first'));
+  if (decoded.attendee_id === session.attendee.id) throw new SwapError(t('swap.own_card'));
   const id = `att:${decoded.attendee_id}`;
   // Scanning someone already held (the camera still sees them, a reload on the scan screen) is
   // no new swap: the server keeps verified contacts linked to their current card anyway.

@@ -2,7 +2,7 @@
 export class ApiError extends Error {
   constructor(status, body) {
     const err = body && body.error ? body.error : {};
-    super(err.message || `The server answered ${status}.`);
+    super(err.message || `HTTP ${status}`); // worded for people by errors.js messageOf
     this.status = status;
     this.code = err.code || '';
     this.field = err.field || '';

@@ -56,7 +56,7 @@ export async function tx(names, mode, fn) {
     let out;
     t.oncomplete = () => resolve(out);
     t.onerror = () => reject(t.error);
-    t.onabort = () => reject(t.error || new Error('The change was not saved.'));
+    t.onabort = () => reject(t.error || Object.assign(new Error('The change was not saved.'), { name: 'NotSaved' }));
     Promise.resolve(fn(stores)).then(
       (value) => {
         out = value;

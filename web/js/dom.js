@@ -1,4 +1,6 @@
 // Building DOM safely: user text only ever becomes text nodes or attribute values.
+import { t } from './i18n.js';
+
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
@@ -32,12 +34,6 @@ export function toast(message) {
   }, 5000);
 }
 
-export function fmtTime(iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
-}
-
 // Load a classic third-party script from our own server once (jsQR, qrcode-generator).
 const loaded = new Map();
 export function loadScript(src) {
@@ -50,7 +46,7 @@ export function loadScript(src) {
         s.onload = resolve;
         s.onerror = () => {
           loaded.delete(src);
-          reject(new Error(`Could not load ${src}`));
+          reject(new Error(t('error.load_script', { src })));
         };
         document.head.append(s);
       }),

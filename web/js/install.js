@@ -3,6 +3,7 @@
 // on what the browser may erase until the app is installed. Shown on My card only.
 import { h } from './dom.js';
 import { currentFamily, isInstalled, storagePersisted } from './platform.js';
+import { t } from './i18n.js';
 
 let deferredPrompt = null;
 const watchers = new Set();
@@ -23,13 +24,8 @@ export function watchInstallPrompt() {
   });
 }
 
-const ERASED_AFTER_7_DAYS =
-  'Until then, the browser may erase your card and the contacts kept on ' +
-  'this device after 7 days without opening cardswap. Contacts that have synced stay safe on the ' +
-  'server.';
-const CLEARED_WHEN_FULL =
-  'Until then, this browser may clear your card and the contacts kept on ' +
-  'this phone when it runs low on space. Contacts that have synced stay safe on the server.';
+const erasedAfter7Days = () => t('install.erased_after_days', { days: 7 });
+const clearedWhenFull = () => t('install.cleared_when_full');
 
 function box(kind, title, ...body) {
   const id = `install-${kind}`;
@@ -42,34 +38,24 @@ async function content() {
   if (family === 'ios') {
     return box(
       'ios',
-      'Add cardswap to your Home Screen',
+      t('install.ios_title'),
       h(
         'ol',
         { class: 'steps' },
-        h('li', {}, 'Tap the Share button (a square with an arrow pointing up).'),
-        h('li', {}, 'Choose \u201cAdd to Home Screen\u201d, then \u201cAdd\u201d.'),
-        h('li', {}, 'Open cardswap from its icon on the Home Screen.'),
+        h('li', {}, t('install.ios_step_share')),
+        h('li', {}, t('install.ios_step_add')),
+        h('li', {}, t('install.ios_step_open')),
       ),
-      h('p', { class: 'small' }, ERASED_AFTER_7_DAYS),
+      h('p', { class: 'small' }, erasedAfter7Days()),
     );
   }
   if (family === 'safari') {
-    return box(
-      'safari',
-      'Add cardswap to the Dock',
-      h('p', {}, 'In Safari\u2019s menu bar choose File, then \u201cAdd to Dock\u201d.'),
-      h('p', { class: 'small' }, ERASED_AFTER_7_DAYS),
-    );
+    return box('safari', t('install.safari_title'), h('p', {}, t('install.safari_step')), h('p', { class: 'small' }, erasedAfter7Days()));
   }
   const persisted = await storagePersisted();
   if (family === 'firefox-android') {
     if (persisted) return null;
-    return box(
-      'firefox',
-      'Add cardswap to your Home screen',
-      h('p', {}, 'Open Firefox\u2019s menu (\u22ee), then choose \u201cInstall\u201d or \u201cAdd to Home screen\u201d.'),
-      h('p', { class: 'small' }, CLEARED_WHEN_FULL),
-    );
+    return box('firefox', t('install.firefox_title'), h('p', {}, t('install.firefox_step')), h('p', { class: 'small' }, clearedWhenFull()));
   }
   if (!deferredPrompt) return null; // nothing the person could do here: no notice
   const offer = deferredPrompt;
@@ -87,13 +73,13 @@ async function content() {
         }
       },
     },
-    'Install the app',
+    t('install.button'),
   );
   return box(
     'prompt',
-    'Install cardswap',
-    h('p', {}, 'It then opens from your home screen like any app, with or without a network.'),
-    persisted ? null : h('p', { class: 'small' }, CLEARED_WHEN_FULL),
+    t('install.prompt_title'),
+    h('p', {}, t('install.prompt_text')),
+    persisted ? null : h('p', { class: 'small' }, clearedWhenFull()),
     button,
   );
 }

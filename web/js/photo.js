@@ -1,6 +1,7 @@
 // The card photo picker (loaded when a picture is chosen): crop it square (drag, arrow keys,
 // zoom), draw it at 512 px or less and encode it as WebP (else JPEG) of ~40 KB or less.
 import { h } from './dom.js';
+import { t } from './i18n.js';
 
 export const toDataUrl = (blob) =>
   new Promise((ok, no) => {
@@ -49,7 +50,7 @@ export async function cropPhoto(file, box) {
     height: 288,
     class: 'crop',
     tabindex: 0,
-    'aria-label': 'Drag or use the arrow keys to frame the photo',
+    'aria-label': t('photo.frame'),
   });
   const crop = () => {
     const side = Math.min(src.width, src.height) / zoom;
@@ -80,7 +81,7 @@ export async function cropPhoto(file, box) {
     e.preventDefault();
     draw(...d);
   };
-  const zoomer = h('input', { type: 'range', min: 1, max: 4, step: 0.05, value: 1, 'aria-label': 'Zoom' });
+  const zoomer = h('input', { type: 'range', min: 1, max: 4, step: 0.05, value: 1, 'aria-label': t('photo.zoom') });
   zoomer.oninput = () => {
     zoom = Number(zoomer.value);
     draw();
@@ -91,11 +92,11 @@ export async function cropPhoto(file, box) {
       box.replaceChildren();
       resolve(out);
     };
-    const use = h('button', { type: 'button', onclick: () => done(true) }, 'Use this photo');
+    const use = h('button', { type: 'button', onclick: () => done(true) }, t('photo.use'));
     box.replaceChildren(
       view,
       zoomer,
-      h('p', { class: 'row' }, use, h('button', { type: 'button', class: 'secondary', onclick: () => done(false) }, 'Cancel')),
+      h('p', { class: 'row' }, use, h('button', { type: 'button', class: 'secondary', onclick: () => done(false) }, t('photo.cancel'))),
     );
     draw();
     view.focus();

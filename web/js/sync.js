@@ -13,9 +13,18 @@ let failures = 0;
 let retryTimer = null;
 // `unreachable`: the last try got no answer from our server although the phone is online (a
 // dead uplink, a venue's Wi-Fi sign-in page, a proxy whose server is down).
-export const state = { syncing: false, error: '', signedOut: false, unreachable: false };
+// `error` is the last failure in English (logs); `reason` says it for the status bar to word in
+// the app's language: {kind: 'no_answer'|'status'|'web_page'|'cut_off'|'signed_out'|'refused'|
+// 'failed', status?, code?, message?}.
+export const state = { syncing: false, error: '', reason: null, signedOut: false, unreachable: false };
 
-export class Unreachable extends Error {}
+export class SyncError extends Error {
+  constructor(message, reason) {
+    super(message);
+    this.reason = reason;
+  }
+}
+export class Unreachable extends SyncError {}
 
 export function onSyncChange(fn) {
   listeners.add(fn);
@@ -51,7 +60,7 @@ async function applyResponse(data) {
       s.outbox.delete(r.id);
       if (rec.op.type === 'exchange') {
         const c = await req(s.contacts.get(rec.contact_id));
-        if (c && !c.verified) s.contacts.put({ ...c, problem: r.message });
+        if (c && !c.verified) s.contacts.put({ ...c, problem: r.message, problem_code: r.code });
       }
     }
     const left = await req(s.outbox.getAll());
@@ -77,18 +86,20 @@ export async function post(body, auth = {}) {
       body: JSON.stringify(body),
     });
   } catch {
-    throw new Unreachable('no answer from the server');
+    throw new Unreachable('no answer from the server', { kind: 'no_answer' });
   }
-  if (response.status >= 500) throw new Unreachable(`the server answered ${response.status}`);
+  if (response.status >= 500) {
+    throw new Unreachable(`the server answered ${response.status}`, { kind: 'status', status: response.status });
+  }
   // Our server always answers JSON; a web page means something else answered in its place.
   if (!/^application\/json\b/i.test(response.headers.get('Content-Type') || '')) {
-    throw new Unreachable('a web page answered instead of the server (Wi-Fi sign-in?)');
+    throw new Unreachable('a web page answered instead of the server (Wi-Fi sign-in?)', { kind: 'web_page' });
   }
   let data = null;
   try {
     data = await response.json();
   } catch {
-    throw new Unreachable('the answer was cut off');
+    throw new Unreachable('the answer was cut off', { kind: 'cut_off' });
   }
   return { status: response.status, data };
 }
@@ -128,7 +139,7 @@ async function sendPhoto() {
     headers,
     body: p.bytes,
   }).catch(() => null);
-  if (!response || response.status >= 500) throw new Unreachable('no answer from the server');
+  if (!response || response.status >= 500) throw new Unreachable('no answer from the server', { kind: 'no_answer' });
   if (response.status === 401) return; // kept; the sync says "signed out"
   const data = await response.json().catch(() => ({}));
   await tx(['meta', 'problems'], 'readwrite', async (s) => {
@@ -158,14 +169,16 @@ async function runOnce() {
     const { status, data } = await post({ device_id: device, cursor, ops: outbox.map((r) => r.op) });
     if (status === 401) {
       state.signedOut = true;
-      throw new Error('Signed out: sign in again.');
+      throw new SyncError('Signed out: sign in again.', { kind: 'signed_out' });
     }
     if (status === 400 && data && data.error && data.error.code === 'invalid_cursor') {
       await tx(['meta'], 'readwrite', (s) => s.meta.delete('cursor'));
       continue;
     }
     if (status !== 200 || !data) {
-      throw new Error((data && data.error && data.error.message) || `Sync failed (${status}).`);
+      const error = (data && data.error) || null;
+      if (error) throw new SyncError(error.message || error.code, { kind: 'refused', code: error.code, message: error.message });
+      throw new SyncError(`Sync failed (${status}).`, { kind: 'failed', status });
     }
     state.signedOut = false;
     await applyResponse(data);
@@ -198,11 +211,13 @@ export function requestSync() {
       () => {
         failures = 0;
         state.error = '';
+        state.reason = null;
         state.unreachable = false;
       },
       (err) => {
         failures += 1;
         state.error = err && err.message ? err.message : 'Sync failed.';
+        state.reason = (err && err.reason) || { kind: 'failed' };
         // Offline, every fetch fails: that says nothing about the server.
         state.unreachable = err instanceof Unreachable && navigator.onLine !== false;
         registerBackgroundSync();

@@ -1,6 +1,9 @@
 // Screens about me: welcome, join, my card (QR, edit, NFC write), settings, problems.
-import { field, fmtTime, h, qrCanvas, toast } from '../dom.js';
+import { field, h, qrCanvas, toast } from '../dom.js';
 import { api } from '../api.js';
+import { describe, messageOf } from '../errors.js';
+import * as i18n from '../i18n.js';
+import { fmtTime, t } from '../i18n.js';
 import { allProblems, getMeta, setMeta } from '../db.js';
 import { addressBookSection } from '../addressbook.js';
 import { installSlot } from '../install.js';
@@ -8,7 +11,7 @@ import { parseVcard } from '../parse.js';
 import * as session from '../session.js';
 import { requestSync, state as syncState } from '../sync.js';
 import { uuid7 } from '../uuid7.js';
-import { avatar, NETWORKS, profileLines } from '../widgets.js';
+import { avatar, networkName, NETWORKS, profileLines } from '../widgets.js';
 
 function decodeOffline(bytes) {
   try {
@@ -30,7 +33,7 @@ function photoField(name, src) {
   let photo;
   const face = h('div', {});
   const crop = h('div', {});
-  const remove = h('button', { type: 'button', class: 'secondary', hidden: !src, onclick: () => set(null, null) }, 'Remove photo');
+  const remove = h('button', { type: 'button', class: 'secondary', hidden: !src, onclick: () => set(null, null) }, t('photo.remove'));
   const set = (value, url) => {
     photo = value && { ...value, url };
     face.replaceChildren(avatar({ fn: name() }, true, url));
@@ -46,29 +49,45 @@ function photoField(name, src) {
         const blob = file && (await cropPhoto(file, crop));
         if (blob) set({ type: blob.type, bytes: await blob.arrayBuffer() }, await toDataUrl(blob));
       } catch (err) {
-        toast(`That picture cannot be used: ${err.message}`);
+        // Offline before the cropper was kept: no connection; else the browser could not read it.
+        toast(t('photo.unusable', { reason: err instanceof TypeError ? messageOf(err) : t('error.not_an_image') }));
       }
     };
     return h('label', { class: 'button secondary' }, label, input);
   };
   set(undefined, src);
-  const row = h('div', { class: 'row' }, face, pick('Take a photo', 'user'), pick('Choose a photo'), remove);
-  return { el: h('div', { class: 'field' }, h('span', {}, 'Photo'), row, crop), set, get: () => photo };
+  const row = h('div', { class: 'row' }, face, pick(t('photo.take'), 'user'), pick(t('photo.choose')), remove);
+  return { el: h('div', { class: 'field' }, h('span', {}, t('photo.label')), row, crop), set, get: () => photo };
 }
 
 // A social profile's row: network, link, remove.
 function socialRow(s) {
   const network = h(
     'select',
-    { 'aria-label': 'Network' },
-    Object.entries(NETWORKS).map(([k, v]) => h('option', { value: k }, v)),
+    { 'aria-label': t('socials.network') },
+    NETWORKS.map((k) => h('option', { value: k }, networkName(k))),
   );
   network.value = s.network;
-  const url = h('input', { type: 'url', value: s.url, placeholder: 'https://…', 'aria-label': 'Profile link' });
+  const url = h('input', { type: 'url', value: s.url, placeholder: 'https://…', 'aria-label': t('socials.link'), dir: 'ltr' });
   const row = h('div', { class: 'row social' }, network, url);
-  row.append(h('button', { type: 'button', class: 'secondary', 'aria-label': 'Remove this profile', onclick: () => row.remove() }, '✕'));
+  row.append(h('button', { type: 'button', class: 'secondary', 'aria-label': t('socials.remove'), onclick: () => row.remove() }, '✕'));
   row.value = () => ({ network: network.value, url: url.value.trim() });
   return row;
+}
+
+// How the name is read (Japanese kana, Chinese pinyin): others' lists sort and find the card by
+// it. Open where readers of the language expect it, or when the card has one; a click elsewhere.
+function readingGroup(inputs, c) {
+  const familyFirst = ['ja', 'zh-Hans'].includes(i18n.language());
+  const has = Boolean(c.reading && (c.reading.family || c.reading.given));
+  const family = field(t('card.reading_family'), inputs.readingFamily);
+  const given = field(t('card.reading_given'), inputs.readingGiven);
+  return h(
+    'details',
+    { class: 'reading', open: familyFirst || has },
+    h('summary', {}, t('card.reading')),
+    familyFirst ? [family, given] : [given, family],
+  );
 }
 
 function cardForm(card, submitLabel, onSubmit, photoSrc = null) {
@@ -78,10 +97,12 @@ function cardForm(card, submitLabel, onSubmit, photoSrc = null) {
     pronouns: h('input', { name: 'pronouns', maxlength: 40, value: c.pronouns || '' }),
     org: h('input', { name: 'org', maxlength: 200, autocomplete: 'organization', value: c.org || '' }),
     title: h('input', { name: 'title', maxlength: 200, autocomplete: 'organization-title', value: c.title || '' }),
-    emails: h('textarea', { name: 'emails', rows: 2, autocomplete: 'email' }),
-    phones: h('textarea', { name: 'phones', rows: 2, autocomplete: 'tel' }),
-    urls: h('textarea', { name: 'urls', rows: 2 }),
+    emails: h('textarea', { name: 'emails', rows: 2, autocomplete: 'email', dir: 'ltr' }),
+    phones: h('textarea', { name: 'phones', rows: 2, autocomplete: 'tel', dir: 'ltr' }),
+    urls: h('textarea', { name: 'urls', rows: 2, dir: 'ltr' }),
     note: h('textarea', { name: 'note', rows: 3, maxlength: 500 }),
+    readingFamily: h('input', { name: 'reading_family', maxlength: 200, value: (c.reading && c.reading.family) || '' }),
+    readingGiven: h('input', { name: 'reading_given', maxlength: 200, value: (c.reading && c.reading.given) || '' }),
   };
   inputs.emails.value = (c.emails || []).join('\n');
   inputs.phones.value = (c.phones || []).join('\n');
@@ -91,12 +112,14 @@ function cardForm(card, submitLabel, onSubmit, photoSrc = null) {
   const more = h(
     'button',
     { type: 'button', class: 'secondary', onclick: () => socials.append(socialRow({ network: 'linkedin', url: '' })) },
-    'Add a profile',
+    t('socials.add'),
   );
   const photo = photoField(() => inputs.fn.value, photoSrc);
   const fill = (x) => {
     for (const k of ['fn', 'org', 'title', 'note', 'pronouns']) inputs[k].value = x[k] || '';
     for (const k of ['emails', 'phones', 'urls']) inputs[k].value = (x[k] || []).join('\n');
+    inputs.readingFamily.value = (x.reading && x.reading.family) || '';
+    inputs.readingGiven.value = (x.reading && x.reading.given) || '';
     socials.replaceChildren(...(x.socials || []).map(socialRow));
   };
   // The server reads the file's own charset (Shift_JIS, Latin-1, quoted-printable...), so it gets
@@ -123,18 +146,18 @@ function cardForm(card, submitLabel, onSubmit, photoSrc = null) {
       }
       if (!response || response.status >= 500) {
         fill(parseVcard(decodeOffline(bytes)));
-        toast('Card filled in from the contact file (read on this phone): check it, then save.');
+        toast(t('card.filled_offline'));
         return;
       }
       const out = await response.json().catch(() => ({}));
       if (!response.ok) {
-        toast(`Could not read the contact file: ${out.error ? out.error.message : response.status}`);
+        toast(t('card.file_unreadable', { reason: out.error ? describe(out.error) : String(response.status) }));
         return;
       }
       fill(out.card);
       const jpeg = out.photo && Uint8Array.from(atob(out.photo.split(',')[1]), (ch) => ch.charCodeAt(0));
       if (jpeg) photo.set({ type: 'image/jpeg', bytes: jpeg.buffer }, out.photo);
-      toast(['Card filled in from the contact file: check it, then save.', ...(out.warnings || [])].join(' '));
+      toast([t('card.filled'), ...(out.warnings || [])].join(' '));
     },
   });
   const error = h('p', { class: 'error', role: 'alert' });
@@ -157,27 +180,30 @@ function cardForm(card, submitLabel, onSubmit, photoSrc = null) {
           pronouns: inputs.pronouns.value.trim(),
           socials: [...socials.children].map((row) => row.value()).filter((x) => x.url),
         };
+        const reading = { family: inputs.readingFamily.value.trim(), given: inputs.readingGiven.value.trim() };
+        if (reading.family || reading.given || (c.reading && (c.reading.family || c.reading.given))) out.reading = reading;
         button.disabled = true;
         try {
           await onSubmit(out, photo.get());
         } catch (err) {
-          error.textContent = err.message;
+          error.textContent = messageOf(err);
         } finally {
           button.disabled = false;
         }
       },
     },
     photo.el,
-    field('Name', inputs.fn),
-    field('Pronouns', inputs.pronouns, 'Optional, e.g. she/her'),
-    field('Organisation', inputs.org),
-    field('Job title', inputs.title),
-    field('Emails', inputs.emails, 'One per line.'),
-    field('Phones', inputs.phones, 'One per line.'),
-    field('Links', inputs.urls, 'One per line, starting with https://'),
-    h('div', { class: 'field' }, h('span', {}, 'Social profiles'), socials, h('p', {}, more)),
-    field('A short note', inputs.note),
-    field('Or create my card from a contact file (.vcf)', file),
+    field(t('card.name'), inputs.fn),
+    readingGroup(inputs, c),
+    field(t('card.pronouns'), inputs.pronouns, t('card.pronouns_hint')),
+    field(t('card.org'), inputs.org),
+    field(t('card.title'), inputs.title),
+    field(t('card.emails'), inputs.emails, t('card.one_per_line')),
+    field(t('card.phones'), inputs.phones, t('card.one_per_line')),
+    field(t('card.links'), inputs.urls, t('card.links_hint')),
+    h('div', { class: 'field' }, h('span', {}, t('card.socials')), socials, h('p', {}, more)),
+    field(t('card.note'), inputs.note),
+    field(t('card.from_file'), file),
     error,
     button,
   );
@@ -186,13 +212,7 @@ function cardForm(card, submitLabel, onSubmit, photoSrc = null) {
 
 export async function home(ctx) {
   if (ctx.session) return ctx.go('/card', true);
-  return h(
-    'section',
-    {},
-    h('h1', {}, 'Swap cards at events'),
-    h('p', {}, 'Open the join link from your event (or scan its poster QR) to make your card.'),
-    h('p', {}, 'Already joined on another phone? Use "Sign in another device" there and scan its code.'),
-  );
+  return h('section', {}, h('h1', {}, t('home.title')), h('p', {}, t('home.open_link')), h('p', {}, t('home.other_phone')));
 }
 
 export async function join(ctx, slug) {
@@ -201,26 +221,26 @@ export async function join(ctx, slug) {
     return h(
       'section',
       {},
-      h('h1', {}, 'You have joined'),
-      h('p', {}, 'This phone already holds your card.'),
-      h('p', {}, h('a', { href: '/card', class: 'button' }, 'Show my card')),
+      h('h1', {}, t('join.joined')),
+      h('p', {}, t('join.holds_card')),
+      h('p', {}, h('a', { href: '/card', class: 'button' }, t('join.show_card'))),
     );
   }
-  const title = h('h1', {}, 'Join the event');
+  const title = h('h1', {}, t('join.title'));
   api('GET', `/api/events/${encodeURIComponent(slug)}`).then(
     (ev) => {
-      title.textContent = `Join ${ev.name}`;
+      title.textContent = t('join.title_named', { event: ev.name });
     },
     () => {},
   );
   const codeInput = h('input', { name: 'join_code', required: true, value: code, autocomplete: 'off', autocapitalize: 'characters' });
-  const form = cardForm(null, 'Join and make my card', async (card, photo) => {
+  const form = cardForm(null, t('join.submit'), async (card, photo) => {
     ctx.session = await session.register(slug, codeInput.value.trim(), card);
     if (photo) await keepPhoto(photo);
-    toast('Welcome! Your card is ready.');
+    toast(t('join.welcome'));
     await ctx.reload('/card');
   });
-  form.prepend(field('Event code', codeInput));
+  form.prepend(field(t('join.code'), codeInput));
   return h('section', {}, title, form);
 }
 
@@ -253,21 +273,21 @@ export async function card(ctx) {
   const qr = svg
     ? h('img', {
         class: 'qr',
-        alt: `QR code of ${s.attendee.card.fn}'s card`,
+        alt: t('card.qr_of', { name: s.attendee.card.fn }),
         src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`,
       })
-    : h('p', {}, 'Your QR code appears once this phone has been online.');
+    : h('p', {}, t('card.qr_later'));
   const edit = h(
     'section',
     { hidden: true },
-    h('h2', {}, 'Edit my card'),
+    h('h2', {}, t('card.edit')),
     cardForm(
       s.attendee.card,
-      'Save my card',
+      t('card.save'),
       async (c, photo) => {
         if (photo !== undefined) await keepPhoto(photo);
         if (changed(c, s.attendee.card)) ctx.session = await session.saveCard(c);
-        toast(photo === undefined || navigator.onLine ? 'Card saved.' : 'Saved on this phone: the photo goes at the next sync.');
+        toast(photo === undefined || navigator.onLine ? t('card.saved') : t('card.saved_photo_later'));
         await ctx.reload('/card');
       },
       photoSrc,
@@ -277,14 +297,14 @@ export async function card(ctx) {
     'section',
     { class: 'my-card' },
     avatar(mine, true, pending ? photoSrc : null),
-    h('h1', {}, mine.fn),
+    h('h1', {}, h('bdi', {}, mine.fn)),
     mine.pronouns ? h('p', { class: 'small' }, mine.pronouns) : null,
     h('p', { class: 'role' }, [mine.title, mine.org].filter(Boolean).join(' · ')),
-    pending ? h('p', { class: 'small pending-photo' }, 'New photo saved on this phone, not yet synced') : null,
+    pending ? h('p', { class: 'small pending-photo' }, t('card.photo_pending')) : null,
     (mine.socials || []).length ? h('ul', { class: 'card-lines' }, profileLines(mine)) : null,
     h('div', { class: 'qr-box' }, qr),
-    h('p', { class: 'small' }, 'Let them scan this. Their phone camera opens your card; with the app, it is a swap.'),
-    h('p', { class: 'small wrap' }, h('a', { href: s.card_url, class: 'card-url' }, s.card_url)),
+    h('p', { class: 'small' }, t('card.scan_this')),
+    h('p', { class: 'small wrap' }, h('a', { href: s.card_url, class: 'card-url', dir: 'ltr' }, s.card_url)),
     h(
       'div',
       { class: 'row' },
@@ -296,7 +316,7 @@ export async function card(ctx) {
             edit.hidden = !edit.hidden;
           },
         },
-        'Edit my card',
+        t('card.edit'),
       ),
       navigator.share
         ? h(
@@ -308,7 +328,7 @@ export async function card(ctx) {
                 navigator.share({ title: s.attendee.card.fn, url: s.card_url }).catch(() => {});
               },
             },
-            'Share my card link',
+            t('card.share'),
           )
         : null,
       'NDEFReader' in window
@@ -319,19 +339,59 @@ export async function card(ctx) {
               onclick: async () => {
                 try {
                   await new window.NDEFReader().write({ records: [{ recordType: 'url', data: s.card_url }] });
-                  toast('Your card is on the tag.');
+                  toast(t('card.nfc_done'));
                 } catch (err) {
-                  toast(`Could not write the tag: ${err.message}`);
+                  toast(t('card.nfc_failed', { reason: err.message }));
                 }
               },
             },
-            'Write my card to an NFC tag',
+            t('card.nfc'),
           )
         : null,
     ),
     installSlot(ctx),
   );
   return h('div', {}, view, edit);
+}
+
+// The language picker: each language by its own name; the choice is this device's, sent to the
+// account too (another device signing in starts in it). A switch redraws the page in place.
+function languagePicker(ctx) {
+  const note = h('p', { class: 'small', role: 'status', id: 'language-note' });
+  const picker = h(
+    'select',
+    {
+      id: 'language',
+      onchange: async () => {
+        const tag = picker.value;
+        const before = i18n.language();
+        try {
+          await ctx.switchLanguage(tag);
+        } catch (err) {
+          picker.value = before;
+          const language = i18n.LANGUAGES[tag];
+          note.textContent = err instanceof i18n.CatalogueUnavailable ? t('settings.language_offline', { language }) : messageOf(err);
+          toast(note.textContent);
+          return;
+        }
+        saveLanguage(ctx, tag);
+      },
+    },
+    Object.entries(i18n.LANGUAGES).map(([tag, name]) => h('option', { value: tag, lang: tag, dir: i18n.direction(tag) }, name)),
+  );
+  picker.value = i18n.language();
+  picker.setAttribute('aria-label', t('settings.language'));
+  return h('div', { class: 'language' }, picker, h('small', {}, t('settings.language_hint')), note);
+}
+
+// The account keeps the language too (best effort: offline, the next start sends it).
+export async function saveLanguage(ctx, tag) {
+  if (!navigator.onLine || !ctx.session) return;
+  try {
+    ctx.session = await session.saveSettings({ language: tag });
+  } catch {
+    /* kept on this device; sent again at the next start */
+  }
 }
 
 export async function settings(ctx) {
@@ -343,10 +403,10 @@ export async function settings(ctx) {
     onchange: async () => {
       try {
         ctx.session = await session.saveSettings({ share_back: share.checked });
-        toast('Saved.');
+        toast(t('settings.saved'));
       } catch (err) {
         share.checked = !share.checked;
-        toast(`Not saved: ${err.message}`);
+        toast(t('settings.not_saved', { reason: messageOf(err) }));
       }
     },
   });
@@ -354,9 +414,9 @@ export async function settings(ctx) {
   return h(
     'section',
     {},
-    h('h1', {}, 'Settings'),
-    h('div', { class: 'check' }, share, h('label', { for: 'share-back' }, 'Share my card back automatically when someone scans me')),
-    h('h2', {}, 'Sign in another device'),
+    h('h1', {}, t('settings.title')),
+    h('div', { class: 'check' }, share, h('label', { for: 'share-back' }, t('settings.share_back'))),
+    h('h2', {}, t('settings.signin_title')),
     h(
       'button',
       {
@@ -365,62 +425,84 @@ export async function settings(ctx) {
           try {
             const out = await api('POST', '/api/me/devices');
             signinBox.replaceChildren(
-              await qrCanvas(out.sign_in_url, 'Sign-in QR code for another device'),
-              h('p', {}, 'Scan this with the other phone\u2019s camera within 10 minutes, or open: '),
-              h('p', {}, h('a', { href: out.sign_in_url, class: 'wrap' }, out.sign_in_url)),
+              await qrCanvas(out.sign_in_url, t('settings.signin_qr')),
+              h('p', {}, t('settings.signin_scan', { minutes: 10 })),
+              h('p', {}, h('a', { href: out.sign_in_url, class: 'wrap', dir: 'ltr' }, out.sign_in_url)),
             );
           } catch (err) {
-            toast(`No sign-in code: ${err.message}`);
+            toast(t('settings.signin_failed', { reason: messageOf(err) }));
           }
         },
       },
-      'Show a sign-in code',
+      t('settings.signin_show'),
     ),
     signinBox,
+    h('h2', {}, t('settings.language')),
+    languagePicker(ctx),
     addressBookSection(),
-    h('h2', {}, 'Export'),
+    h('h2', {}, t('settings.export')),
     h(
       'p',
       { class: 'row' },
-      h('a', { class: 'button', href: '/api/contacts.vcf', download: 'contacts.vcf' }, 'All contacts (.vcf)'),
-      h('a', { class: 'button', href: '/api/contacts.csv', download: 'contacts.csv' }, 'All contacts (CSV)'),
+      h('a', { class: 'button', href: '/api/contacts.vcf', download: 'contacts.vcf' }, t('settings.export_vcf')),
+      h('a', { class: 'button', href: '/api/contacts.csv', download: 'contacts.csv' }, t('settings.export_csv')),
     ),
-    h('h2', {}, 'Delete my data'),
-    h('p', {}, 'Removes your card and your contacts from the server and from this phone.'),
+    h('h2', {}, t('settings.delete_title')),
+    h('p', {}, t('settings.delete_text')),
     h(
       'button',
       {
         type: 'button',
         class: 'danger',
         onclick: async () => {
-          if (!window.confirm('Delete your card and all your contacts?')) return;
+          if (!window.confirm(t('settings.delete_confirm'))) return;
           try {
             await session.deleteEverything();
             ctx.session = null;
-            toast('Your data is deleted.');
+            toast(t('settings.deleted'));
             await ctx.reload('/');
           } catch (err) {
-            toast(`Not deleted: ${err.message}`);
+            toast(t('settings.not_deleted', { reason: messageOf(err) }));
           }
         },
       },
-      'Delete my data',
+      t('settings.delete_title'),
     ),
   );
 }
+
+// What a refused change was, in words (sync.js files each with its op type).
+const PROBLEM_TYPES = {
+  exchange: () => t('problems.type_exchange'),
+  'contact.update': () => t('problems.type_update'),
+  'contact.delete': () => t('problems.type_delete'),
+  photo: () => t('problems.type_photo'),
+};
 
 export async function problems() {
   const list = await allProblems();
   return h(
     'section',
     {},
-    h('h1', {}, 'Sync problems'),
+    h('h1', {}, t('problems.title')),
     list.length
       ? h(
           'ul',
           { class: 'problems' },
-          list.map((p) => h('li', {}, h('strong', {}, p.type || 'change'), ` — ${p.message} (${p.code}) `, h('small', {}, fmtTime(p.at)))),
+          list.map((p) =>
+            h(
+              'li',
+              {},
+              h('strong', {}, (PROBLEM_TYPES[p.type] || (() => t('problems.type_other')))()),
+              ' — ',
+              describe(p),
+              ' ',
+              h('code', { dir: 'ltr' }, `(${p.code})`),
+              ' ',
+              h('small', {}, fmtTime(p.at)),
+            ),
+          ),
         )
-      : h('p', {}, 'No problems: everything the server received was accepted.'),
+      : h('p', {}, t('problems.none')),
   );
 }

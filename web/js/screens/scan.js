@@ -5,6 +5,16 @@ import { classify } from '../parse.js';
 import { addExternal, swapFromToken } from '../actions.js';
 import { watchCamera } from '../scanner.js';
 import { savedPanel } from '../widgets.js';
+import { t } from '../i18n.js';
+import { messageOf } from '../errors.js';
+
+// Why getUserMedia gave no camera, in words (its DOMException names; others as the browser says).
+const CAMERA_ERRORS = {
+  NotAllowedError: () => t('scan.camera_denied'),
+  NotFoundError: () => t('scan.camera_none'),
+  NotReadableError: () => t('scan.camera_busy'),
+  SecurityError: () => t('scan.camera_insecure'),
+};
 
 export async function handleScanText(text, method, result) {
   const started = performance.now();
@@ -18,16 +28,13 @@ export async function handleScanText(text, method, result) {
       result.replaceChildren(savedPanel(contact, performance.now() - started, already));
     } else if (kind.kind === 'url') {
       result.replaceChildren(
-        h(
-          'section',
-          { class: 'other' },
-          h('p', {}, 'This code holds a link (not opened):'),
-          h('p', { class: 'wrap' }, h('code', {}, kind.text)),
-        ),
+        h('section', { class: 'other' }, h('p', {}, t('scan.holds_link')), h('p', { class: 'wrap' }, h('code', { dir: 'ltr' }, kind.text))),
       );
       return;
     } else {
-      result.replaceChildren(h('section', { class: 'other' }, h('p', {}, 'This code holds text:'), h('p', { class: 'wrap' }, kind.text)));
+      result.replaceChildren(
+        h('section', { class: 'other' }, h('p', {}, t('scan.holds_text')), h('p', { class: 'wrap', dir: 'auto' }, kind.text)),
+      );
       return;
     }
     if (navigator.vibrate) navigator.vibrate(80);
@@ -35,21 +42,22 @@ export async function handleScanText(text, method, result) {
     void result.offsetWidth;
     result.classList.add('flash');
   } catch (err) {
-    result.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message));
+    result.replaceChildren(h('p', { class: 'error', role: 'alert' }, messageOf(err)));
   }
 }
 
 export async function scan(ctx) {
   if (!ctx.session) return ctx.go('/', true);
-  const video = h('video', { playsinline: true, muted: true, autoplay: true, 'aria-label': 'Camera view' });
+  const video = h('video', { playsinline: true, muted: true, autoplay: true, 'aria-label': t('scan.camera') });
   const result = h('div', { class: 'scan-result', 'aria-live': 'polite' });
-  const status = h('p', { class: 'small' }, 'Starting the camera…');
+  const status = h('p', { class: 'small' }, t('scan.starting'));
   const stop = watchCamera(video, {
     onReady: () => {
-      status.textContent = 'Point the camera at a card QR code.';
+      status.textContent = t('scan.point');
     },
     onError: (err) => {
-      status.textContent = `No camera: ${err.message}. You can still show your card.`;
+      const reason = CAMERA_ERRORS[err && err.name];
+      status.textContent = t('scan.no_camera', { reason: reason ? reason() : err.message });
     },
     onText: (text) => handleScanText(text, 'qr', result),
   });
@@ -65,7 +73,7 @@ export async function scan(ctx) {
               try {
                 const reader = new window.NDEFReader();
                 await reader.scan();
-                toast('Hold the badge to the back of the phone.');
+                toast(t('scan.nfc_hold'));
                 reader.onreading = (event) => {
                   for (const record of event.message.records) {
                     if (record.recordType === 'url' || record.recordType === 'text') {
@@ -74,17 +82,17 @@ export async function scan(ctx) {
                   }
                 };
               } catch (err) {
-                toast(`NFC: ${err.message}`);
+                toast(t('scan.nfc_failed', { reason: err.message }));
               }
             },
           },
-          'Tap a badge (NFC)',
+          t('scan.nfc'),
         )
       : null;
   return h(
     'section',
     { class: 'scan' },
-    h('h1', {}, 'Scan a card'),
+    h('h1', {}, t('scan.title')),
     h('div', { class: 'video-box' }, video),
     status,
     nfc,
@@ -104,8 +112,8 @@ function manualForm(result) {
   const fields = {
     fn: h('input', { required: true, maxlength: 200 }),
     org: h('input', { maxlength: 200 }),
-    email: h('input', { type: 'email' }),
-    phone: h('input', { type: 'tel' }),
+    email: h('input', { type: 'email', dir: 'ltr' }),
+    phone: h('input', { type: 'tel', dir: 'ltr' }),
   };
   const body = h(
     'form',
@@ -134,11 +142,11 @@ function manualForm(result) {
         result.scrollIntoView({ block: 'start' });
       },
     },
-    field('Name', fields.fn),
-    field('Organisation', fields.org),
-    field('Email', fields.email),
-    field('Phone', fields.phone),
-    h('button', { type: 'submit' }, 'Add contact'),
+    field(t('card.name'), fields.fn),
+    field(t('card.org'), fields.org),
+    field(t('scan.email'), fields.email),
+    field(t('scan.phone'), fields.phone),
+    h('button', { type: 'submit' }, t('scan.add')),
   );
-  return h('details', { class: 'manual-box' }, h('summary', {}, 'No QR code? Add a contact by hand'), body);
+  return h('details', { class: 'manual-box' }, h('summary', {}, t('scan.by_hand')), body);
 }
